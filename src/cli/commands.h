@@ -1,0 +1,12 @@
+// Each subcommand lives in its own file and registers itself on the CLI11 app here.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace llmcp::cli {
+
+void add_create_model_command(CLI::App& app);
+void add_info_command(CLI::App& app);
+void add_generate_command(CLI::App& app);
+
+}  // namespace llmcp::cli

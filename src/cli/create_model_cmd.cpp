@@ -1,0 +1,31 @@
+// `llm-mcp create-model`: writes a synthetic HF model folder (tests, demo, benchmarks).
+#include <iostream>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "engine/engine.h"
+
+namespace llmcp::cli {
+
+void add_create_model_command(CLI::App& app) {
+  auto req = std::make_shared<engine::CreateModelRequest>();
+  auto overrides = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand("create-model", "Write a model folder with seeded random weights");
+  cmd->add_option("--arch", req->arch, "Architecture family: llama | mistral")->capture_default_str();
+  std::string presets;
+  for (const auto& p : engine::model_presets()) presets += (presets.empty() ? "" : " | ") + p;
+  cmd->add_option("--preset", req->preset, "Size: " + presets)->capture_default_str();
+  cmd->add_option("--seed", req->seed, "Random seed")->capture_default_str();
+  cmd->add_option("--dtype", req->dtype, "float32 | bfloat16 | float16")->capture_default_str();
+  cmd->add_option("--config", *overrides, "JSON object of config.json keys overriding the preset");
+  cmd->add_option("--out", req->out_dir, "Output folder")->required();
+  cmd->callback([req, overrides] {
+    if (!overrides->empty()) {
+      req->overrides = nlohmann::json::parse(*overrides, nullptr, false);
+      LLMCP_CHECK(req->overrides.is_object(), kInvalidArgument, "--config must be a JSON object, e.g. '{\"tie_word_embeddings\": true}'");
+    }
+    std::cout << engine::create_model(*req).dump(2) << std::endl;
+  });
+}
+
+}  // namespace llmcp::cli

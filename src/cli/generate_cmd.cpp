@@ -1,0 +1,36 @@
+// `llm-mcp generate`: streams generated text to stdout; statistics go to stderr.
+#include <iostream>
+
+#include "cli/commands.h"
+#include "engine/engine.h"
+
+namespace llmcp::cli {
+
+void add_generate_command(CLI::App& app) {
+  auto req = std::make_shared<engine::GenerateRequest>();
+  auto* cmd = app.add_subcommand("generate", "Generate text from a prompt");
+  cmd->add_option("--model", req->model_dir, "Model folder")->required();
+  cmd->add_option("--prompt", req->prompt, "Prompt text")->required();
+  cmd->add_option("--max-new-tokens", req->max_new_tokens, "Tokens to generate at most")->capture_default_str();
+  cmd->add_option("--temperature", req->temperature, "0 = greedy")->capture_default_str();
+  cmd->add_option("--top-k", req->top_k, "Keep the k most likely tokens (0 = off)")->capture_default_str();
+  cmd->add_option("--top-p", req->top_p, "Nucleus sampling mass (1 = off)")->capture_default_str();
+  cmd->add_option("--min-p", req->min_p, "Drop tokens below min-p x top probability")->capture_default_str();
+  cmd->add_option("--repetition-penalty", req->repetition_penalty, "1 = off")->capture_default_str();
+  cmd->add_option("--seed", req->seed, "Sampling seed")->capture_default_str();
+  cmd->add_option("--stop", req->stop, "Stop string (repeatable)");
+  cmd->add_option("--dtype", req->dtype, "auto | float32 | bfloat16 | float16")->capture_default_str();
+  cmd->add_option("--device", req->device, "cpu | cuda | cuda:N | auto")->capture_default_str();
+  cmd->callback([req] {
+    auto r = engine::generate(*req, [](const std::string& piece) {
+      std::cout << piece << std::flush;
+      return true;
+    });
+    std::cout << std::endl;
+    std::cerr << "[" << r.finish_reason << "] prompt " << r.prompt_tokens << " tokens, generated "
+              << r.completion_tokens << " tokens; prefill " << static_cast<int64_t>(r.prefill_tokens_per_second)
+              << " tok/s, decode " << static_cast<int64_t>(r.decode_tokens_per_second) << " tok/s\n";
+  });
+}
+
+}  // namespace llmcp::cli

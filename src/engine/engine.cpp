@@ -1,0 +1,87 @@
+// Facade implementation: wires model loading, tokenizer and generation for front ends.
+#include "engine/engine.h"
+
+#include "core/error.h"
+#include "infer/generate.h"
+#include "io/hf_config.h"
+#include "model/arch_registry.h"
+#include "model/loader.h"
+#include "model/synthetic.h"
+#include "tokenizer/tokenizer.h"
+
+namespace llmcp::engine {
+namespace {
+int64_t dtype_bytes(const std::string& torch_dtype) {
+  return (torch_dtype == "float32" || torch_dtype == "fp32") ? 4 : 2;
+}
+}  // namespace
+
+std::vector<std::string> model_presets() { return model::synthetic_presets(); }
+
+nlohmann::json create_model(const CreateModelRequest& req) {
+  LLMCP_CHECK(!req.out_dir.empty(), kInvalidArgument, "an output folder is required (--out DIR)");
+  model::SyntheticSpec spec;
+  spec.family = req.arch;
+  spec.preset = req.preset;
+  spec.seed = req.seed;
+  spec.dtype = req.dtype;
+  spec.overrides = req.overrides;
+  model::create_synthetic_model(spec, req.out_dir);
+  auto info = model_info(req.out_dir);
+  info["path"] = req.out_dir;
+  return info;
+}
+
+nlohmann::json model_info(const std::string& model_dir) {
+  auto c = model::load_decoder_config(model_dir);
+  const int64_t bytes = dtype_bytes(c.torch_dtype);
+  const int64_t params = c.parameter_count();
+  const int64_t kv_per_token = 2 * c.num_layers * c.num_kv_heads * c.head_dim * bytes;
+  nlohmann::json j;
+  j["architecture"] = c.architecture;
+  j["parameters"] = params;
+  j["dtype"] = c.torch_dtype;
+  j["context_length"] = c.max_position;
+  j["layers"] = c.num_layers;
+  j["hidden_size"] = c.hidden_size;
+  j["attention_heads"] = c.num_heads;
+  j["kv_heads"] = c.num_kv_heads;
+  j["vocab_size"] = c.vocab_size;
+  j["sliding_window"] = c.sliding_window ? nlohmann::json(*c.sliding_window) : nlohmann::json();
+  j["tie_word_embeddings"] = c.tie_word_embeddings;
+  j["weights_bytes"] = params * bytes;
+  j["kv_cache_bytes_per_token"] = kv_per_token;
+  const int64_t ctx = c.sliding_window ? std::min(c.max_position, *c.sliding_window) : c.max_position;
+  j["memory_bytes"] = params * bytes + kv_per_token * ctx;
+  return j;
+}
+
+GenerateResponse generate(const GenerateRequest& req, const std::function<bool(const std::string&)>& on_text) {
+  LLMCP_CHECK(!req.model_dir.empty(), kInvalidArgument, "a model folder is required (--model DIR)");
+  auto tok = tokenizer::Tokenizer::from_dir(req.model_dir);
+  auto decoder = model::load_decoder(req.model_dir, {req.dtype, req.device});
+  auto defaults = io::load_generation_defaults(req.model_dir);
+
+  infer::GenerateOptions opts;
+  opts.max_new_tokens = req.max_new_tokens;
+  opts.sampling = {req.temperature, req.top_k, req.top_p, req.min_p, req.repetition_penalty, req.seed};
+  opts.eos_ids = defaults.eos_token_ids.empty() ? decoder->config().eos_token_ids : defaults.eos_token_ids;
+  if (opts.eos_ids.empty() && tok.special().eos) opts.eos_ids.push_back(*tok.special().eos);
+  opts.stop_strings = req.stop;
+  opts.on_text = on_text;
+
+  auto ids32 = tok.encode(req.prompt, /*add_special_tokens=*/true);
+  std::vector<int64_t> ids(ids32.begin(), ids32.end());
+  auto r = infer::generate(*decoder, tok, ids, opts);
+  GenerateResponse out;
+  out.text = r.text;
+  out.finish_reason = r.finish_reason;
+  out.prompt_tokens = r.prompt_tokens;
+  out.completion_tokens = static_cast<int64_t>(r.tokens.size());
+  if (r.prefill_seconds > 0) out.prefill_tokens_per_second = r.prompt_tokens / r.prefill_seconds;
+  if (r.decode_seconds > 0 && r.tokens.size() > 1)
+    out.decode_tokens_per_second = static_cast<double>(r.tokens.size() - 1) / r.decode_seconds;
+  return out;
+}
+
+}  // namespace llmcp::engine

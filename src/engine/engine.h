@@ -1,0 +1,52 @@
+// The facade every front end (CLI, MCP server) uses: plain C++ types and JSON in and out, no
+// torch headers, so front ends stay fast to build and easy to test. Errors are core::Error.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace llmcp::engine {
+
+struct CreateModelRequest {
+  std::string arch = "llama";  // llama | mistral
+  std::string preset = "tiny";
+  uint64_t seed = 0;
+  std::string dtype = "float32";
+  std::string out_dir;
+  nlohmann::json overrides = nlohmann::json::object();  // config.json keys over the preset
+};
+// Returns {"path", "architecture", "parameters", ...}.
+nlohmann::json create_model(const CreateModelRequest& req);
+std::vector<std::string> model_presets();
+
+// {"architecture", "parameters", "dtype", "context_length", "layers", "hidden_size",
+//  "weights_bytes", "kv_cache_bytes_per_token", "memory_bytes" (weights + full-context KV cache)}
+nlohmann::json model_info(const std::string& model_dir);
+
+struct GenerateRequest {
+  std::string model_dir;
+  std::string prompt;
+  int64_t max_new_tokens = 128;
+  double temperature = 0.0;
+  int64_t top_k = 0;
+  double top_p = 1.0;
+  double min_p = 0.0;
+  double repetition_penalty = 1.0;
+  uint64_t seed = 0;
+  std::vector<std::string> stop;
+  std::string dtype = "auto";
+  std::string device = "cpu";
+};
+struct GenerateResponse {
+  std::string text;
+  std::string finish_reason;
+  int64_t prompt_tokens = 0, completion_tokens = 0;
+  double prefill_tokens_per_second = 0, decode_tokens_per_second = 0;
+};
+GenerateResponse generate(const GenerateRequest& req, const std::function<bool(const std::string&)>& on_text = {});
+
+}  // namespace llmcp::engine

@@ -1,0 +1,65 @@
+// The decode loop. Inference mode keeps autograd out of the way.
+#include "infer/generate.h"
+
+#include <ATen/core/grad_mode.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/error.h"
+#include "infer/stop_matcher.h"
+#include "model/kv_cache.h"
+
+namespace llmcp::infer {
+
+GenerateResult generate(const model::Decoder& model, const tokenizer::Tokenizer& tok,
+                        const std::vector<int64_t>& prompt_ids, const GenerateOptions& opts) {
+  LLMCP_CHECK(!prompt_ids.empty(), kInvalidArgument, "the prompt is empty; give at least one token");
+  LLMCP_CHECK(opts.max_new_tokens >= 0, kInvalidArgument, "max_new_tokens must be >= 0");
+  const int64_t V = model.config().vocab_size;
+  for (auto id : prompt_ids)
+    LLMCP_CHECK(id >= 0 && id < V, kInvalidArgument, "token id ", id, " is outside the vocabulary (", V, ")");
+  at::NoGradGuard no_grad;
+  using clock = std::chrono::steady_clock;
+
+  GenerateResult r;
+  r.prompt_tokens = static_cast<int64_t>(prompt_ids.size());
+  r.finish_reason = "length";
+  Sampler sampler(opts.sampling);
+  StopMatcher stops(opts.stop_strings);
+  tokenizer::StreamDecoder stream(tok, /*skip_special_tokens=*/true);
+  model::KvCache cache(model.config().num_layers);
+  std::vector<int64_t> history = prompt_ids;
+  auto emit = [&](const std::string& s) { return s.empty() || !opts.on_text || opts.on_text(s); };
+
+  auto t0 = clock::now();
+  auto input = at::tensor(prompt_ids, at::kLong).view({1, -1});
+  at::Tensor logits = model.forward(input, {}, &cache, /*last_only=*/true);  // [1,1,V]
+  r.prefill_seconds = std::chrono::duration<double>(clock::now() - t0).count();
+  auto t1 = clock::now();
+  for (int64_t step = 0; step < opts.max_new_tokens; ++step) {
+    int64_t next = sampler.next(logits[0][0], history);
+    r.tokens.push_back(next);
+    history.push_back(next);
+    if (std::find(opts.eos_ids.begin(), opts.eos_ids.end(), next) != opts.eos_ids.end()) {
+      r.finish_reason = "eos";
+      break;
+    }
+    if (!emit(stops.push(stream.push(static_cast<int32_t>(next))))) {
+      r.finish_reason = "cancelled";
+      break;
+    }
+    if (stops.stopped()) {
+      r.finish_reason = "stop";
+      break;
+    }
+    if (step + 1 == opts.max_new_tokens) break;
+    logits = model.forward(at::tensor({next}, at::kLong).view({1, 1}), {}, &cache, true);
+  }
+  if (r.finish_reason != "stop" && r.finish_reason != "cancelled") emit(stops.push(stream.flush()) + stops.flush());
+  r.decode_seconds = std::chrono::duration<double>(clock::now() - t1).count();
+  r.text = stops.text();
+  return r;
+}
+
+}  // namespace llmcp::infer

@@ -1,0 +1,15 @@
+// LlamaForCausalLM (Llama-2, Llama-3/3.1, CodeLlama): HF names are the decoder's default names.
+#include "model/arch/llama_family.h"
+#include "model/arch_registry.h"
+
+namespace llmcp::model::arch {
+namespace {
+[[maybe_unused]] const bool registered = register_arch(ArchSpec{
+    .hf_name = "LlamaForCausalLM",
+    .family = "llama",
+    .parse_config = [](const io::HfConfig& hf) { return parse_llama_like(hf, 2048); },
+    .write_config = [](const DecoderConfig& c) { return write_llama_like(c, "llama"); },
+    .names = {},
+});
+}  // namespace
+}  // namespace llmcp::model::arch

@@ -1,0 +1,18 @@
+// Shared config mapping for the Llama-style architectures (Llama-2/3, CodeLlama, Mistral):
+// RMSNorm, SwiGLU MLP, rotary embeddings with HF's rope_scaling variants, grouped KV heads.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "io/hf_config.h"
+#include "model/decoder_config.h"
+
+namespace llmcp::model::arch {
+
+DecoderConfig parse_llama_like(const io::HfConfig& hf, int64_t default_max_position);
+// config.json for a DecoderConfig, in the key order HF writes (model_type e.g. "llama").
+nlohmann::ordered_json write_llama_like(const DecoderConfig& c, const std::string& model_type);
+
+}  // namespace llmcp::model::arch

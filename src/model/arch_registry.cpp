@@ -1,0 +1,56 @@
+// The architecture table, filled by static registrars in model/arch/.
+#include "model/arch_registry.h"
+
+#include <map>
+
+#include "core/error.h"
+
+namespace llmcp::model {
+namespace {
+std::map<std::string, ArchSpec>& table() {
+  static std::map<std::string, ArchSpec> t;
+  return t;
+}
+std::string supported_list() {
+  std::string s;
+  for (const auto& name : supported_archs()) s += (s.empty() ? "" : ", ") + name;
+  return s;
+}
+}  // namespace
+
+bool register_arch(ArchSpec spec) {
+  std::string name = spec.hf_name;
+  table().emplace(name, std::move(spec));
+  return true;
+}
+
+const ArchSpec& find_arch(const std::string& hf_name) {
+  auto it = table().find(hf_name);
+  LLMCP_CHECK(it != table().end(), kUnsupported, "architecture '", hf_name, "' is not supported; supported: ",
+              supported_list());
+  return it->second;
+}
+
+const ArchSpec& find_arch_by_family(const std::string& family) {
+  std::string families;
+  for (const auto& [name, spec] : table()) {
+    if (spec.family == family) return spec;
+    families += (families.empty() ? "" : ", ") + spec.family;
+  }
+  LLMCP_FAIL(kInvalidArgument, "unknown architecture family '", family, "'; choose one of: ", families);
+}
+
+std::vector<std::string> supported_archs() {
+  std::vector<std::string> out;
+  for (const auto& [name, spec] : table()) out.push_back(name);
+  return out;
+}
+
+DecoderConfig load_decoder_config(const std::filesystem::path& model_dir) {
+  auto hf = io::HfConfig::load(model_dir);
+  DecoderConfig c = find_arch(hf.architecture()).parse_config(hf);
+  c.validate();
+  return c;
+}
+
+}  // namespace llmcp::model

@@ -1,0 +1,129 @@
+// Forward pass of the generic decoder: embeddings, pre-norm attention + MLP blocks with
+// residuals, final norm, LM head. Shapes: B batch, T new tokens, S cached+new slots.
+#include "model/decoder.h"
+
+#include "core/error.h"
+#include "model/parameters.h"
+
+namespace llmcp::model {
+namespace {
+
+at::Tensor take(TensorMap& m, const std::string& name, const std::vector<int64_t>& shape) {
+  auto it = m.find(name);
+  LLMCP_CHECK(it != m.end(), kNotFound, "weight '", name, "' is missing");
+  LLMCP_CHECK(it->second.sizes().vec() == shape, kShapeMismatch, "weight '", name, "' has shape ",
+              it->second.sizes(), " but the config implies ", at::IntArrayRef(shape),
+              " (does the checkpoint belong to this config.json?)");
+  return it->second;
+}
+
+}  // namespace
+
+Decoder::Decoder(DecoderConfig config, WeightNames names, TensorMap tensors)
+    : config_(std::move(config)), names_(std::move(names)) {
+  config_.validate();
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const auto& s : parameter_specs(config_, names_)) shapes[s.name] = s.shape;
+  auto get = [&](const std::string& name) { return take(tensors, name, shapes.at(name)); };
+  auto opt = [&](const std::string& name) { return shapes.count(name) ? get(name) : at::Tensor(); };
+  auto linear = [&](const std::string& mod) { return Linear{mod, get(mod + ".weight"), opt(mod + ".bias")}; };
+  auto norm = [&](const std::string& mod) {
+    return Norm{mod, config_.norm, config_.norm_eps, get(mod + ".weight"), opt(mod + ".bias")};
+  };
+  embed_ = get(names_.embed + ".weight");
+  for (int64_t i = 0; i < config_.num_layers; ++i) {
+    auto m = [&](const std::string& s) { return layer_module(names_, i, s); };
+    DecoderLayer l;
+    l.attn_norm = norm(m(names_.attn_norm));
+    l.mlp_norm = norm(m(names_.mlp_norm));
+    l.q = linear(m(names_.q));
+    l.k = linear(m(names_.k));
+    l.v = linear(m(names_.v));
+    l.o = linear(m(names_.o));
+    if (config_.mlp == MlpKind::kGatedSilu) l.gate = linear(m(names_.gate));
+    l.up = linear(m(names_.up));
+    l.down = linear(m(names_.down));
+    layers_.push_back(std::move(l));
+  }
+  final_norm_ = norm(names_.final_norm);
+  lm_head_ = config_.tie_word_embeddings ? Linear{names_.lm_head, embed_, {}} : linear(names_.lm_head);
+  rope_ = std::make_unique<Rope>(config_.rope, config_.head_dim, config_.max_position);
+}
+
+std::vector<std::pair<std::string, at::Tensor>> Decoder::named_parameters() const {
+  std::vector<std::pair<std::string, at::Tensor>> out;
+  auto add_linear = [&](const Linear& l) {
+    if (!l.weight.defined()) return;
+    out.emplace_back(l.name + ".weight", l.weight);
+    if (l.bias.defined()) out.emplace_back(l.name + ".bias", l.bias);
+  };
+  auto add_norm = [&](const Norm& n) {
+    out.emplace_back(n.name + ".weight", n.weight);
+    if (n.bias.defined()) out.emplace_back(n.name + ".bias", n.bias);
+  };
+  out.emplace_back(names_.embed + ".weight", embed_);
+  for (const auto& l : layers_) {
+    add_norm(l.attn_norm);
+    for (const Linear* lin : {&l.q, &l.k, &l.v, &l.o}) add_linear(*lin);
+    add_norm(l.mlp_norm);
+    for (const Linear* lin : {&l.gate, &l.up, &l.down}) add_linear(*lin);
+  }
+  add_norm(final_norm_);
+  if (!config_.tie_word_embeddings) add_linear(lm_head_);
+  return out;
+}
+
+at::Tensor Decoder::attention_block(const DecoderLayer& l, const at::Tensor& h, const at::Tensor& cos,
+                                    const at::Tensor& sin, const at::Tensor& mask, KvCache* cache,
+                                    int64_t layer) const {
+  const int64_t B = h.size(0), T = h.size(1), H = config_.num_heads, K = config_.num_kv_heads,
+                D = config_.head_dim;
+  auto q = l.q.forward(h).view({B, T, H, D}).transpose(1, 2);  // [B,H,T,D]
+  auto k = l.k.forward(h).view({B, T, K, D}).transpose(1, 2);  // [B,K,T,D]
+  auto v = l.v.forward(h).view({B, T, K, D}).transpose(1, 2);
+  q = Rope::apply(q, cos, sin);
+  k = Rope::apply(k, cos, sin);
+  if (cache) std::tie(k, v) = cache->append(layer, k, v);  // [B,K,S,D]
+  auto y = attention(q, k, v, mask);                          // [B,H,T,D]
+  return l.o.forward(y.transpose(1, 2).reshape({B, T, H * D}));
+}
+
+at::Tensor Decoder::mlp_block(const DecoderLayer& l, const at::Tensor& h) const {
+  if (config_.mlp == MlpKind::kGatedSilu) return l.down.forward(at::silu(l.gate.forward(h)) * l.up.forward(h));
+  return l.down.forward(at::gelu(l.up.forward(h)));
+}
+
+at::Tensor Decoder::forward(const at::Tensor& ids, const at::Tensor& mask_in, KvCache* cache,
+                            bool last_only) const {
+  LLMCP_CHECK(ids.dim() == 2, kShapeMismatch, "input ids must be [batch, time], got ", ids.sizes());
+  const int64_t B = ids.size(0), T = ids.size(1);
+  auto dev = embed_.device();
+  auto mask = mask_in.defined() ? mask_in.to(dev) : at::ones({B, T}, at::TensorOptions().dtype(at::kLong).device(dev));
+  LLMCP_CHECK(mask.sizes() == ids.sizes(), kShapeMismatch, "attention mask ", mask.sizes(),
+              " does not match input ids ", ids.sizes());
+  at::Tensor positions, key_valid;
+  int64_t past = 0;
+  if (cache) {
+    past = cache->length();
+    positions = cache->begin_step(mask);
+    key_valid = cache->key_mask();
+  } else {
+    auto m = mask.to(at::kLong);
+    positions = (m.cumsum(1) - 1).clamp_min(0);
+    key_valid = m.to(at::kBool);
+  }
+  auto [cos, sin] = rope_->tables(positions, embed_.scalar_type());
+  auto attn_mask = build_attention_mask(key_valid, past, T, config_.sliding_window, embed_.scalar_type());
+
+  auto x = at::embedding(embed_, ids.to(dev));  // [B,T,C]
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const auto& l = layers_[i];
+    x = x + attention_block(l, l.attn_norm.forward(x), cos, sin, attn_mask, cache, static_cast<int64_t>(i));
+    x = x + mlp_block(l, l.mlp_norm.forward(x));
+  }
+  if (cache) cache->end_step();
+  if (last_only) x = x.narrow(1, T - 1, 1);
+  return lm_head_.forward(final_norm_.forward(x));  // [B,T,V]
+}
+
+}  // namespace llmcp::model

@@ -1,0 +1,51 @@
+// The one generic decoder's hyper-parameters. Every architecture (Llama, Mistral, later Falcon,
+// Mixtral) maps its HF config.json onto this struct; the decoder never looks at HF names itself.
+// Dimension letters: B batch, T time, C channels (hidden), H heads, K kv heads, D head dim, V vocab.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llmcp::model {
+
+enum class NormKind { kRmsNorm, kLayerNorm };
+enum class MlpKind { kGatedSilu, kGelu };  // down(silu(gate x) * up x)  |  down(gelu(up x))
+enum class RopeScaling { kNone, kLinear, kDynamic, kLlama3 };
+
+struct RopeConfig {
+  double theta = 10000.0;
+  RopeScaling scaling = RopeScaling::kNone;
+  double factor = 1.0;
+  double low_freq_factor = 1.0, high_freq_factor = 4.0;  // llama3
+  int64_t original_max_position = 0;                     // llama3 / dynamic
+};
+
+struct DecoderConfig {
+  std::string architecture;  // HF "architectures"[0]
+  int64_t vocab_size = 0;
+  int64_t hidden_size = 0;        // C
+  int64_t intermediate_size = 0;
+  int64_t num_layers = 0;
+  int64_t num_heads = 0;          // H
+  int64_t num_kv_heads = 0;       // K (GQA when K < H)
+  int64_t head_dim = 0;           // D
+  int64_t max_position = 0;
+  double norm_eps = 1e-6;
+  NormKind norm = NormKind::kRmsNorm;
+  MlpKind mlp = MlpKind::kGatedSilu;
+  RopeConfig rope;
+  std::optional<int64_t> sliding_window;  // keys with q - k >= window are masked
+  bool attention_bias = false;
+  bool mlp_bias = false;
+  bool tie_word_embeddings = false;
+  std::string torch_dtype = "float32";  // as written in config.json
+  std::optional<int64_t> bos_token_id, pad_token_id;
+  std::vector<int64_t> eos_token_ids;
+
+  int64_t parameter_count() const;  // tied embeddings counted once
+  void validate() const;            // throws with the offending field
+};
+
+}  // namespace llmcp::model

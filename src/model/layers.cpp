@@ -1,0 +1,46 @@
+// Norms, masks and attention on ATen ops (a readable reference; fused kernels come later).
+#include "model/layers.h"
+
+#include <cmath>
+#include <limits>
+
+namespace llmcp::model {
+
+at::Tensor Norm::forward(const at::Tensor& x) const {
+  if (kind == NormKind::kLayerNorm) return at::layer_norm(x, {x.size(-1)}, weight, bias, eps);
+  auto h = x.to(at::kFloat);
+  auto var = h.pow(2).mean(-1, /*keepdim=*/true);
+  h = h * at::rsqrt(var + eps);
+  return weight * h.to(x.scalar_type());
+}
+
+at::Tensor build_attention_mask(const at::Tensor& key_valid, int64_t past, int64_t T,
+                                std::optional<int64_t> sliding_window, at::ScalarType dtype) {
+  const int64_t S = key_valid.size(1);
+  auto opts = at::TensorOptions().dtype(at::kLong).device(key_valid.device());
+  auto q_idx = at::arange(past, past + T, opts).view({T, 1});
+  auto k_idx = at::arange(0, S, opts).view({1, S});
+  auto allowed = k_idx <= q_idx;  // [T,S]
+  if (sliding_window) allowed = allowed.logical_and(k_idx > q_idx - *sliding_window);
+  allowed = allowed.unsqueeze(0).logical_and(key_valid.unsqueeze(1));  // [B,T,S]
+  auto zero = at::zeros({}, at::TensorOptions().dtype(dtype).device(key_valid.device()));
+  auto lowest = at::full({}, std::numeric_limits<float>::lowest(), zero.options());
+  if (dtype == at::kBFloat16 || dtype == at::kHalf)
+    lowest = at::full({}, dtype == at::kHalf ? -65504.0 : -3.38953139e38, zero.options());
+  return at::where(allowed, zero, lowest).unsqueeze(1);  // [B,1,T,S]
+}
+
+at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask) {
+  const int64_t H = q.size(1), K = k.size(1);
+  at::Tensor kk = k, vv = v;
+  if (H != K) {  // GQA: each KV head serves H/K query heads
+    kk = k.repeat_interleave(H / K, 1);
+    vv = v.repeat_interleave(H / K, 1);
+  }
+  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+  auto scores = at::matmul(q, kk.transpose(-2, -1)) * scale + mask;  // [B,H,T,S]
+  auto probs = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
+  return at::matmul(probs, vv);
+}
+
+}  // namespace llmcp::model

@@ -1,0 +1,39 @@
+// The decoder's building blocks as plain structs over at::Tensor: a linear layer (frozen base
+// weight; adapters attach here in the peft layer), a norm, and scaled-dot-product attention.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <optional>
+#include <string>
+
+#include "model/decoder_config.h"
+
+namespace llmcp::model {
+
+struct Linear {
+  std::string name;   // HF module name, e.g. "model.layers.0.self_attn.q_proj"
+  at::Tensor weight;  // [out, in]
+  at::Tensor bias;    // [out] or undefined
+  at::Tensor forward(const at::Tensor& x) const { return at::linear(x, weight, bias); }
+};
+
+struct Norm {
+  std::string name;
+  NormKind kind = NormKind::kRmsNorm;
+  double eps = 1e-6;
+  at::Tensor weight, bias;
+  // RMSNorm computes in fp32 and casts back before the weight, as HF's LlamaRMSNorm does.
+  at::Tensor forward(const at::Tensor& x) const;
+};
+
+// q [B,H,T,D], k/v [B,K,S,D], additive mask [B,1,T,S] (0 or lowest) -> [B,H,T,D].
+// Grouped KV heads are expanded to H. Softmax in fp32.
+at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask);
+
+// Additive mask [B,1,T,S]: key j visible to query i (slot index past+t) when j <= i, the key is a
+// real token, and (with a sliding window W) j > i - W.
+at::Tensor build_attention_mask(const at::Tensor& key_valid, int64_t past, int64_t T,
+                                std::optional<int64_t> sliding_window, at::ScalarType dtype);
+
+}  // namespace llmcp::model

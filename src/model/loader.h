@@ -1,0 +1,26 @@
+// Loading a Hugging Face model folder into the generic decoder: config.json through the
+// architecture registry, weights from (sharded) safetensors, converted to the wanted dtype/device.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "model/decoder.h"
+
+namespace llmcp::model {
+
+struct LoadOptions {
+  std::string dtype = "auto";  // auto (config's torch_dtype) | float32 | bfloat16 | float16
+  std::string device = "cpu";  // cpu | cuda | cuda:N | auto
+};
+
+std::unique_ptr<Decoder> load_decoder(const std::filesystem::path& dir, const LoadOptions& opts = {});
+
+// "float32"/"fp32"/"bfloat16"/"bf16"/"float16"/"fp16" -> scalar type; error lists the choices.
+at::ScalarType parse_dtype(const std::string& name);
+std::string dtype_to_string(at::ScalarType t);
+
+}  // namespace llmcp::model

@@ -1,0 +1,16 @@
+// Bridge from io's torch-free TensorView (a typed view into a mapped file) to at::Tensor.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include "core/dtype.h"
+#include "io/safetensors.h"
+
+namespace llmcp::model {
+
+at::ScalarType to_scalar_type(core::DType t);
+core::DType from_scalar_type(at::ScalarType t);
+// Copies the view into a new tensor of `dtype` on `device` (the file's pages are not kept).
+at::Tensor tensor_from_view(const io::TensorView& v, at::ScalarType dtype, at::Device device);
+
+}  // namespace llmcp::model
