@@ -4,6 +4,8 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <sstream>
+
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/runtime.h"
@@ -84,8 +86,11 @@ nlohmann::ordered_json tokenizer_config_json(int64_t max_len) {
 void write_tokenizer(const SyntheticSpec& spec, const DecoderConfig& c, const std::filesystem::path& out) {
   LLMCP_CHECK(spec.tokenizer_vocab <= c.vocab_size, kInvalidArgument, "tokenizer vocabulary (",
               spec.tokenizer_vocab, ") exceeds the model's vocab_size (", c.vocab_size, ")");
-  std::string text = tokenizer::train_byte_level_bpe(tokenizer::split_corpus(tokenizer::default_corpus()),
-                                                     spec.tokenizer_vocab, {"<unk>", "<s>", "</s>", "<pad>"});
+  std::vector<std::string> lines;
+  std::istringstream corpus(tokenizer::default_corpus());
+  for (std::string line; std::getline(corpus, line);)
+    if (!line.empty()) lines.push_back(line + "\n");
+  std::string text = tokenizer::train_byte_level_bpe(lines, spec.tokenizer_vocab, {"<unk>", "<s>", "</s>", "<pad>"});
   auto tok = nlohmann::ordered_json::parse(text);
   // BOS is added by the post-processor, as in Llama-3's tokenizer.json.
   tok["post_processor"] = {

@@ -1,0 +1,79 @@
+// Public API of the tokenizer layer: loads a Hugging Face tokenizer.json (+ tokenizer_config.json)
+// and encodes / decodes text with the same ids as Hugging Face's tokenizers. Torch-free, so the
+// CLI, the MCP layer and the data pipeline can all use it cheaply.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmcp::tokenizer {
+
+struct SpecialTokens {
+  std::optional<int32_t> bos, eos, pad, unk;
+  std::string bos_text, eos_text, pad_text, unk_text;
+  bool add_bos = false, add_eos = false;  // what encode(text, true) adds
+  int64_t model_max_length = 0;           // 0: unknown; "no limit" (1e30) clamps to INT64_MAX
+};
+
+class DecodeRun;
+class StreamDecoder;
+
+// Immutable after loading; copies share the loaded tables; safe to use from several threads.
+class Tokenizer {
+ public:
+  // Loads <dir>/tokenizer.json (+ <dir>/tokenizer_config.json when present).
+  static Tokenizer from_dir(const std::filesystem::path& dir);
+  // `tokenizer_config_json` may be empty. Broken input throws core::Error (kMalformedFile), a
+  // component we do not implement throws kUnsupported naming it and the supported ones.
+  static Tokenizer from_json(const std::string& tokenizer_json,
+                             const std::string& tokenizer_config_json);
+
+  // `text` must be valid UTF-8 (kInvalidArgument otherwise). With add_special_tokens, BOS/EOS are
+  // added as tokenizer.json's TemplateProcessing says, or else as tokenizer_config.json's
+  // add_bos_token / add_eos_token say.
+  std::vector<int32_t> encode(std::string_view text, bool add_special_tokens = true) const;
+  // Ids outside the vocabulary throw kInvalidArgument. Invalid UTF-8 produced by byte tokens is
+  // replaced with U+FFFD, as Hugging Face does.
+  std::string decode(std::span<const int32_t> ids, bool skip_special_tokens = false) const;
+
+  int32_t vocab_size() const;  // highest id + 1, added tokens included
+  std::optional<int32_t> token_to_id(std::string_view token) const;
+  std::string id_to_token(int32_t id) const;  // throws kInvalidArgument for unknown ids
+  const SpecialTokens& special() const;
+  bool is_special(int32_t id) const;  // an added token marked "special"
+
+ private:
+  friend class StreamDecoder;
+  struct Impl;
+  explicit Tokenizer(std::shared_ptr<const Impl> impl);
+  DecodeRun start_decode() const;
+  std::string token_for_decode(int32_t id) const;
+  std::shared_ptr<const Impl> impl_;
+};
+
+// Incremental detokenizer: push ids one by one, get the new text; never emits broken UTF-8 (holds
+// back incomplete sequences), and the concatenation of all pushes + flush() equals decode(all ids).
+class StreamDecoder {
+ public:
+  explicit StreamDecoder(const Tokenizer& tokenizer, bool skip_special_tokens = false);
+  ~StreamDecoder();
+  StreamDecoder(StreamDecoder&&) noexcept;
+  StreamDecoder& operator=(StreamDecoder&&) noexcept;
+
+  std::string push(int32_t id);
+  // Emits what was held back and starts over (the next push begins a new text).
+  std::string flush();
+
+ private:
+  Tokenizer tokenizer_;
+  bool skip_special_tokens_;
+  std::unique_ptr<DecodeRun> run_;
+};
+
+}  // namespace llmcp::tokenizer

@@ -1,0 +1,53 @@
+// End-to-end through the llm-mcp executable: create-model, info, generate; bad input gives a
+// message saying what to fix and a non-zero exit status.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "test_util.h"
+
+namespace llmcp::cli {
+namespace {
+
+std::string cli() {
+  const char* p = std::getenv("LLMCP_CLI");
+  return p ? p : LLMCP_BINARY_DIR "/src/cli/llm-mcp";
+}
+
+TEST(CliTest, CreateInfoGenerate) {
+  testing::TempDir dir;
+  auto created = testing::run_command(cli() + " create-model --arch llama --preset tiny --seed 1 --out " +
+                                      (dir / "m").string() + " 2>/dev/null");
+  ASSERT_EQ(created.status, 0) << created.output;
+  auto info = testing::run_command(cli() + " info --model " + (dir / "m").string());
+  ASSERT_EQ(info.status, 0) << info.output;
+  auto j = nlohmann::json::parse(info.output);
+  EXPECT_EQ(j["architecture"], "LlamaForCausalLM");
+  EXPECT_GT(j["parameters"].get<int64_t>(), 500000);
+  EXPECT_LT(j["parameters"].get<int64_t>(), 2000000);
+
+  auto gen = [&](const std::string& extra) {
+    return testing::run_command(cli() + " generate --model " + (dir / "m").string() +
+                                " --prompt 'Hello there' --max-new-tokens 8 " + extra + " 2>/dev/null");
+  };
+  auto a = gen("--temperature 0.8 --top-k 40 --seed 3");
+  auto b = gen("--temperature 0.8 --top-k 40 --seed 3");
+  ASSERT_EQ(a.status, 0) << a.output;
+  EXPECT_EQ(a.output, b.output);
+  EXPECT_FALSE(a.output.empty());
+}
+
+TEST(CliTest, BadInputSaysWhatToFix) {
+  testing::TempDir dir;
+  auto r = testing::run_command(cli() + " info --model " + dir.path().string());
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("config.json"), std::string::npos) << r.output;
+  r = testing::run_command(cli() + " create-model --preset huge --out " + (dir / "x").string());
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("tiny"), std::string::npos) << r.output;  // lists the presets
+  r = testing::run_command(cli() + " generate --model " + dir.path().string() + " --prompt hi --top-p 3");
+  EXPECT_NE(r.status, 0);
+}
+
+}  // namespace
+}  // namespace llmcp::cli

@@ -1,0 +1,115 @@
+// Generation on a synthetic model: greedy decoding with the KV cache equals step-by-step argmax
+// over full forwards; EOS and stop strings end generation exactly; streaming equals the result.
+#include <gtest/gtest.h>
+
+#include <ATen/ATen.h>
+
+#include "infer/generate.h"
+#include "model/loader.h"
+#include "model/synthetic.h"
+#include "test_util.h"
+#include "tokenizer/tokenizer.h"
+
+namespace llmcp::infer {
+namespace {
+
+class GenerateTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir();
+    model::SyntheticSpec spec;
+    spec.seed = 11;
+    model::create_synthetic_model(spec, *dir_ / "m");
+    decoder_ = model::load_decoder(*dir_ / "m").release();
+    tok_ = new tokenizer::Tokenizer(tokenizer::Tokenizer::from_dir(*dir_ / "m"));
+  }
+  static void TearDownTestSuite() {
+    delete tok_;
+    delete decoder_;
+    delete dir_;
+  }
+  static std::vector<int64_t> prompt() {
+    auto ids = tok_->encode("The weather in Paris is", true);
+    return {ids.begin(), ids.end()};
+  }
+  static testing::TempDir* dir_;
+  static model::Decoder* decoder_;
+  static tokenizer::Tokenizer* tok_;
+};
+testing::TempDir* GenerateTest::dir_ = nullptr;
+model::Decoder* GenerateTest::decoder_ = nullptr;
+tokenizer::Tokenizer* GenerateTest::tok_ = nullptr;
+
+TEST_F(GenerateTest, GreedyEqualsArgmaxOfFullForward) {
+  GenerateOptions opts;
+  opts.max_new_tokens = 12;
+  auto r = generate(*decoder_, *tok_, prompt(), opts);
+  ASSERT_EQ(r.tokens.size(), 12u);
+  EXPECT_EQ(r.finish_reason, "length");
+  std::vector<int64_t> seq = prompt();
+  for (int i = 0; i < 12; ++i) {
+    auto logits = decoder_->forward(at::tensor(seq, at::kLong).view({1, -1}));
+    int64_t next = logits[0][-1].argmax().item<int64_t>();
+    EXPECT_EQ(r.tokens[i], next) << "step " << i;
+    seq.push_back(next);
+  }
+}
+
+TEST_F(GenerateTest, EosStopsExactly) {
+  GenerateOptions opts;
+  opts.max_new_tokens = 12;
+  auto free_run = generate(*decoder_, *tok_, prompt(), opts);
+  opts.eos_ids = {free_run.tokens[4]};
+  auto r = generate(*decoder_, *tok_, prompt(), opts);
+  EXPECT_EQ(r.finish_reason, "eos");
+  // Stops at the first occurrence of that id, which may be before step 4.
+  size_t first = std::find(free_run.tokens.begin(), free_run.tokens.end(), free_run.tokens[4]) - free_run.tokens.begin();
+  EXPECT_EQ(r.tokens.size(), first + 1);
+}
+
+TEST_F(GenerateTest, StopStringCutsTextAndStreamingMatches) {
+  GenerateOptions opts;
+  opts.max_new_tokens = 24;
+  auto free_run = generate(*decoder_, *tok_, prompt(), opts);
+  ASSERT_GE(free_run.text.size(), 6u) << free_run.text;
+  std::string stop = free_run.text.substr(free_run.text.size() / 2, 2);
+  opts.stop_strings = {stop};
+  std::string streamed;
+  opts.on_text = [&](const std::string& s) {
+    streamed += s;
+    return true;
+  };
+  auto r = generate(*decoder_, *tok_, prompt(), opts);
+  EXPECT_EQ(r.finish_reason, "stop");
+  EXPECT_EQ(r.text, free_run.text.substr(0, free_run.text.find(stop)));
+  EXPECT_EQ(streamed, r.text);
+}
+
+TEST_F(GenerateTest, SeededSamplingReproducible) {
+  GenerateOptions opts;
+  opts.max_new_tokens = 10;
+  opts.sampling = {.temperature = 1.0, .top_k = 50, .top_p = 0.95, .seed = 5};
+  auto a = generate(*decoder_, *tok_, prompt(), opts);
+  auto b = generate(*decoder_, *tok_, prompt(), opts);
+  EXPECT_EQ(a.tokens, b.tokens);
+  opts.sampling.seed = 6;
+  auto c = generate(*decoder_, *tok_, prompt(), opts);
+  EXPECT_NE(a.tokens, c.tokens);
+}
+
+TEST_F(GenerateTest, StreamingWithoutStopsEqualsText) {
+  GenerateOptions opts;
+  opts.max_new_tokens = 16;
+  std::string streamed;
+  opts.on_text = [&](const std::string& s) {
+    streamed += s;
+    return true;
+  };
+  auto r = generate(*decoder_, *tok_, prompt(), opts);
+  EXPECT_EQ(streamed, r.text);
+  std::vector<int32_t> ids(r.tokens.begin(), r.tokens.end());
+  EXPECT_EQ(r.text, tok_->decode(ids, true));
+}
+
+}  // namespace
+}  // namespace llmcp::infer
