@@ -2,6 +2,7 @@
 // bench/run.sh can put it beside PyTorch eager's numbers from the same run.
 //   generate_bench --model DIR --dtype float32|bfloat16 --prompt-tokens 128 --new-tokens 64 --repeats 3
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
 
 #include <chrono>

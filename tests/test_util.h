@@ -37,7 +37,7 @@ struct CommandResult {
 };
 inline CommandResult run_command(const std::string& cmd) {
   CommandResult r{-1, {}};
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  FILE* p = ::popen(("(" + cmd + ") 2>&1").c_str(), "r");
   if (!p) return r;
   char buf[4096];
   size_t n;

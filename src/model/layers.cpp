@@ -5,6 +5,18 @@
 #include <limits>
 
 namespace llmcp::model {
+namespace {
+// The most negative finite value of the dtype, as HF's eager masks use (finite, so a fully
+// masked row gives a uniform softmax instead of NaN).
+at::Scalar lowest_value(at::ScalarType t) {
+  switch (t) {
+    case at::kBFloat16: return std::numeric_limits<c10::BFloat16>::lowest();
+    case at::kHalf: return std::numeric_limits<c10::Half>::lowest();
+    case at::kDouble: return std::numeric_limits<double>::lowest();
+    default: return std::numeric_limits<float>::lowest();
+  }
+}
+}  // namespace
 
 at::Tensor Norm::forward(const at::Tensor& x) const {
   if (kind == NormKind::kLayerNorm) return at::layer_norm(x, {x.size(-1)}, weight, bias, eps);
@@ -24,9 +36,7 @@ at::Tensor build_attention_mask(const at::Tensor& key_valid, int64_t past, int64
   if (sliding_window) allowed = allowed.logical_and(k_idx > q_idx - *sliding_window);
   allowed = allowed.unsqueeze(0).logical_and(key_valid.unsqueeze(1));  // [B,T,S]
   auto zero = at::zeros({}, at::TensorOptions().dtype(dtype).device(key_valid.device()));
-  auto lowest = at::full({}, std::numeric_limits<float>::lowest(), zero.options());
-  if (dtype == at::kBFloat16 || dtype == at::kHalf)
-    lowest = at::full({}, dtype == at::kHalf ? -65504.0 : -3.38953139e38, zero.options());
+  auto lowest = at::full({}, lowest_value(dtype), zero.options());
   return at::where(allowed, zero, lowest).unsqueeze(1);  // [B,1,T,S]
 }
 

@@ -151,7 +151,7 @@ void BpeModel::merge_word(std::string_view word, std::vector<int32_t>& out) cons
     const auto n = static_cast<int32_t>(symbols.size());
     symbols.push_back({id, n - 1, n + 1, true});
   };
-  std::optional<int32_t> pending_unk;
+  int32_t pending_unk = -1;  // an unk token not yet added (it may still fuse)
   std::string piece;
   for (size_t pos = 0; pos < word.size();) {
     const size_t begin = pos;
@@ -160,7 +160,7 @@ void BpeModel::merge_word(std::string_view word, std::vector<int32_t>& out) cons
     piece.append(word.substr(begin, pos - begin));
     if (pos == word.size()) piece += end_of_word_suffix_;
     if (const auto id = token_to_id(piece)) {
-      if (pending_unk) add(*pending_unk), pending_unk.reset();
+      if (pending_unk >= 0) add(pending_unk), pending_unk = -1;
       add(*id);
       continue;
     }
@@ -168,16 +168,16 @@ void BpeModel::merge_word(std::string_view word, std::vector<int32_t>& out) cons
       bool all = true;
       for (size_t k = begin; k < pos; ++k) all = all && byte_ids_[static_cast<unsigned char>(word[k])] >= 0;
       if (all) {
-        if (pending_unk) add(*pending_unk), pending_unk.reset();
+        if (pending_unk >= 0) add(pending_unk), pending_unk = -1;
         for (size_t k = begin; k < pos; ++k) add(byte_ids_[static_cast<unsigned char>(word[k])]);
         continue;
       }
     }
     if (unk_token_.empty()) continue;  // like tokenizers: no unk token, the character is dropped
-    if (pending_unk && !fuse_unk_) add(*pending_unk);
-    if (!pending_unk || !fuse_unk_) pending_unk = unk_id();
+    if (pending_unk >= 0 && !fuse_unk_) add(pending_unk);
+    if (pending_unk < 0 || !fuse_unk_) pending_unk = unk_id();
   }
-  if (pending_unk) add(*pending_unk);
+  if (pending_unk >= 0) add(pending_unk);
   if (symbols.empty()) return;
   symbols.back().next = -1;
 

@@ -36,7 +36,7 @@ class ByteLevelPre : public PreTokenizer {
   void apply(std::vector<Piece>& pieces) const override {
     if (add_prefix_space_) {
       for (auto& p : pieces) {
-        if (p.text.empty() || p.text[0] != ' ') p.text.insert(0, " ");
+        if (p.text.empty() || p.text[0] != ' ') p.text = " " + p.text;
       }
     }
     if (use_regex_) split_pieces(pieces, *regex_, SplitBehavior::kIsolated, false);
