@@ -11,12 +11,13 @@ void add_generate_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("generate", "Generate text from a prompt");
   cmd->add_option("--model", req->model_dir, "Model folder")->required();
   cmd->add_option("--prompt", req->prompt, "Prompt text")->required();
-  cmd->add_option("--max-new-tokens", req->max_new_tokens, "Tokens to generate at most")->capture_default_str();
-  cmd->add_option("--temperature", req->temperature, "0 = greedy")->capture_default_str();
-  cmd->add_option("--top-k", req->top_k, "Keep the k most likely tokens (0 = off)")->capture_default_str();
-  cmd->add_option("--top-p", req->top_p, "Nucleus sampling mass (1 = off)")->capture_default_str();
-  cmd->add_option("--min-p", req->min_p, "Drop tokens below min-p x top probability")->capture_default_str();
-  cmd->add_option("--repetition-penalty", req->repetition_penalty, "1 = off")->capture_default_str();
+  // Unset sampling options come from the model's generation_config.json (greedy if it has none).
+  cmd->add_option("--max-new-tokens", req->max_new_tokens, "Tokens to generate at most (default 128)");
+  cmd->add_option("--temperature", req->temperature, "0 = greedy");
+  cmd->add_option("--top-k", req->top_k, "Keep the k most likely tokens (0 = off; 50 when sampling)");
+  cmd->add_option("--top-p", req->top_p, "Nucleus sampling mass (1 = off)");
+  cmd->add_option("--min-p", req->min_p, "Drop tokens below min-p x top probability (0 = off)");
+  cmd->add_option("--repetition-penalty", req->repetition_penalty, "1 = off");
   cmd->add_option("--seed", req->seed, "Sampling seed")->capture_default_str();
   cmd->add_option("--stop", req->stop, "Stop string (repeatable)");
   cmd->add_option("--dtype", req->dtype, "auto | float32 | bfloat16 | float16")->capture_default_str();

@@ -14,6 +14,19 @@ namespace {
 int64_t dtype_bytes(const std::string& torch_dtype) {
   return (torch_dtype == "float32" || torch_dtype == "fp32") ? 4 : 2;
 }
+
+infer::SamplingParams sampling_params(const GenerateRequest& req, const io::GenerationDefaults& d) {
+  infer::SamplingParams p;
+  const bool config_samples = d.do_sample.value_or(false);
+  p.temperature = req.temperature.value_or(config_samples ? d.temperature.value_or(1.0) : 0.0);
+  const bool sampling = p.temperature > 0;
+  p.top_k = req.top_k.value_or(sampling ? d.top_k.value_or(50) : 0);
+  p.top_p = req.top_p.value_or(sampling ? d.top_p.value_or(1.0) : 1.0);
+  p.min_p = req.min_p.value_or(sampling ? d.min_p.value_or(0.0) : 0.0);
+  p.repetition_penalty = req.repetition_penalty.value_or(d.repetition_penalty.value_or(1.0));
+  p.seed = req.seed;
+  return p;
+}
 }  // namespace
 
 std::vector<std::string> model_presets() { return model::synthetic_presets(); }
@@ -63,8 +76,8 @@ GenerateResponse generate(const GenerateRequest& req, const std::function<bool(c
   auto defaults = io::load_generation_defaults(req.model_dir);
 
   infer::GenerateOptions opts;
-  opts.max_new_tokens = req.max_new_tokens;
-  opts.sampling = {req.temperature, req.top_k, req.top_p, req.min_p, req.repetition_penalty, req.seed};
+  opts.max_new_tokens = req.max_new_tokens.value_or(defaults.max_new_tokens.value_or(128));
+  opts.sampling = sampling_params(req, defaults);
   opts.eos_ids = defaults.eos_token_ids.empty() ? decoder->config().eos_token_ids : defaults.eos_token_ids;
   if (opts.eos_ids.empty() && tok.special().eos) opts.eos_ids.push_back(*tok.special().eos);
   opts.stop_strings = req.stop;

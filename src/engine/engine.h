@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,15 +28,15 @@ std::vector<std::string> model_presets();
 //  "weights_bytes", "kv_cache_bytes_per_token", "memory_bytes" (weights + full-context KV cache)}
 nlohmann::json model_info(const std::string& model_dir);
 
+// Unset sampling fields come from the model's generation_config.json, then HF's defaults
+// (greedy unless the model's config says do_sample; top_k 50 when sampling).
 struct GenerateRequest {
   std::string model_dir;
   std::string prompt;
-  int64_t max_new_tokens = 128;
-  double temperature = 0.0;
-  int64_t top_k = 0;
-  double top_p = 1.0;
-  double min_p = 0.0;
-  double repetition_penalty = 1.0;
+  std::optional<int64_t> max_new_tokens;  // default 128
+  std::optional<double> temperature;      // 0 = greedy
+  std::optional<int64_t> top_k;
+  std::optional<double> top_p, min_p, repetition_penalty;
   uint64_t seed = 0;
   std::vector<std::string> stop;
   std::string dtype = "auto";

@@ -133,8 +133,12 @@ Tokenizer Tokenizer::from_json(const std::string& tokenizer_json,
   impl->vocab_size = max_id + 1;
   LLMCP_CHECK(impl->vocab_size > 0, kMalformedFile, "tokenizer.json has an empty vocabulary");
   Tokenizer self(impl);
-  for (const int32_t id : post.prefix) self.id_to_token(id);  // template ids must exist
-  for (const int32_t id : post.suffix) self.id_to_token(id);
+  for (const auto* ids : {&post.prefix, &post.suffix}) {
+    for (const int32_t id : *ids) {
+      LLMCP_CHECK(impl->added->by_id(id) || impl->model->id_to_token(id), kMalformedFile,
+                  "tokenizer.json post_processor adds token id ", id, ", which is not in the vocab");
+    }
+  }
   impl->wrap = resolve_special(post, config, j["model"], self);
   return self;
 }

@@ -36,7 +36,9 @@ TEST(BpeModel, RankOrderDecidesTheSplit) {
 
 TEST(BpeModel, PairFormatMergesEqualStringFormat) {
   auto strings = model_only({{"vocab", kAbcVocab}, {"merges", {"a b", "ab c"}}});
-  auto pairs = model_only({{"vocab", kAbcVocab}, {"merges", {{"a", "b"}, {"ab", "c"}}}});
+  // (json::array spelled out: a brace list of pairs would read as an object.)
+  auto pairs = model_only({{"vocab", kAbcVocab},
+                           {"merges", json::array({json::array({"a", "b"}), json::array({"ab", "c"})})}});
   for (const char* s : {"abc", "cab", "abcabc", "ccc", "babca"}) {
     EXPECT_EQ(strings.encode(s), pairs.encode(s)) << s;
   }

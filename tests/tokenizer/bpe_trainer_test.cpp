@@ -42,7 +42,7 @@ TEST(BpeTrainer, MergeOrderOnATinyCorpus) {
   // Words (GPT-2 split): "aaab" x1, "Ġaaab" x1, "Ġab" x2. Pair counts: (a,a) 4, (a,b) 4,
   // (Ġ,a) 3. Tie between (a,a) and (a,b) goes to the lowest ids; both are (97,97) vs (97,98),
   // so "a a" first. Words become "aa a b", "Ġ aa a b", "Ġ a b": (aa,a) 2, (a,b) 4, (Ġ,aa) 1,
-  // (Ġ,a) 2 -> "a b" next; then (aa,ab) 2 vs (Ġ,ab) 2: ids aa=260, ab=261, Ġ=32 -> "Ġ ab".
+  // (Ġ,a) 2 -> "a b" next; then (aa,ab) 2 vs (Ġ,ab) 2 with aa=256, ab=257, Ġ=32 -> "Ġ ab".
   const std::string j = train_byte_level_bpe({"aaab aaab ab ab"}, 256 + 3, {});
   const json parsed = json::parse(j);
   EXPECT_EQ(parsed["model"]["merges"], json({"a a", "a b", "\u0120 ab"}));

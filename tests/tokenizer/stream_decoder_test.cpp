@@ -68,7 +68,9 @@ TEST(StreamDecoder, ByteLevelHoldsBackSplitCharacters) {
     const auto id = t.token_to_id(byte_to_unicode()[b]);
     ASSERT_TRUE(id.has_value());
     out = d.push(*id);
-    if (b != 0x80) EXPECT_EQ(out, "");
+    if (b != 0x80) {
+      EXPECT_EQ(out, "");
+    }
   }
   EXPECT_EQ(out, "\U0001F600");
   EXPECT_EQ(d.flush(), "");
