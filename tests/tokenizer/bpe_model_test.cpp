@@ -138,14 +138,13 @@ TEST(BpeModel, FiftyThousandMergesAreFast) {
   text += std::string(200000, 'q');
   const auto ids = t.encode(text, false);
   const auto t2 = std::chrono::steady_clock::now();
-  EXPECT_LT(ids.size(), text.size());
-  EXPECT_EQ(t.decode(ids), text);
-  const auto ids_again = t.encode(text, false);  // served from the per-word cache
+  const std::string decoded = t.decode(ids);
   const auto t3 = std::chrono::steady_clock::now();
-  EXPECT_EQ(ids, ids_again);
+  EXPECT_LT(ids.size(), text.size());
+  EXPECT_EQ(decoded, text);
   using S = std::chrono::duration<double>;
-  std::printf("load %.3fs, encode %zu bytes %.3fs, again %.3fs\n", S(t1 - t0).count(), text.size(),
-              S(t2 - t1).count(), S(t3 - t2).count());
+  std::printf("load %.3fs, encode %zu bytes %.3fs, decode %.3fs\n", S(t1 - t0).count(),
+              text.size(), S(t2 - t1).count(), S(t3 - t2).count());
 }
 
 }  // namespace
