@@ -34,11 +34,12 @@ test-fast: build test-deps
 	@cd $(BUILD) && LLMCP_NODE_PATH=$(CURDIR)/$(NPM_DIR) LLMCP_NODE=$$(command -v node) \
 	  ctest --output-on-failure -j $(JOBS) -L fast
 
-# The torch-free file parsers under AddressSanitizer + UndefinedBehaviorSanitizer.
-test-asan: deps
+# The torch-free layers (file parsers, tokenizer) under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan: test-deps
 	@cmake --preset asan -Wno-dev >/dev/null
-	@cmake --build build/asan -j $(JOBS) --target io_tests core_tests
-	@cd build/asan && ctest --output-on-failure -L io
+	@cmake --build build/asan -j $(JOBS) --target io_tests core_tests tokenizer_tests
+	@cd build/asan && LLMCP_NODE_PATH=$(CURDIR)/$(NPM_DIR) LLMCP_NODE=$$(command -v node) \
+	  ctest --output-on-failure -L "io|core|tokenizer"
 
 bench: build
 	@./bench/run.sh $(BUILD)
