@@ -37,8 +37,10 @@ GenerateResult generate(const model::Decoder& model, const tokenizer::Tokenizer&
   at::Tensor logits = model.forward(input, {}, &cache, /*last_only=*/true);  // [1,1,V]
   r.prefill_seconds = std::chrono::duration<double>(clock::now() - t0).count();
   auto t1 = clock::now();
+  // Ids past the tokenizer's vocabulary (padded embedding rows) have no text: never pick them.
+  const int64_t text_vocab = std::min<int64_t>(V, tok.vocab_size());
   for (int64_t step = 0; step < opts.max_new_tokens; ++step) {
-    int64_t next = sampler.next(logits[0][0], history);
+    int64_t next = sampler.next(logits[0][0].narrow(0, 0, text_vocab), history);
     r.tokens.push_back(next);
     history.push_back(next);
     if (std::find(opts.eos_ids.begin(), opts.eos_ids.end(), next) != opts.eos_ids.end()) {

@@ -26,4 +26,9 @@ class MappedFile {
   size_t size_ = 0;
 };
 
+// Tells the kernel the mapped bytes [data, data+size) are no longer needed, so they stop counting
+// against the process's memory (they are re-read from the file if touched again). Used after a
+// tensor has been copied out, so loading a 13 GB checkpoint does not hold 26 GB resident.
+void drop_mapped_pages(const void* data, size_t size);
+
 }  // namespace llmcp::io

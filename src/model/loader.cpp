@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "core/runtime.h"
 #include "io/checkpoint.h"
+#include "io/mapped_file.h"
 #include "model/parameters.h"
 #include "model/tensor_view.h"
 
@@ -40,6 +41,7 @@ std::unique_ptr<Decoder> load_decoder(const std::filesystem::path& dir, const Lo
     LLMCP_CHECK(v.shape == spec.shape, kShapeMismatch, "weight '", spec.name, "' in ", dir.string(), " has shape ",
                 at::IntArrayRef(v.shape), " but config.json implies ", at::IntArrayRef(spec.shape));
     tensors[spec.name] = tensor_from_view(v, dtype, device);
+    io::drop_mapped_pages(v.data, v.nbytes);
   }
   return std::make_unique<Decoder>(std::move(cfg), arch.names, std::move(tensors));
 }

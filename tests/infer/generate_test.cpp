@@ -111,5 +111,23 @@ TEST_F(GenerateTest, StreamingWithoutStopsEqualsText) {
   EXPECT_EQ(r.text, tok_->decode(ids, true));
 }
 
+TEST(GenerateVocabTest, NeverPicksIdsWithoutText) {
+  // The model's vocab (1024) is larger than its tokenizer's (512), as with padded embeddings.
+  testing::TempDir dir;
+  model::SyntheticSpec spec;
+  spec.seed = 4;
+  spec.overrides = {{"vocab_size", 1024}};
+  model::create_synthetic_model(spec, dir / "m");
+  auto d = model::load_decoder(dir / "m");
+  auto tok = tokenizer::Tokenizer::from_dir(dir / "m");
+  ASSERT_EQ(tok.vocab_size(), 512);
+  GenerateOptions opts;
+  opts.max_new_tokens = 40;
+  opts.sampling = {.temperature = 2.0, .seed = 1};
+  auto r = generate(*d, tok, {1, 100, 200}, opts);
+  EXPECT_EQ(r.tokens.size(), 40u);
+  for (auto id : r.tokens) EXPECT_LT(id, 512);
+}
+
 }  // namespace
 }  // namespace llmcp::infer
