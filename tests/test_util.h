@@ -1,6 +1,8 @@
 // Shared helpers for tests: temporary folders, running reference programs, repo paths.
 #pragma once
 
+#include <sys/wait.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -30,7 +32,7 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// Runs a shell command, returns its exit status and captured stdout+stderr.
+// Runs a shell command, returns its exit status (-1 if killed) and captured stdout+stderr.
 struct CommandResult {
   int status;
   std::string output;
@@ -42,7 +44,8 @@ inline CommandResult run_command(const std::string& cmd) {
   char buf[4096];
   size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  r.status = ::pclose(p);
+  int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return r;
 }
 

@@ -1,6 +1,7 @@
 // Temp-file + fsync + rename writer; read helper with clear errors.
 #include "core/atomic_file.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -58,6 +59,13 @@ void AtomicFile::commit() {
   if (ec) {
     std::filesystem::remove(temp_, ec);
     LLMCP_FAIL(kIo, "cannot rename into '", target_.string(), "': ", ec.message());
+  }
+  // Make the rename itself durable.
+  auto dir = target_.has_parent_path() ? target_.parent_path() : std::filesystem::path(".");
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
   }
 }
 

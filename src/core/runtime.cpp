@@ -3,6 +3,7 @@
 
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
+#include <ATen/detail/CUDAHooksInterface.h>
 
 #include <cstdlib>
 #include <mutex>
@@ -37,6 +38,12 @@ c10::Device parse_device(const std::string& spec) {
   }
   LLMCP_CHECK(!d.is_cuda() || cuda, kUnsupported, "device '", spec,
               "' requested but this build or machine has no CUDA; use --device cpu");
+  LLMCP_CHECK(d.is_cpu() || d.is_cuda(), kUnsupported, "device '", spec, "' is not supported; use cpu or cuda");
+  if (d.is_cuda() && d.has_index()) {
+    const int n = at::detail::getCUDAHooks().getNumGPUs();
+    LLMCP_CHECK(d.index() < n, kInvalidArgument, "device '", spec, "' does not exist: this machine has ", n,
+                " GPU(s), cuda:0 to cuda:", n - 1);
+  }
   return d;
 }
 

@@ -64,20 +64,23 @@ nlohmann::json model_info(const std::string& model_dir) {
   j["tie_word_embeddings"] = c.tie_word_embeddings;
   j["weights_bytes"] = params * bytes;
   j["kv_cache_bytes_per_token"] = kv_per_token;
-  const int64_t ctx = c.sliding_window ? std::min(c.max_position, *c.sliding_window) : c.max_position;
-  j["memory_bytes"] = params * bytes + kv_per_token * ctx;
+  // The KV cache keeps every token (no sliding-window eviction yet), so a full context costs
+  // max_position tokens of cache.
+  j["memory_bytes"] = params * bytes + kv_per_token * c.max_position;
   return j;
 }
 
 GenerateResponse generate(const GenerateRequest& req, const std::function<bool(const std::string&)>& on_text) {
   LLMCP_CHECK(!req.model_dir.empty(), kInvalidArgument, "a model folder is required (--model DIR)");
-  auto tok = tokenizer::Tokenizer::from_dir(req.model_dir);
-  auto decoder = model::load_decoder(req.model_dir, {req.dtype, req.device});
+  // Everything cheap is checked before the weights are read.
   auto defaults = io::load_generation_defaults(req.model_dir);
-
   infer::GenerateOptions opts;
   opts.max_new_tokens = req.max_new_tokens.value_or(defaults.max_new_tokens.value_or(128));
+  LLMCP_CHECK(opts.max_new_tokens >= 0, kInvalidArgument, "max_new_tokens must be >= 0");
   opts.sampling = sampling_params(req, defaults);
+  opts.sampling.validate();
+  auto tok = tokenizer::Tokenizer::from_dir(req.model_dir);
+  auto decoder = model::load_decoder(req.model_dir, {req.dtype, req.device});
   opts.eos_ids = defaults.eos_token_ids.empty() ? decoder->config().eos_token_ids : defaults.eos_token_ids;
   if (opts.eos_ids.empty() && tok.special().eos) opts.eos_ids.push_back(*tok.special().eos);
   opts.stop_strings = req.stop;

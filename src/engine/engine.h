@@ -25,7 +25,8 @@ nlohmann::json create_model(const CreateModelRequest& req);
 std::vector<std::string> model_presets();
 
 // {"architecture", "parameters", "dtype", "context_length", "layers", "hidden_size",
-//  "weights_bytes", "kv_cache_bytes_per_token", "memory_bytes" (weights + full-context KV cache)}
+//  "weights_bytes", "kv_cache_bytes_per_token", "memory_bytes" (weights + KV cache for the full
+//  context_length), all in the checkpoint's dtype}
 nlohmann::json model_info(const std::string& model_dir);
 
 // Unset sampling fields come from the model's generation_config.json, then HF's defaults

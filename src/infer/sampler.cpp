@@ -26,8 +26,11 @@ at::Tensor Sampler::process(const at::Tensor& logits_in, const std::vector<int64
   const float neg_inf = -std::numeric_limits<float>::infinity();
   auto logits = logits_in.to(at::kCPU, at::kFloat).clone();  // [V]
   const int64_t V = logits.size(0);
-  if (params_.repetition_penalty != 1.0 && !history.empty()) {
-    auto ids = at::tensor(history, at::kLong).clamp(0, V - 1);
+  std::vector<int64_t> seen;
+  for (auto id : history)
+    if (id >= 0 && id < V) seen.push_back(id);  // ids outside these logits are not penalised
+  if (params_.repetition_penalty != 1.0 && !seen.empty()) {
+    auto ids = at::tensor(seen, at::kLong);
     auto s = logits.index_select(0, ids);
     s = at::where(s < 0, s * params_.repetition_penalty, s / params_.repetition_penalty);
     logits.index_put_({ids}, s);

@@ -23,7 +23,8 @@ Checkpoint Checkpoint::open(const std::filesystem::path& dir) {
       LLMCP_CHECK(it->is_string(), kMalformedFile, index_path.string(), ": weight_map['", it.key(),
                   "'] is not a file name");
       std::string shard = it->get<std::string>();
-      LLMCP_CHECK(shard.find('/') == std::string::npos && shard != ".." , kMalformedFile,
+      LLMCP_CHECK(!shard.empty() && shard.find('/') == std::string::npos && shard != "." && shard != "..",
+                  kMalformedFile,
                   index_path.string(), ": shard name '", shard, "' must be a plain file name");
       wanted[it.key()] = shard;
       if (!shard_of_file.count(shard)) {

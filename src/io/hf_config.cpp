@@ -60,9 +60,13 @@ int64_t HfConfig::get_int(const std::string& key, int64_t fallback) const {
   const auto& v = j_[key];
   if (v.is_number_float()) {
     double d = v.get<double>();
-    LLMCP_CHECK(std::floor(d) == d, kMalformedFile, source_, ": '", key, "' must be an integer, got ", d);
+    LLMCP_CHECK(std::floor(d) == d && std::fabs(d) < 9.0e18, kMalformedFile, source_, ": '", key,
+                "' must be an integer, got ", d);
     return static_cast<int64_t>(d);
   }
+  if (v.is_number_unsigned())
+    LLMCP_CHECK(v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()), kMalformedFile,
+                source_, ": '", key, "' is too large: ", v.dump());
   LLMCP_CHECK(v.is_number_integer(), kMalformedFile, source_, ": '", key, "' must be an integer, got ", v.dump());
   return v.get<int64_t>();
 }

@@ -47,11 +47,13 @@ Entry parse_entry(const std::string& name, const nlohmann::json& j, const std::s
   auto dtype = core::dtype_from_name(dt);
   if (!dtype) bad("unknown dtype '" + dt + "' (supported: F64 F32 F16 BF16 I64 I32 I16 I8 U8 BOOL)");
   e.view.dtype = *dtype;
-  uint64_t count = 1;
+  uint64_t count = 1, nonzero = 1;  // `nonzero` catches [2^62, 4, 0], whose count is 0
   for (const auto& d : j["shape"]) {
     if (!d.is_number_unsigned()) bad("shape entries must be non-negative integers");
     uint64_t v = d.get<uint64_t>();
-    if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) || !mul_ok(count, v, &count))
+    if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) || !mul_ok(count, v, &count) ||
+        (v != 0 && (!mul_ok(nonzero, v, &nonzero) ||
+                    nonzero > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))))
       bad("shape " + j["shape"].dump() + " overflows");
     e.view.shape.push_back(static_cast<int64_t>(v));
   }

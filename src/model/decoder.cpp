@@ -113,7 +113,7 @@ at::Tensor Decoder::forward(const at::Tensor& ids, const at::Tensor& mask_in, Kv
     key_valid = m.to(at::kBool);
   }
   auto [cos, sin] = rope_->tables(positions, embed_.scalar_type());
-  auto attn_mask = build_attention_mask(key_valid, past, T, config_.sliding_window, embed_.scalar_type());
+  auto attn_mask = build_attention_mask(key_valid, past, T, config_.sliding_window);
 
   auto x = at::embedding(embed_, ids.to(dev));  // [B,T,C]
   for (size_t i = 0; i < layers_.size(); ++i) {

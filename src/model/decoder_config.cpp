@@ -28,6 +28,17 @@ void DecoderConfig::validate() const {
   positive(num_heads, "num_attention_heads");
   positive(num_kv_heads, "num_key_value_heads");
   positive(head_dim, "head_dim");
+  positive(max_position, "max_position_embeddings");
+  // Bounds far above any real model keep every size computation inside int64.
+  auto bounded = [&](int64_t v, int64_t limit, const char* name) {
+    LLMCP_CHECK(v <= limit, kMalformedFile, architecture, " config: '", name, "' = ", v, " exceeds ", limit);
+  };
+  bounded(vocab_size, int64_t(1) << 24, "vocab_size");
+  bounded(hidden_size, int64_t(1) << 20, "hidden_size");
+  bounded(intermediate_size, int64_t(1) << 22, "intermediate_size");
+  bounded(num_layers, int64_t(1) << 12, "num_hidden_layers");
+  bounded(num_heads * head_dim, int64_t(1) << 20, "num_attention_heads * head_dim");
+  bounded(max_position, int64_t(1) << 32, "max_position_embeddings");
   LLMCP_CHECK(num_heads % num_kv_heads == 0, kMalformedFile, architecture, " config: num_attention_heads (",
               num_heads, ") must be a multiple of num_key_value_heads (", num_kv_heads, ")");
   LLMCP_CHECK(head_dim % 2 == 0, kMalformedFile, architecture, " config: head_dim must be even for rotary embeddings, got ",

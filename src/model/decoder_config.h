@@ -19,7 +19,7 @@ struct RopeConfig {
   RopeScaling scaling = RopeScaling::kNone;
   double factor = 1.0;
   double low_freq_factor = 1.0, high_freq_factor = 4.0;  // llama3
-  int64_t original_max_position = 0;                     // llama3 / dynamic
+  int64_t original_max_position = 0;                     // llama3
 };
 
 struct DecoderConfig {

@@ -15,7 +15,7 @@ struct Linear {
   std::string name;   // HF module name, e.g. "model.layers.0.self_attn.q_proj"
   at::Tensor weight;  // [out, in]
   at::Tensor bias;    // [out] or undefined
-  at::Tensor forward(const at::Tensor& x) const { return at::linear(x, weight, bias); }
+  at::Tensor forward(const at::Tensor& x) const;
 };
 
 struct Norm {
@@ -27,13 +27,15 @@ struct Norm {
   at::Tensor forward(const at::Tensor& x) const;
 };
 
-// q [B,H,T,D], k/v [B,K,S,D], additive mask [B,1,T,S] (0 or lowest) -> [B,H,T,D].
-// Grouped KV heads are expanded to H. Softmax in fp32.
-at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask);
+// q [B,H,T,D], k/v [B,K,S,D], boolean `allowed` [B,1,T,S] -> [B,H,T,D]. Grouped KV heads are
+// expanded to H. Masked scores are set (not added) to the dtype's lowest finite value, so fp16
+// cannot overflow to -inf and a fully masked (padding) row gives a uniform softmax, never NaN.
+// Softmax in fp32.
+at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed);
 
-// Additive mask [B,1,T,S]: key j visible to query i (slot index past+t) when j <= i, the key is a
-// real token, and (with a sliding window W) j > i - W.
+// [B,1,T,S] bool: key j visible to query i (slot index past+t) when j <= i, the key is a real
+// token, and (with a sliding window W) j > i - W.
 at::Tensor build_attention_mask(const at::Tensor& key_valid, int64_t past, int64_t T,
-                                std::optional<int64_t> sliding_window, at::ScalarType dtype);
+                                std::optional<int64_t> sliding_window);
 
 }  // namespace llmcp::model

@@ -1,6 +1,8 @@
 // Reads config + weights, checks every expected tensor exists with the right shape.
 #include "model/loader.h"
 
+#include <spdlog/spdlog.h>
+
 #include "core/error.h"
 #include "core/runtime.h"
 #include "io/checkpoint.h"
@@ -26,14 +28,36 @@ std::string dtype_to_string(at::ScalarType t) {
   }
 }
 
+at::ScalarType resolve_dtype(const std::string& requested, const std::string& config_dtype, at::Device device) {
+  at::ScalarType t;
+  if (requested == "auto") {
+    try {
+      t = parse_dtype(config_dtype);
+    } catch (const core::Error&) {
+      LLMCP_FAIL(kUnsupported, "config.json's torch_dtype '", config_dtype,
+                 "' is not supported; pass --dtype float32, bfloat16 or float16");
+    }
+    // libtorch's CPU kernels lack fp16 matmuls; bf16 keeps the memory saving (as vLLM does on CPU).
+    if (t == at::kHalf && device.is_cpu()) {
+      spdlog::info("float16 checkpoint on CPU: computing in bfloat16");
+      t = at::kBFloat16;
+    }
+    return t;
+  }
+  t = parse_dtype(requested);
+  LLMCP_CHECK(!(t == at::kHalf && device.is_cpu()), kUnsupported,
+              "float16 is not supported on CPU; use --dtype bfloat16 or float32 (or --device cuda)");
+  return t;
+}
+
 std::unique_ptr<Decoder> load_decoder(const std::filesystem::path& dir, const LoadOptions& opts) {
   core::init_torch_threads();
   auto hf = io::HfConfig::load(dir);
   const ArchSpec& arch = find_arch(hf.architecture());
   DecoderConfig cfg = arch.parse_config(hf);
   cfg.validate();
-  at::ScalarType dtype = parse_dtype(opts.dtype == "auto" ? cfg.torch_dtype : opts.dtype);
   at::Device device = core::parse_device(opts.device);
+  at::ScalarType dtype = resolve_dtype(opts.dtype, cfg.torch_dtype, device);
   auto ckpt = io::Checkpoint::open(dir);
   TensorMap tensors;
   for (const auto& spec : parameter_specs(cfg, arch.names)) {

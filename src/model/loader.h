@@ -13,7 +13,7 @@
 namespace llmcp::model {
 
 struct LoadOptions {
-  std::string dtype = "auto";  // auto (config's torch_dtype) | float32 | bfloat16 | float16
+  std::string dtype = "auto";  // auto (config's torch_dtype; fp16 -> bf16 on CPU) | float32 | bfloat16 | float16
   std::string device = "cpu";  // cpu | cuda | cuda:N | auto
 };
 
@@ -22,5 +22,8 @@ std::unique_ptr<Decoder> load_decoder(const std::filesystem::path& dir, const Lo
 // "float32"/"fp32"/"bfloat16"/"bf16"/"float16"/"fp16" -> scalar type; error lists the choices.
 at::ScalarType parse_dtype(const std::string& name);
 std::string dtype_to_string(at::ScalarType t);
+// The compute dtype: `requested` ("auto" = config.json's torch_dtype), except that fp16 is not
+// computed on CPU (auto falls back to bf16; an explicit float16 is an error).
+at::ScalarType resolve_dtype(const std::string& requested, const std::string& config_dtype, at::Device device);
 
 }  // namespace llmcp::model

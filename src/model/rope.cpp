@@ -6,7 +6,7 @@
 namespace llmcp::model {
 namespace {
 at::Tensor base_inv_freq(double theta, int64_t dim) {
-  // 1 / theta^(2i/D), computed in float64 then stored as fp32 like HF's int64 arange path.
+  // 1 / theta^(2i/D) in fp32, from an int64 arange as HF computes it.
   auto i = at::arange(0, dim, 2, at::kLong).to(at::kFloat);
   return 1.0 / at::pow(theta, i / static_cast<double>(dim));
 }
@@ -32,7 +32,7 @@ Rope::Rope(const RopeConfig& cfg, int64_t head_dim, int64_t max_position)
 
 at::Tensor Rope::inv_freq_for(int64_t seq_len) const {
   if (cfg_.scaling != RopeScaling::kDynamic) return inv_freq_;
-  const int64_t original = cfg_.original_max_position > 0 ? cfg_.original_max_position : max_position_;
+  const int64_t original = max_position_;  // HF uses max_position_embeddings here
   if (seq_len <= original) return inv_freq_;
   // NTK-aware: grow the base with the sequence length.
   const double d = static_cast<double>(head_dim_);

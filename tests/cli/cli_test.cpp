@@ -45,8 +45,16 @@ TEST(CliTest, BadInputSaysWhatToFix) {
   r = testing::run_command(cli() + " create-model --preset huge --out " + (dir / "x").string());
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("tiny"), std::string::npos) << r.output;  // lists the presets
-  r = testing::run_command(cli() + " generate --model " + dir.path().string() + " --prompt hi --top-p 3");
+  r = testing::run_command(cli() + " generate --model " + dir.path().string() + " --prompt hi");
   EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("tokenizer.json"), std::string::npos) << r.output;
+  ASSERT_EQ(testing::run_command(cli() + " create-model --out " + (dir / "m").string()).status, 0);
+  r = testing::run_command(cli() + " generate --model " + (dir / "m").string() + " --prompt hi --top-p 3");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("top_p must be in (0, 1]"), std::string::npos) << r.output;
+  r = testing::run_command(cli() + " generate --model " + (dir / "m").string() + " --prompt hi --device tpu");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("tpu"), std::string::npos) << r.output;
 }
 
 }  // namespace

@@ -57,9 +57,20 @@ TEST(SamplerTest, MinPDropsBelowFractionOfTop) {
   EXPECT_EQ(finite_count(Sampler({.temperature = 1.0, .min_p = 0.4}).process(logits, {})), 2);
 }
 
+TEST(SamplerTest, TemperatureComesBeforeTopPAndMinP) {
+  // HF order: temperature, then top-k, top-p, min-p. At T=0.5 the probabilities become
+  // (0.686, 0.247, 0.062, 0.007): top_p 0.6 keeps one token (two if top-p came first) and
+  // min_p 0.3 keeps two (three if min-p came first).
+  auto logits = logits_of({std::log(0.5f), std::log(0.3f), std::log(0.15f), std::log(0.05f)});
+  EXPECT_EQ(finite_count(Sampler({.temperature = 0.5, .top_p = 0.6}).process(logits, {})), 1);
+  EXPECT_EQ(finite_count(Sampler({.temperature = 0.5, .min_p = 0.3}).process(logits, {})), 2);
+  // top-k before top-p: after keeping the top 2 (renormalised 0.735/0.265), top_p 0.7 keeps 1.
+  EXPECT_EQ(finite_count(Sampler({.temperature = 0.5, .top_k = 2, .top_p = 0.7}).process(logits, {})), 1);
+}
+
 TEST(SamplerTest, RepetitionPenaltyFollowsHfRule) {
   Sampler s({.repetition_penalty = 2.0});
-  auto p = s.process(logits_of({4.f, -4.f, 1.f}), {0, 1, 1});
+  auto p = s.process(logits_of({4.f, -4.f, 1.f}), {0, 1, 1, 7, -1});  // out-of-range ids ignored
   EXPECT_FLOAT_EQ(p[0].item<float>(), 2.f);   // positive: divided
   EXPECT_FLOAT_EQ(p[1].item<float>(), -8.f);  // negative: multiplied (once, not per occurrence)
   EXPECT_FLOAT_EQ(p[2].item<float>(), 1.f);

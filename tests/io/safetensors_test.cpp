@@ -144,6 +144,8 @@ std::vector<Malformed> malformed_cases() {
        make_file(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,8]}})", data8), "overflows"},
       {"huge_shape_no_data",
        make_file(R"({"w":{"dtype":"U8","shape":[1000000000],"data_offsets":[0,1000000000]}})", data8), "past the data"},
+      {"zero_dim_hides_overflow",
+       make_file(R"({"w":{"dtype":"F32","shape":[4611686018427387904,4,0],"data_offsets":[0,0]}})", ""), "overflows"},
       {"end_before_begin", make_file(R"({"w":{"dtype":"U8","shape":[0],"data_offsets":[8,0]}})", data8), "< begin"},
       {"offsets_past_end", make_file(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", data8), "past the data"},
       {"overlap",

@@ -37,6 +37,18 @@ TEST(ConfigTest, Mistral7bHasSlidingWindowAndGqa) {
   EXPECT_EQ(c.parameter_count(), 7241732096);
 }
 
+TEST(ConfigTest, MistralWindowDefaultsAndNull) {
+  nlohmann::json j = {{"architectures", {"MistralForCausalLM"}}, {"hidden_size", 64}, {"intermediate_size", 128},
+                      {"num_hidden_layers", 1}, {"num_attention_heads", 4}, {"vocab_size", 10}};
+  const auto& arch = find_arch("MistralForCausalLM");
+  EXPECT_EQ(arch.parse_config(io::HfConfig::from_json(j, "t")).sliding_window, 4096);  // MistralConfig default
+  j["sliding_window"] = nullptr;
+  EXPECT_FALSE(arch.parse_config(io::HfConfig::from_json(j, "t")).sliding_window.has_value());
+  j["architectures"] = {"LlamaForCausalLM"};
+  j["sliding_window"] = 8;
+  EXPECT_FALSE(find_arch("LlamaForCausalLM").parse_config(io::HfConfig::from_json(j, "t")).sliding_window);
+}
+
 TEST(ConfigTest, Llama31RopeScalingAndEosList) {
   // Llama-3.1-8B's published config values (its config.json is not in the fixtures).
   nlohmann::json j = {
@@ -85,6 +97,22 @@ TEST(ConfigTest, BadValuesNameTheKey) {
                          {"num_hidden_layers", 1}, {"num_attention_heads", 4}, {"vocab_size", 10},
                          {"rope_scaling", {{"rope_type", "yarn"}, {"factor", 2.0}}}};
   EXPECT_THROW(find_arch("LlamaForCausalLM").parse_config(io::HfConfig::from_json(yarn, "cfg")), core::Error);
+  // Wrong JSON types are our errors naming the key, never a JSON library exception.
+  yarn["rope_scaling"] = {{"rope_type", 5}};
+  try {
+    find_arch("LlamaForCausalLM").parse_config(io::HfConfig::from_json(yarn, "cfg"));
+    FAIL();
+  } catch (const core::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("rope_type"), std::string::npos) << e.what();
+  }
+  yarn["rope_scaling"] = {{"rope_type", "llama3"}, {"factor", 8.0}};  // original_max_position_embeddings missing
+  EXPECT_THROW(find_arch("LlamaForCausalLM").parse_config(io::HfConfig::from_json(yarn, "cfg")), core::Error);
+  yarn["rope_scaling"] = nullptr;
+  yarn["max_position_embeddings"] = 1e20;
+  EXPECT_THROW(find_arch("LlamaForCausalLM").parse_config(io::HfConfig::from_json(yarn, "cfg")), core::Error);
+  yarn["max_position_embeddings"] = 0;
+  auto zero = find_arch("LlamaForCausalLM").parse_config(io::HfConfig::from_json(yarn, "cfg"));
+  EXPECT_THROW(zero.validate(), core::Error);
 }
 
 }  // namespace

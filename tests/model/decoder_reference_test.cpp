@@ -23,6 +23,8 @@ struct Case {
   const char* family;
   const char* overrides;
   int64_t T;
+  const char* dtype = "float32";
+  double tolerance = 1e-4;
 };
 
 class DecoderReferenceTest : public ::testing::TestWithParam<Case> {};
@@ -49,23 +51,23 @@ TEST_P(DecoderReferenceTest, LogitsMatchReference) {
 
   auto cmd = testing::reference_python() + " " + (testing::source_dir() / "tools/reference/hf_decoder_reference.py").string() +
              " --model " + (dir / "model").string() + " --inputs " + (dir / "inputs.json").string() + " --out " +
-             (dir / "ref.safetensors").string();
+             (dir / "ref.safetensors").string() + " --dtype " + c.dtype;
   auto r = testing::run_command(cmd);
   ASSERT_EQ(r.status, 0) << "reference failed (needs Debian's python3-torch: run `make test`, which installs it):\n"
                          << r.output;
   auto ref_file = io::SafetensorsFile::open(dir / "ref.safetensors");
   auto ref = tensor_from_view(ref_file->at("logits"), at::kFloat, at::kCPU);
 
-  auto decoder = load_decoder(dir / "model", {"float32", "cpu"});
+  auto decoder = load_decoder(dir / "model", {c.dtype, "cpu"});
   auto flat_ids = at::tensor(std::vector<int64_t>(ids[0].begin(), ids[0].end())).view({1, T});
   auto id_t = at::cat({flat_ids, at::tensor(ids[1]).view({1, T})});
   auto mask_t = at::cat({at::tensor(mask[0]).view({1, T}), at::tensor(mask[1]).view({1, T})});
-  auto ours = decoder->forward(id_t, mask_t);
+  auto ours = decoder->forward(id_t, mask_t).to(at::kFloat);
   ASSERT_EQ(ours.sizes(), ref.sizes());
   // Compare real-token positions only; padded rows' outputs are undefined in both.
   auto valid = mask_t.to(at::kBool).unsqueeze(-1).expand_as(ours);
   double diff = (ours - ref).abs().masked_select(valid).max().item<double>();
-  EXPECT_LT(diff, 1e-4) << c.name;
+  EXPECT_LT(diff, c.tolerance) << c.name;
   // Guard against a trivially passing comparison: logits must actually vary.
   EXPECT_GT(ref.std().item<double>(), 1e-3);
 }
@@ -83,6 +85,16 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"dynamic_rope_past_context", "llama",
              R"({"rope_scaling": {"type": "dynamic", "factor": 2.0}, "max_position_embeddings": 12})", 24},
         Case{"mistral_sliding_window", "mistral", R"({"sliding_window": 6})", 24},
+        // HF's Llama has no sliding window: the key must be ignored.
+        Case{"llama_ignores_sliding_window", "llama", R"({"sliding_window": 4})", 16},
+        // Dynamic NTK grows past max_position_embeddings even when original_* is present.
+        Case{"dynamic_rope_ignores_original", "llama",
+             R"({"rope_scaling": {"type": "dynamic", "factor": 2.0, "original_max_position_embeddings": 20},
+                 "max_position_embeddings": 12})",
+             24},
+        // bf16 against the reference computed in bf16 (same op order: observed difference 0; the
+        // tolerance allows a few bf16 ulps at these logit magnitudes for other BLAS builds).
+        Case{"llama_bf16", "llama", R"({"torch_dtype": "bfloat16"})", 16, "bfloat16", 5e-3},
         Case{"llama_bias_mha", "llama", R"({"attention_bias": true, "num_key_value_heads": 4})", 16}),
     [](const auto& info) { return std::string(info.param.name); });
 

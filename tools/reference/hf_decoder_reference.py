@@ -107,7 +107,8 @@ def forward(cfg, W, input_ids, attention_mask, dtype):
     K = cfg.get("num_key_value_heads") or H
     D = cfg.get("head_dim") or C // H
     eps = cfg.get("rms_norm_eps", 1e-6)
-    window = cfg.get("sliding_window") if cfg.get("use_sliding_window", True) else None
+    # MistralConfig defaults sliding_window to 4096 (null turns it off); LlamaConfig has none.
+    window = cfg.get("sliding_window", 4096) if cfg["architectures"][0] == "MistralForCausalLM" else None
 
     # Position ids as generate() builds them for left-padded batches.
     position_ids = attention_mask.long().cumsum(-1) - 1

@@ -1,4 +1,5 @@
 // LlamaForCausalLM (Llama-2, Llama-3/3.1, CodeLlama): HF names are the decoder's default names.
+// HF's Llama has no sliding window: a "sliding_window" key in its config.json is ignored.
 #include "model/arch/llama_family.h"
 #include "model/arch_registry.h"
 

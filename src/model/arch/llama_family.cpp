@@ -2,42 +2,50 @@
 // dynamic, llama3) in both the old "type" and new "rope_type"/"rope_parameters" spellings.
 #include "model/arch/llama_family.h"
 
+#include <optional>
+
 #include "core/error.h"
 
 namespace llmcp::model::arch {
 namespace {
 
-RopeConfig parse_rope(const io::HfConfig& hf, int64_t max_position) {
+RopeConfig parse_rope(const io::HfConfig& hf) {
   RopeConfig r;
   const auto& j = hf.json();
   nlohmann::json scaling = j.contains("rope_scaling") ? j["rope_scaling"] : nlohmann::json();
   if (j.contains("rope_parameters") && j["rope_parameters"].is_object()) scaling = j["rope_parameters"];
   r.theta = hf.get_double("rope_theta", 10000.0);
-  if (scaling.is_object() && scaling.contains("rope_theta")) r.theta = scaling["rope_theta"].get<double>();
   if (!scaling.is_object()) {
     LLMCP_CHECK(scaling.is_null(), kMalformedFile, hf.source(), ": rope_scaling must be an object or null");
     return r;
   }
-  std::string type = scaling.value("rope_type", scaling.value("type", std::string("default")));
-  auto num = [&](const char* key, double fallback) {
-    if (!scaling.contains(key) || scaling[key].is_null()) return fallback;
+  auto num = [&](const char* key, std::optional<double> fallback) {
+    if (!scaling.contains(key) || scaling[key].is_null()) {
+      LLMCP_CHECK(fallback.has_value(), kMalformedFile, hf.source(), ": rope_scaling.", key, " is required");
+      return *fallback;
+    }
     LLMCP_CHECK(scaling[key].is_number(), kMalformedFile, hf.source(), ": rope_scaling.", key, " must be a number");
     return scaling[key].get<double>();
   };
+  auto text = [&](const char* key) -> std::optional<std::string> {
+    if (!scaling.contains(key) || scaling[key].is_null()) return std::nullopt;
+    LLMCP_CHECK(scaling[key].is_string(), kMalformedFile, hf.source(), ": rope_scaling.", key, " must be a string");
+    return scaling[key].get<std::string>();
+  };
+  if (scaling.contains("rope_theta")) r.theta = num("rope_theta", std::nullopt);
+  std::string type = text("rope_type").value_or(text("type").value_or("default"));
   r.factor = num("factor", 1.0);
   if (type == "default") {
     r.scaling = RopeScaling::kNone;
   } else if (type == "linear") {
     r.scaling = RopeScaling::kLinear;
   } else if (type == "dynamic") {
-    r.scaling = RopeScaling::kDynamic;
-    r.original_max_position = static_cast<int64_t>(num("original_max_position_embeddings",
-                                                       static_cast<double>(max_position)));
+    r.scaling = RopeScaling::kDynamic;  // HF grows the base past max_position_embeddings
   } else if (type == "llama3") {
     r.scaling = RopeScaling::kLlama3;
     r.low_freq_factor = num("low_freq_factor", 1.0);
     r.high_freq_factor = num("high_freq_factor", 4.0);
-    r.original_max_position = static_cast<int64_t>(num("original_max_position_embeddings", 8192));
+    r.original_max_position = static_cast<int64_t>(num("original_max_position_embeddings", std::nullopt));
   } else {
     LLMCP_FAIL(kUnsupported, hf.source(), ": rope_scaling type '", type,
                "' is not supported (supported: default, linear, dynamic, llama3)");
@@ -65,9 +73,7 @@ DecoderConfig parse_llama_like(const io::HfConfig& hf, int64_t default_max_posit
   c.norm_eps = hf.get_double("rms_norm_eps", 1e-6);
   c.norm = NormKind::kRmsNorm;
   c.mlp = MlpKind::kGatedSilu;
-  c.rope = parse_rope(hf, c.max_position);
-  if (hf.has("sliding_window") && hf.get_bool("use_sliding_window", true))
-    c.sliding_window = hf.get_int("sliding_window");
+  c.rope = parse_rope(hf);
   c.attention_bias = hf.get_bool("attention_bias", false);
   c.mlp_bias = hf.get_bool("mlp_bias", false);
   c.tie_word_embeddings = hf.get_bool("tie_word_embeddings", false);
