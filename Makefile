@@ -21,7 +21,8 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
-demo: build
+demo: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target llm-mcp
 	@./scripts/demo.sh $(BUILD)/src/cli/llm-mcp
 
 test: build test-deps

@@ -36,11 +36,11 @@ int main(int argc, char** argv) {
   for (int64_t r = 0; r < repeats + 1; ++r) {  // first round warms up
     model::KvCache cache(d->config().num_layers);
     auto t0 = clock::now();
-    auto logits = d->forward(ids, {}, &cache, true);
+    auto logits = d->forward(ids, {}, &cache, model::LogitsFor::kLast);
     int64_t next = logits[0][0].argmax().item<int64_t>();
     auto t1 = clock::now();
     for (int64_t s = 0; s < new_tokens; ++s) {
-      logits = d->forward(at::tensor({next}, at::kLong).view({1, 1}), {}, &cache, true);
+      logits = d->forward(at::tensor({next}, at::kLong).view({1, 1}), {}, &cache, model::LogitsFor::kLast);
       next = logits[0][0].argmax().item<int64_t>();
     }
     auto t2 = clock::now();

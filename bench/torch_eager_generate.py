@@ -78,7 +78,8 @@ def main():
     ap.add_argument("--new-tokens", type=int, default=64)
     ap.add_argument("--repeats", type=int, default=3)
     a = ap.parse_args()
-    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", os.cpu_count())))
+    # Same rule as llm-mcp's core::init_torch_threads: LLMCP_THREADS, then OMP_NUM_THREADS, then all cores.
+    torch.set_num_threads(int(os.environ.get("LLMCP_THREADS") or os.environ.get("OMP_NUM_THREADS") or os.cpu_count()))
     dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}[a.dtype]
     m = Model(a.model, dtype)
     ids = ((torch.arange(4, 4 + a.prompt_tokens) % 500) + 4)[None]

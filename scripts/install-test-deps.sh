@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
 # Installs the npm test tools (reference implementations we compare against) into a local
-# folder. Idempotent: does nothing when the pinned versions are already there.
+# folder with its own package.json. Idempotent: does nothing when the pinned versions are there.
+# Node.js itself comes from Debian (nodejs, npm) when the machine has none.
 set -euo pipefail
 dir=${1:-build/npm}
+pkg=@huggingface/tokenizers
+version=0.2.0
 mkdir -p "$dir"
-want='@huggingface/tokenizers@0.2.0'
-if [ -f "$dir/node_modules/@huggingface/tokenizers/package.json" ]; then exit 0; fi
+abs=$(cd "$dir" && pwd)
+installed=$(node -p "require('$abs/node_modules/$pkg/package.json').version" 2>/dev/null || true)
+[ "$installed" = "$version" ] && exit 0
+
 if ! command -v npm >/dev/null; then
-  # Debian's nodejs + npm when the machine has no Node.js of its own.
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "install-test-deps: npm is missing; run: sudo apt-get install -y nodejs npm" >&2
+  if [ "$(id -u)" -eq 0 ]; then SUDO=
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=sudo
+  else
+    echo "install-test-deps: npm is missing; run: sudo apt-get update && sudo apt-get install -y nodejs npm" >&2
     exit 1
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
-echo "install-test-deps: installing $want into $dir" >&2
-(cd "$dir" && npm install --no-audit --no-fund --silent "$want" >/dev/null)
+echo "install-test-deps: installing $pkg@$version into $dir" >&2
+[ -f "$dir/package.json" ] || echo '{"private": true}' > "$dir/package.json"
+npm install --prefix "$dir" --no-audit --no-fund --silent "$pkg@$version" >/dev/null

@@ -34,7 +34,7 @@ GenerateResult generate(const model::Decoder& model, const tokenizer::Tokenizer&
 
   auto t0 = clock::now();
   auto input = at::tensor(prompt_ids, at::kLong).view({1, -1});
-  at::Tensor logits = model.forward(input, {}, &cache, /*last_only=*/true);  // [1,1,V]
+  at::Tensor logits = model.forward(input, {}, &cache, model::LogitsFor::kLast);  // [1,1,V]
   r.prefill_seconds = std::chrono::duration<double>(clock::now() - t0).count();
   auto t1 = clock::now();
   // Ids past the tokenizer's vocabulary (padded embedding rows) have no text: never pick them.
@@ -56,7 +56,7 @@ GenerateResult generate(const model::Decoder& model, const tokenizer::Tokenizer&
       break;
     }
     if (step + 1 == opts.max_new_tokens) break;
-    logits = model.forward(at::tensor({next}, at::kLong).view({1, 1}), {}, &cache, true);
+    logits = model.forward(at::tensor({next}, at::kLong).view({1, 1}), {}, &cache, model::LogitsFor::kLast);
   }
   if (r.finish_reason != "stop" && r.finish_reason != "cancelled") emit(stops.push(stream.flush()) + stops.flush());
   r.decode_seconds = std::chrono::duration<double>(clock::now() - t1).count();

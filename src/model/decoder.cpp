@@ -94,7 +94,7 @@ at::Tensor Decoder::mlp_block(const DecoderLayer& l, const at::Tensor& h) const 
 }
 
 at::Tensor Decoder::forward(const at::Tensor& ids, const at::Tensor& mask_in, KvCache* cache,
-                            bool last_only) const {
+                            LogitsFor which) const {
   LLMCP_CHECK(ids.dim() == 2, kShapeMismatch, "input ids must be [batch, time], got ", ids.sizes());
   const int64_t B = ids.size(0), T = ids.size(1);
   auto dev = embed_.device();
@@ -122,7 +122,7 @@ at::Tensor Decoder::forward(const at::Tensor& ids, const at::Tensor& mask_in, Kv
     x = x + mlp_block(l, l.mlp_norm.forward(x));
   }
   if (cache) cache->end_step();
-  if (last_only) x = x.narrow(1, T - 1, 1);
+  if (which == LogitsFor::kLast) x = x.narrow(1, T - 1, 1);
   return lm_head_.forward(final_norm_.forward(x));  // [B,T,V]
 }
 

@@ -24,15 +24,18 @@ struct DecoderLayer {
 
 using TensorMap = std::map<std::string, at::Tensor>;
 
+// Which positions get logits: all (training, scoring) or the last (generation).
+enum class LogitsFor { kAll, kLast };
+
 class Decoder {
  public:
   // Takes every tensor named by parameter_specs(); shapes are checked, errors name the tensor.
   Decoder(DecoderConfig config, WeightNames names, TensorMap tensors);
 
   // ids [B,T] int64; mask [B,T] (1 real, 0 padding; undefined = all real); cache optional.
-  // Returns logits [B,T,V] (or [B,1,V] with last_only) in the weights' dtype.
+  // Returns logits [B,T,V] (or [B,1,V] for LogitsFor::kLast) in the weights' dtype.
   at::Tensor forward(const at::Tensor& ids, const at::Tensor& mask = {}, KvCache* cache = nullptr,
-                     bool last_only = false) const;
+                     LogitsFor which = LogitsFor::kAll) const;
 
   const DecoderConfig& config() const { return config_; }
   const WeightNames& names() const { return names_; }
