@@ -27,6 +27,8 @@ struct Case {
   double tolerance = 1e-4;
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 class DecoderReferenceTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(DecoderReferenceTest, LogitsMatchReference) {
