@@ -35,12 +35,15 @@ GenerateResult generate(const model::Decoder& model, const tokenizer::Tokenizer&
   auto t0 = clock::now();
   auto input = at::tensor(prompt_ids, at::kLong).view({1, -1});
   at::Tensor logits = model.forward(input, {}, &cache, model::LogitsFor::kLast);  // [1,1,V]
-  r.prefill_seconds = std::chrono::duration<double>(clock::now() - t0).count();
-  auto t1 = clock::now();
   // Ids past the tokenizer's vocabulary (padded embedding rows) have no text: never pick them.
   const int64_t text_vocab = std::min<int64_t>(V, tok.vocab_size());
+  auto pick = [&] { return sampler.next(logits[0][0].narrow(0, 0, text_vocab), history); };
+  // The first pick copies the logits to the host, so prefill time is complete on a GPU too.
+  int64_t next = opts.max_new_tokens > 0 ? pick() : 0;
+  r.prefill_seconds = std::chrono::duration<double>(clock::now() - t0).count();
+  auto t1 = clock::now();
   for (int64_t step = 0; step < opts.max_new_tokens; ++step) {
-    int64_t next = sampler.next(logits[0][0].narrow(0, 0, text_vocab), history);
+    if (step > 0) next = pick();
     r.tokens.push_back(next);
     history.push_back(next);
     if (std::find(opts.eos_ids.begin(), opts.eos_ids.end(), next) != opts.eos_ids.end()) {

@@ -1,6 +1,9 @@
 // dtype mapping between the file layer and ATen, and the copy out of a mapped file.
 #include "model/tensor_view.h"
 
+#include <cstdint>
+#include <cstring>
+
 #include "core/error.h"
 
 namespace llmcp::model {
@@ -38,8 +41,15 @@ core::DType from_scalar_type(at::ScalarType t) {
 }
 
 at::Tensor tensor_from_view(const io::TensorView& v, at::ScalarType dtype, at::Device device) {
-  auto src = at::from_blob(const_cast<std::byte*>(v.data), v.shape,
-                           at::TensorOptions().dtype(to_scalar_type(v.dtype)));
+  const auto file_type = to_scalar_type(v.dtype);
+  const size_t elem = core::dtype_size(v.dtype);
+  if (reinterpret_cast<uintptr_t>(v.data) % elem != 0) {
+    // The format does not promise aligned offsets: copy the bytes into an aligned tensor first.
+    auto aligned = at::empty(v.shape, at::TensorOptions().dtype(file_type));
+    std::memcpy(aligned.data_ptr(), v.data, v.nbytes);
+    return aligned.to(at::TensorOptions().dtype(dtype).device(device), false, /*copy=*/true);
+  }
+  auto src = at::from_blob(const_cast<std::byte*>(v.data), v.shape, at::TensorOptions().dtype(file_type));
   // .to() with copy=true always materialises a private tensor, even when nothing changes.
   return src.to(at::TensorOptions().dtype(dtype).device(device), /*non_blocking=*/false, /*copy=*/true);
 }
