@@ -30,7 +30,8 @@ constexpr Preset kPresets[] = {
     {"8b", 128256, 4096, 14336, 32, 32, 8, 8192},
 };
 
-constexpr int64_t kUnk = 0, kBos = 1, kEos = 2, kPad = 3;
+// Ids of the special tokens, in the order the tokenizer is trained with: <unk> <s> </s> <pad>.
+constexpr int64_t kBos = 1, kEos = 2, kPad = 3;
 
 DecoderConfig preset_config(const SyntheticSpec& spec, const ArchSpec& arch) {
   const Preset* p = nullptr;
@@ -60,6 +61,7 @@ DecoderConfig preset_config(const SyntheticSpec& spec, const ArchSpec& arch) {
     c.sliding_window = p->hidden == 4096 ? 4096 : 256;
   }
   if (spec.preset == "8b") {
+    LLMCP_CHECK(spec.family == "llama", kInvalidArgument, "preset 8b is Llama-3-8B's shape; use --arch llama");
     c.rope.theta = 500000.0;
     c.rope.scaling = RopeScaling::kLlama3;
     c.rope.factor = 8.0;
