@@ -50,29 +50,6 @@ Decoder::Decoder(DecoderConfig config, WeightNames names, TensorMap tensors)
   rope_ = std::make_unique<Rope>(config_.rope, config_.head_dim, config_.max_position);
 }
 
-std::vector<std::pair<std::string, at::Tensor>> Decoder::named_parameters() const {
-  std::vector<std::pair<std::string, at::Tensor>> out;
-  auto add_linear = [&](const Linear& l) {
-    if (!l.weight.defined()) return;
-    out.emplace_back(l.name + ".weight", l.weight);
-    if (l.bias.defined()) out.emplace_back(l.name + ".bias", l.bias);
-  };
-  auto add_norm = [&](const Norm& n) {
-    out.emplace_back(n.name + ".weight", n.weight);
-    if (n.bias.defined()) out.emplace_back(n.name + ".bias", n.bias);
-  };
-  out.emplace_back(names_.embed + ".weight", embed_);
-  for (const auto& l : layers_) {
-    add_norm(l.attn_norm);
-    for (const Linear* lin : {&l.q, &l.k, &l.v, &l.o}) add_linear(*lin);
-    add_norm(l.mlp_norm);
-    for (const Linear* lin : {&l.gate, &l.up, &l.down}) add_linear(*lin);
-  }
-  add_norm(final_norm_);
-  if (!config_.tie_word_embeddings) add_linear(lm_head_);
-  return out;
-}
-
 at::Tensor Decoder::attention_block(const DecoderLayer& l, const at::Tensor& h, const at::Tensor& cos,
                                     const at::Tensor& sin, const at::Tensor& mask, KvCache* cache,
                                     int64_t layer) const {

@@ -38,10 +38,6 @@ class Decoder {
                      LogitsFor which = LogitsFor::kAll) const;
 
   const DecoderConfig& config() const { return config_; }
-  const WeightNames& names() const { return names_; }
-  // Every parameter by HF name (tied lm_head appears once, as the embedding).
-  std::vector<std::pair<std::string, at::Tensor>> named_parameters() const;
-  std::vector<DecoderLayer>& layers() { return layers_; }
   at::ScalarType dtype() const { return embed_.scalar_type(); }
   at::Device device() const { return embed_.device(); }
 

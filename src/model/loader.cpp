@@ -52,15 +52,14 @@ at::ScalarType resolve_dtype(const std::string& requested, const std::string& co
 
 std::unique_ptr<Decoder> load_decoder(const std::filesystem::path& dir, const LoadOptions& opts) {
   core::init_torch_threads();
-  auto hf = io::HfConfig::load(dir);
-  const ArchSpec& arch = find_arch(hf.architecture());
-  DecoderConfig cfg = arch.parse_config(hf);
-  cfg.validate();
+  DecoderConfig cfg = load_decoder_config(dir);
+  const ArchSpec& arch = find_arch(cfg.architecture);
   at::Device device = core::parse_device(opts.device);
   at::ScalarType dtype = resolve_dtype(opts.dtype, cfg.torch_dtype, device);
   auto ckpt = io::Checkpoint::open(dir);
   TensorMap tensors;
   for (const auto& spec : parameter_specs(cfg, arch.names)) {
+    // Checked before converting, so a wrong checkpoint fails before gigabytes are copied.
     const io::TensorView& v = ckpt.at(spec.name);
     LLMCP_CHECK(v.shape == spec.shape, kShapeMismatch, "weight '", spec.name, "' in ", dir.string(), " has shape ",
                 at::IntArrayRef(v.shape), " but config.json implies ", at::IntArrayRef(spec.shape));

@@ -16,8 +16,6 @@ class Rope {
   // x [B,H,T,D] -> x * cos + rotate_half(x) * sin
   static at::Tensor apply(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin);
 
-  const at::Tensor& inv_freq() const { return inv_freq_; }  // [D/2] fp32, CPU
-
  private:
   at::Tensor inv_freq_for(int64_t seq_len) const;
   RopeConfig cfg_;
