@@ -10,7 +10,7 @@ PACKAGES=(
   nlohmann-json3-dev libcpp-httplib-dev libsentencepiece-dev libyaml-cpp-dev
   libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev libpcre2-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  python3-torch python3-numpy
+  python3-torch python3-numpy python3-jinja2 sentencepiece python3-sentencepiece
 )
 
 missing=()

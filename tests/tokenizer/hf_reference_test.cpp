@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/atomic_file.h"
+#include "hf_js.h"
 #include "test_util.h"
 
 #ifndef LLMCP_SOURCE_DIR
@@ -48,44 +49,6 @@ std::vector<std::string> reference_strings() {
   return s;
 }
 
-std::string env_or_empty(const char* name) {
-  const char* v = std::getenv(name);
-  return v == nullptr ? std::string() : std::string(v);
-}
-
-// Runs hf_encode.mjs and returns its id lists; fails the test with a hint when it cannot.
-json run_reference(const fs::path& dir, bool add_special_tokens) {
-  const std::string node = env_or_empty("LLMCP_NODE");
-  const std::string node_path = env_or_empty("LLMCP_NODE_PATH");
-  const std::string hint = " — run `make test-deps` (installs @huggingface/tokenizers@0.2.0) and "
-                           "run the tests through ctest, which sets LLMCP_NODE and LLMCP_NODE_PATH";
-  if (node.empty() || node_path.empty()) {
-    ADD_FAILURE() << "LLMCP_NODE / LLMCP_NODE_PATH are not set" << hint;
-    return json();
-  }
-  const fs::path package = fs::path(node_path) / "node_modules/@huggingface/tokenizers/package.json";
-  if (!fs::exists(package)) {
-    ADD_FAILURE() << "no " << package << hint;
-    return json();
-  }
-  const json pkg = json::parse(core::read_file(package));
-  EXPECT_EQ(pkg.value("version", ""), "0.2.0") << "unexpected @huggingface/tokenizers version" << hint;
-  const fs::path script = fs::path(LLMCP_SOURCE_DIR) / "tools/tokenizer/hf_encode.mjs";
-  const fs::path out = dir / "reference_ids.json";
-  const fs::path err = dir / "reference_stderr.txt";
-  const std::string cmd = "'" + node + "' '" + script.string() + "' '" + (dir / "tokenizer.json").string() +
-                          "' '" + (dir / "tokenizer_config.json").string() + "' '" +
-                          (dir / "strings.json").string() + "'" +
-                          (add_special_tokens ? " --add-special-tokens" : "") + " > '" + out.string() +
-                          "' 2> '" + err.string() + "'";
-  const int rc = std::system(cmd.c_str());
-  if (rc != 0) {
-    ADD_FAILURE() << "reference encoder failed (" << rc << "): " << core::read_file(err) << hint;
-    return json();
-  }
-  return json::parse(core::read_file(out));
-}
-
 // U+0085 and U+FEFF are left out of the random strings: tokenizers.js runs the ByteLevel pattern
 // with JavaScript's \s (which has U+FEFF but not U+0085), while Rust tokenizers' Oniguruma and our
 // PCRE2 follow Unicode White_Space (U+0085 but not U+FEFF).
@@ -98,16 +61,14 @@ TEST(HfReference, SyntheticTokenizerMatchesHuggingFace) {
   core::write_file_atomic(dir / "tokenizer.json", trained_json());
   core::write_file_atomic(dir / "tokenizer_config.json", config);
   const auto strings = reference_strings();
-  core::write_file_atomic(dir / "strings.json", json(strings).dump());
   const Tokenizer ours = Tokenizer::from_dir(dir);
+  const HfIds theirs = hf_js_encode(dir / "tokenizer.json", dir / "tokenizer_config.json", strings, dir);
   for (const bool add_special : {false, true}) {
-    const json theirs = run_reference(dir, add_special);
-    if (theirs.is_null()) break;
-    ASSERT_EQ(theirs.size(), strings.size());
+    if (!theirs.ok) break;
     int mismatches = 0;
     for (size_t i = 0; i < strings.size(); ++i) {
       const auto ids = ours.encode(strings[i], add_special);
-      const auto want = theirs[i].get<std::vector<int32_t>>();
+      const auto& want = add_special ? theirs.special[i] : theirs.plain[i];
       if (ids != want && ++mismatches <= 5) {
         ADD_FAILURE() << "string " << i << " " << json(strings[i]).dump() << ": ours "
                       << json(ids).dump() << " vs Hugging Face " << json(want).dump();

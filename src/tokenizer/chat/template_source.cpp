@@ -1,0 +1,118 @@
+// Finding a model's chat template (see template_source.h). The built-in templates are real models'
+// templates compiled in from templates/*.jinja by CMake (builtin_template_data.cpp).
+#include "tokenizer/chat/template_source.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "tokenizer/tokenizer.h"
+
+namespace llmcp::tokenizer::chat {
+
+// Defined in the generated builtin_template_data.cpp: the source of templates/<name>.jinja.
+std::string_view builtin_template_source(std::string_view name);
+
+namespace fs = std::filesystem;
+
+ChatTemplates parse_chat_template_value(const std::string& json_text, const std::string& origin) {
+  ChatTemplates out;
+  out.origin = origin;
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(json_text);
+  } catch (const nlohmann::json::exception& e) {
+    LLMCP_FAIL(kMalformedFile, origin, " is not valid JSON: ", e.what());
+  }
+  LLMCP_CHECK(j.is_object(), kMalformedFile, origin, " should hold a JSON object");
+  const auto it = j.find("chat_template");
+  if (it == j.end() || it->is_null()) return out;
+  if (it->is_string()) {
+    out.named["default"] = it->get<std::string>();
+    return out;
+  }
+  LLMCP_CHECK(it->is_array(), kMalformedFile, origin,
+              ".chat_template should be a string or a list of {\"name\", \"template\"}");
+  for (const auto& item : *it) {
+    LLMCP_CHECK(item.is_object() && item.contains("name") && item["name"].is_string() &&
+                    item.contains("template") && item["template"].is_string(),
+                kMalformedFile, origin, ".chat_template entries should be {\"name\": string, \"template\": string}");
+    const auto name = item["name"].get<std::string>();
+    LLMCP_CHECK(!out.named.contains(name), kMalformedFile, origin, ".chat_template names '", name,
+                "' twice");
+    out.named[name] = item["template"].get<std::string>();
+  }
+  return out;
+}
+
+ChatTemplates load_chat_templates(const fs::path& model_dir) {
+  if (const fs::path p = model_dir / "chat_template.jinja"; fs::exists(p)) {
+    ChatTemplates out;
+    out.origin = p.string();
+    out.named["default"] = core::read_file(p);
+    return out;
+  }
+  for (const char* name : {"chat_template.json", "tokenizer_config.json"}) {
+    const fs::path p = model_dir / name;
+    if (!fs::exists(p)) continue;
+    ChatTemplates out = parse_chat_template_value(core::read_file(p), p.string());
+    if (!out.named.empty()) return out;
+  }
+  return {};
+}
+
+std::optional<ChatTemplates> builtin_chat_template(std::string_view architecture,
+                                                   const Tokenizer& tokenizer) {
+  auto has = [&](std::string_view token) { return tokenizer.token_to_id(token).has_value(); };
+  std::string name;
+  if (has("<|im_start|>") && has("<|im_end|>")) {
+    name = "chatml";
+  } else if (architecture == "LlamaForCausalLM") {
+    name = has("<|start_header_id|>") ? "llama-3.1" : "llama-2";
+  } else if (architecture == "MistralForCausalLM" || architecture == "MixtralForCausalLM") {
+    name = has("[TOOL_CALLS]") ? "mistral-v3-tools" : "mistral-v0.1";
+  } else if (architecture == "FalconForCausalLM" || architecture == "RWForCausalLM") {
+    name = "falcon";
+  } else {
+    return std::nullopt;
+  }
+  ChatTemplates out;
+  out.origin = "built-in " + name;
+  out.named["default"] = std::string(builtin_template_source(name));
+  return out;
+}
+
+const std::string& select_chat_template(const ChatTemplates& templates, std::string_view requested,
+                                        bool with_tools) {
+  auto names = [&] {
+    std::string s;
+    for (const auto& [n, _] : templates.named) s += (s.empty() ? "" : ", ") + n;
+    return s;
+  };
+  if (!requested.empty()) {
+    const auto it = templates.named.find(std::string(requested));
+    LLMCP_CHECK(it != templates.named.end(), kInvalidArgument, "no chat template named '", requested,
+                "' in ", templates.origin, "; it has: ", names());
+    return it->second;
+  }
+  if (with_tools) {
+    if (const auto it = templates.named.find("tool_use"); it != templates.named.end()) return it->second;
+  }
+  const auto it = templates.named.find("default");
+  LLMCP_CHECK(it != templates.named.end(), kInvalidArgument, templates.origin,
+              " has no 'default' chat template; choose one of: ", names());
+  return it->second;
+}
+
+ChatTemplates resolve_chat_templates(const fs::path& model_dir, std::string_view architecture,
+                                     const Tokenizer& tokenizer) {
+  ChatTemplates t = load_chat_templates(model_dir);
+  if (!t.named.empty()) return t;
+  if (auto builtin = builtin_chat_template(architecture, tokenizer)) return *builtin;
+  LLMCP_FAIL(kNotFound, "the model in '", model_dir.string(), "' ships no chat template and none is "
+             "built in for architecture '", (architecture.empty() ? "unknown" : std::string(architecture)),
+             "'; chat and tool-calling data need one: put a chat_template.jinja in the model folder "
+             "(or pass one with --chat-template), or use plain text or instruction data");
+}
+
+}  // namespace llmcp::tokenizer::chat

@@ -1,0 +1,50 @@
+// Where a model's chat template comes from, as transformers finds it: `chat_template.jinja` in the
+// folder, else `chat_template.json`, else tokenizer_config.json's `chat_template` (a string, or a
+// list of {name, template} from which "tool_use" is taken when tools are given and "default"
+// otherwise). A model that ships none gets a built-in template chosen by architecture and
+// vocabulary; when none fits, the caller gets an error that says how to supply one.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace llmcp::tokenizer {
+class Tokenizer;
+}
+
+namespace llmcp::tokenizer::chat {
+
+struct ChatTemplates {
+  std::map<std::string, std::string> named;  // name -> Jinja source; a lone template is "default"
+  std::string origin;                        // file it came from, or "built-in <name>"
+};
+
+// The templates a model folder ships (empty `named` when it ships none). Malformed files throw
+// core::Error(kMalformedFile) naming the file and key.
+ChatTemplates load_chat_templates(const std::filesystem::path& model_dir);
+
+// Reads the `chat_template` value of a tokenizer_config.json / chat_template.json text.
+ChatTemplates parse_chat_template_value(const std::string& json_text, const std::string& origin);
+
+// The built-in template for a model that ships none: Llama-3.1 for Llama-architecture models with
+// <|start_header_id|>, Llama-2 otherwise; Mistral's v3 tools template when the vocabulary has
+// [TOOL_CALLS], Mistral-Instruct v0.1's otherwise (Mistral and Mixtral); Falcon-Instruct's for
+// Falcon; ChatML for any vocabulary with <|im_start|>. nullopt when nothing fits.
+// `architecture` is config.json's architectures[0] (may be empty).
+std::optional<ChatTemplates> builtin_chat_template(std::string_view architecture,
+                                                   const Tokenizer& tokenizer);
+
+// The template source to use: `requested` by name when given, else "tool_use" when `with_tools`
+// and present, else "default". Throws kInvalidArgument naming the available names.
+const std::string& select_chat_template(const ChatTemplates& templates, std::string_view requested,
+                                        bool with_tools);
+
+// Loads the folder's templates, falling back to the built-in one; throws kNotFound with the fix
+// ("pass a template file" / "use text or instruction data") when there is none.
+ChatTemplates resolve_chat_templates(const std::filesystem::path& model_dir,
+                                     std::string_view architecture, const Tokenizer& tokenizer);
+
+}  // namespace llmcp::tokenizer::chat
