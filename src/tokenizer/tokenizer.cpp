@@ -13,6 +13,7 @@
 #include "tokenizer/normalizer.h"
 #include "tokenizer/post_processor.h"
 #include "tokenizer/pre_tokenizer.h"
+#include "tokenizer/sp_model.h"
 #include "tokenizer/tokenizer_config.h"
 #include "tokenizer/utf8.h"
 
@@ -31,7 +32,8 @@ struct Wrapping {
 struct Tokenizer::Impl {
   std::unique_ptr<Normalizer> normalizer;
   std::unique_ptr<PreTokenizer> pre_tokenizer;
-  std::unique_ptr<BpeModel> model;
+  std::unique_ptr<BpeModel> model;  // tokenizer.json, or
+  std::unique_ptr<SpModel> sp;      // tokenizer.model (then no normalizer or pre-tokenizer)
   std::unique_ptr<AddedVocabulary> added;
   Decoder decoder;
   Wrapping wrap;
@@ -55,15 +57,21 @@ std::unique_ptr<BpeModel> make_model(const Json& model) {
   return std::make_unique<BpeModel>(model);
 }
 
+// What the tokenizer file itself says when tokenizer_config.json is silent.
+struct SpecialDefaults {
+  std::string bos, eos, unk;
+  bool add_bos = false;
+};
+
 // Resolves the special token strings and what encode(..., true) adds around the text.
 Wrapping resolve_special(const PostProcessor& post, const TokenizerConfig& config,
-                         const Json& model, const Tokenizer& self) {
+                         const SpecialDefaults& defaults, const Tokenizer& self) {
   Wrapping t;
   auto text_of = [&](int32_t id) { return self.id_to_token(id); };
   SpecialTokens& s = t.special;
-  s.bos_text = config.bos.value_or(!post.prefix.empty() ? text_of(post.prefix.front()) : "");
-  s.eos_text = config.eos.value_or(!post.suffix.empty() ? text_of(post.suffix.back()) : "");
-  s.unk_text = config.unk.value_or(get_string_or(model, "unk_token", "tokenizer.json model", ""));
+  s.bos_text = config.bos.value_or(!post.prefix.empty() ? text_of(post.prefix.front()) : defaults.bos);
+  s.eos_text = config.eos.value_or(!post.suffix.empty() ? text_of(post.suffix.back()) : defaults.eos);
+  s.unk_text = config.unk.value_or(defaults.unk);
   s.pad_text = config.pad.value_or("");
   auto id_of = [&](const std::string& text) -> std::optional<int32_t> {
     return text.empty() ? std::nullopt : self.token_to_id(text);
@@ -80,7 +88,7 @@ Wrapping resolve_special(const PostProcessor& post, const TokenizerConfig& confi
     s.add_eos = s.eos && std::find(t.suffix.begin(), t.suffix.end(), *s.eos) != t.suffix.end();
     return t;
   }
-  s.add_bos = config.add_bos.value_or(false);
+  s.add_bos = config.add_bos.value_or(defaults.add_bos);
   s.add_eos = config.add_eos.value_or(false);
   LLMCP_CHECK(!s.add_bos || s.bos, kMalformedFile, "tokenizer_config.json sets add_bos_token but "
               "bos_token '", s.bos_text, "' is not a token of tokenizer.json");
@@ -97,12 +105,32 @@ Tokenizer::Tokenizer(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) 
 
 Tokenizer Tokenizer::from_dir(const std::filesystem::path& dir) {
   const auto json_path = dir / "tokenizer.json";
-  LLMCP_CHECK(std::filesystem::exists(json_path), kNotFound, "no tokenizer.json in '", dir.string(),
-              "' (a tokenizer.model-only SentencePiece model is not supported here)");
+  const auto model_path = dir / "tokenizer.model";
   const auto config_path = dir / "tokenizer_config.json";
   const std::string config =
       std::filesystem::exists(config_path) ? core::read_file(config_path) : std::string();
+  if (!std::filesystem::exists(json_path) && std::filesystem::exists(model_path)) {
+    return from_sentencepiece(model_path, config);
+  }
+  LLMCP_CHECK(std::filesystem::exists(json_path), kNotFound, "no tokenizer.json or tokenizer.model in '",
+              dir.string(), "'; point --model at a folder holding the model's tokenizer files");
   return from_json(core::read_file(json_path), config);
+}
+
+Tokenizer Tokenizer::from_sentencepiece(const std::filesystem::path& model_file,
+                                        const std::string& tokenizer_config_json) {
+  const TokenizerConfig config = TokenizerConfig::parse(tokenizer_config_json);
+  auto impl = std::make_shared<Impl>();
+  impl->sp = std::make_unique<SpModel>(model_file);
+  impl->added = std::make_unique<AddedVocabulary>(impl->sp->added_tokens_json(), nullptr);
+  impl->decoder = Decoder::from_json(impl->sp->decoder_json());
+  impl->vocab_size = impl->sp->size();
+  Tokenizer self(impl);
+  // As transformers' LlamaTokenizer: BOS added by default, EOS not.
+  const SpecialDefaults defaults{impl->sp->bos_piece(), impl->sp->eos_piece(), impl->sp->unk_piece(),
+                                 !impl->sp->bos_piece().empty()};
+  impl->wrap = resolve_special(PostProcessor(), config, defaults, self);
+  return self;
 }
 
 Tokenizer Tokenizer::from_json(const std::string& tokenizer_json,
@@ -139,7 +167,8 @@ Tokenizer Tokenizer::from_json(const std::string& tokenizer_json,
                   "tokenizer.json post_processor adds token id ", id, ", which is not in the vocab");
     }
   }
-  impl->wrap = resolve_special(post, config, j["model"], self);
+  const SpecialDefaults defaults{"", "", get_string_or(j["model"], "unk_token", "tokenizer.json model", "")};
+  impl->wrap = resolve_special(post, config, defaults, self);
   return self;
 }
 
@@ -153,6 +182,17 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special_t
   std::vector<Segment> segments;
   segments.push_back({std::string(text), -1, true});
   segments = t.added->split(std::move(segments), false);
+  if (t.sp) {
+    for (const auto& seg : segments) {
+      if (seg.id >= 0) {
+        ids.push_back(seg.id);
+      } else if (!seg.text.empty()) {
+        t.sp->encode(seg.text, ids);
+      }
+    }
+    if (add_special_tokens) ids.insert(ids.end(), t.wrap.suffix.begin(), t.wrap.suffix.end());
+    return ids;
+  }
   if (t.normalizer) {
     for (auto& seg : segments) {
       if (seg.id < 0) seg.text = t.normalizer->normalize(seg.text);
@@ -194,12 +234,13 @@ int32_t Tokenizer::vocab_size() const { return impl_->vocab_size; }
 
 std::optional<int32_t> Tokenizer::token_to_id(std::string_view token) const {
   if (const auto id = impl_->added->token_to_id(token)) return id;
-  return impl_->model->token_to_id(token);
+  return impl_->sp ? impl_->sp->piece_to_id(token) : impl_->model->token_to_id(token);
 }
 
 std::string Tokenizer::id_to_token(int32_t id) const {
   if (const AddedToken* t = impl_->added->by_id(id)) return t->content;
-  if (const std::string* s = impl_->model->id_to_token(id)) return *s;
+  const std::string* s = impl_->sp ? impl_->sp->id_to_piece(id) : impl_->model->id_to_token(id);
+  if (s != nullptr) return *s;
   LLMCP_FAIL(kInvalidArgument, "token id ", id, " is not in the vocabulary (size ", impl_->vocab_size,
              "); were these ids made by another tokenizer?");
 }

@@ -27,8 +27,13 @@ class StreamDecoder;
 // Immutable after loading; copies share the loaded tables; safe to use from several threads.
 class Tokenizer {
  public:
-  // Loads <dir>/tokenizer.json (+ <dir>/tokenizer_config.json when present).
+  // Loads <dir>/tokenizer.json, or else <dir>/tokenizer.model, with <dir>/tokenizer_config.json
+  // when present.
   static Tokenizer from_dir(const std::filesystem::path& dir);
+  // A SentencePiece tokenizer.model, encoded by libsentencepiece: control pieces (<s>, </s>) in the
+  // text become their ids, BOS is added unless tokenizer_config.json says add_bos_token false.
+  static Tokenizer from_sentencepiece(const std::filesystem::path& model_file,
+                                      const std::string& tokenizer_config_json);
   // `tokenizer_config_json` may be empty. Broken input throws core::Error (kMalformedFile), a
   // component we do not implement throws kUnsupported naming it and the supported ones.
   static Tokenizer from_json(const std::string& tokenizer_json,
