@@ -2,6 +2,7 @@
 // added tokens on raw text, normalizer, added tokens on normalized text, pre-tokenizer, BPE per
 // word, then the BOS/EOS wrapping. Decoding feeds token strings through the decoder steps.
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/tokenizer_impl.h"
 
 #include <algorithm>
 
@@ -18,27 +19,6 @@
 #include "tokenizer/utf8.h"
 
 namespace llmcp::tokenizer {
-
-namespace {
-
-// The special tokens and what add_special_tokens wraps around the text.
-struct Wrapping {
-  SpecialTokens special;
-  std::vector<int32_t> prefix, suffix;
-};
-
-}  // namespace
-
-struct Tokenizer::Impl {
-  std::unique_ptr<Normalizer> normalizer;
-  std::unique_ptr<PreTokenizer> pre_tokenizer;
-  std::unique_ptr<BpeModel> model;  // tokenizer.json, or
-  std::unique_ptr<SpModel> sp;      // tokenizer.model (then no normalizer or pre-tokenizer)
-  std::unique_ptr<AddedVocabulary> added;
-  Decoder decoder;
-  Wrapping wrap;
-  int32_t vocab_size = 0;
-};
 
 namespace {
 
@@ -153,6 +133,7 @@ Tokenizer Tokenizer::from_json(const std::string& tokenizer_json,
                                                     impl->normalizer.get());
     post = PostProcessor::from_json(member_or_null(j, "post_processor"));
     impl->decoder = Decoder::from_json(member_or_null(j, "decoder"));
+    impl->byte_level = member_or_null(j, "pre_tokenizer").dump().find("\"ByteLevel\"") != std::string::npos;
   } catch (const nlohmann::json::exception& e) {
     LLMCP_FAIL(kMalformedFile, "tokenizer.json has an unexpected structure: ", e.what());
   }

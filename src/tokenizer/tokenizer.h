@@ -21,6 +21,17 @@ struct SpecialTokens {
   int64_t model_max_length = 0;           // 0: unknown; "no limit" (1e30) clamps to INT64_MAX
 };
 
+// The bytes [begin, end) of the encoded text a token came from; empty (begin == end) for tokens
+// that add_special_tokens inserted (BOS at 0, EOS at the end).
+struct TokenSpan {
+  size_t begin = 0, end = 0;
+};
+
+struct Encoding {
+  std::vector<int32_t> ids;
+  std::vector<TokenSpan> spans;  // one per id
+};
+
 class DecodeRun;
 class StreamDecoder;
 
@@ -43,6 +54,8 @@ class Tokenizer {
   // added as tokenizer.json's TemplateProcessing says, or else as tokenizer_config.json's
   // add_bos_token / add_eos_token say.
   std::vector<int32_t> encode(std::string_view text, bool add_special_tokens = true) const;
+  // encode() plus where each token came from in `text` (for loss masks over character ranges).
+  Encoding encode_with_spans(std::string_view text, bool add_special_tokens = true) const;
   // Ids outside the vocabulary throw kInvalidArgument. Invalid UTF-8 produced by byte tokens is
   // replaced with U+FFFD, as Hugging Face does.
   std::string decode(std::span<const int32_t> ids, bool skip_special_tokens = false) const;

@@ -2,7 +2,8 @@
 // 5,200-line mixed corpus (with and without special tokens), for the byte-level Llama-3 files and the
 // SentencePiece-style Mistral file from npm (@lenml/*) and every tokenizer.json in
 // tests/fixtures/hf-files (Llama-2, Mistral-Instruct v0.1 and v0.3, Falcon); decode(encode(x))
-// decodes as HF does, and gives x back exactly for byte-level ones. Test names say which model a failure is about.
+// decodes as HF does, and gives x back exactly for byte-level ones; encode_with_spans covers the
+// text with contiguous spans. Test names say which model a failure is about.
 #include <unistd.h>
 
 #include <filesystem>
@@ -47,10 +48,31 @@ TEST_P(RealTokenizerTest, IdsMatchHuggingFaceOnMixedCorpus) {
   ASSERT_TRUE(theirs.ok);
   const Tokenizer ours = Tokenizer::from_dir(folder);
   const bool byte_level = !ours.token_to_id("\u2581").has_value();
-  size_t mismatches = 0, round_trip_failures = 0, tokens = 0;
+  size_t mismatches = 0, round_trip_failures = 0, tokens = 0, span_failures = 0;
   for (size_t i = 0; i < corpus.size(); ++i) {
     const auto plain = ours.encode(corpus[i], false);
     const auto special = ours.encode(corpus[i], true);
+    // Spans: same ids, contiguous, covering the text; byte-level tokens are exactly their bytes.
+    Encoding enc;
+    try {
+      enc = ours.encode_with_spans(corpus[i], true);
+    } catch (const core::Error& e) {
+      if (span_failures++ < 5) ADD_FAILURE() << e.what() << " in line " << i << " " << json(corpus[i]).dump();
+      continue;
+    }
+    EXPECT_EQ(enc.ids, special) << "line " << i;
+    size_t at = 0;
+    for (size_t k = 0; k < enc.spans.size() && span_failures < 5; ++k) {
+      const TokenSpan sp = enc.spans[k];
+      const bool ok = sp.begin == at && sp.end >= sp.begin && sp.end <= corpus[i].size() &&
+                      (!byte_level || ours.is_special(enc.ids[k]) ||
+                       ours.decode(std::vector<int32_t>{enc.ids[k]}) == corpus[i].substr(sp.begin, sp.end - sp.begin) ||
+                       !valid_utf8(corpus[i].substr(sp.begin, sp.end - sp.begin)));
+      if (!ok) ADD_FAILURE() << "span " << k << " [" << sp.begin << "," << sp.end << ") of line " << i << " "
+                             << json(corpus[i]).dump() << (++span_failures, "");
+      at = sp.end;
+    }
+    if (at != corpus[i].size() && span_failures++ < 5) ADD_FAILURE() << "spans stop at " << at << " in line " << i;
     tokens += plain.size();
     for (const auto& [got, want, label] :
          {std::tuple(&plain, &theirs.plain[i], "plain"), std::tuple(&special, &theirs.special[i], "special")}) {
@@ -74,6 +96,7 @@ TEST_P(RealTokenizerTest, IdsMatchHuggingFaceOnMixedCorpus) {
   }
   EXPECT_EQ(mismatches, 0u) << GetParam().name;
   EXPECT_EQ(round_trip_failures, 0u) << GetParam().name;
+  EXPECT_EQ(span_failures, 0u) << GetParam().name;
   EXPECT_GT(tokens, corpus.size());
 }
 
