@@ -2,7 +2,7 @@
 // 5,200-line mixed corpus (with and without special tokens), for the byte-level Llama-3 files and the
 // SentencePiece-style Mistral file from npm (@lenml/*) and every tokenizer.json in
 // tests/fixtures/hf-files (Llama-2, Mistral-Instruct v0.1 and v0.3, Falcon); decode(encode(x))
-// decodes as HF does, and gives x back exactly for byte-level ones; encode_with_spans covers the
+// decodes as HF does (streaming too), and gives x back exactly for byte-level ones; encode_with_spans covers the
 // text with contiguous spans. Test names say which model a failure is about.
 #include <unistd.h>
 
@@ -87,6 +87,18 @@ TEST_P(RealTokenizerTest, IdsMatchHuggingFaceOnMixedCorpus) {
     if ((back != theirs.decoded[i] || (byte_level && back != corpus[i])) && ++round_trip_failures <= 5) {
       ADD_FAILURE() << "decode line " << i << " " << json(corpus[i]).dump() << "\n ours "
                     << json(back).dump() << "\n   HF " << json(theirs.decoded[i]).dump();
+    }
+    // Streaming: every chunk is valid UTF-8 and the chunks add up to the full decode.
+    StreamDecoder stream(ours);
+    std::string streamed;
+    for (const int32_t id : plain) {
+      const std::string chunk = stream.push(id);
+      if (!valid_utf8(chunk) && ++round_trip_failures <= 5) ADD_FAILURE() << "broken UTF-8 streamed, line " << i;
+      streamed += chunk;
+    }
+    streamed += stream.flush();
+    if (streamed != back && ++round_trip_failures <= 5) {
+      ADD_FAILURE() << "streamed " << json(streamed).dump() << " != decoded " << json(back).dump();
     }
     const std::string skipped = ours.decode(special, /*skip_special_tokens=*/true);
     if (skipped != theirs.decoded_skip[i] && ++round_trip_failures <= 5) {
