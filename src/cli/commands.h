@@ -8,5 +8,6 @@ namespace llmcp::cli {
 void add_create_model_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
+void add_text_commands(CLI::App& app);  // tokenize, detokenize, render-chat
 
 }  // namespace llmcp::cli
