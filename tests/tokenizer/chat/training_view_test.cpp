@@ -84,7 +84,9 @@ TEST_P(TrainingViewTest, MaskCoversExactlyTheAssistantTurns) {
   // The end of each assistant turn (EOS or <|eot_id|>) is learned, when the template writes one.
   for (const auto& [b, e] : v.trained_spans) {
     const std::string span = v.text.substr(b, e - b);
-    if (c.builtin == "llama-3.1") EXPECT_TRUE(span.ends_with("<|eot_id|>")) << span;
+    if (c.builtin == "llama-3.1") {
+      EXPECT_TRUE(span.ends_with("<|eot_id|>")) << span;
+    }
     if (c.builtin == "llama-2" || c.builtin.starts_with("mistral")) {
       EXPECT_TRUE(span.ends_with(tok.special().eos_text)) << span;
     }
