@@ -1,8 +1,8 @@
 // A Jinja2 interpreter for Hugging Face chat templates, written to render byte for byte what
 // transformers' environment renders (ImmutableSandboxedEnvironment with trim_blocks,
 // lstrip_blocks and loopcontrols; tojson as json.dumps; raise_exception and strftime_now). No
-// library provides this in C++; see docs/architecture.md. Template errors are
-// core::Error(kInvalidArgument) naming the template line and column.
+// C++ library provides this. Template errors are core::Error(kInvalidArgument) naming the
+// template line and column.
 #pragma once
 
 #include <memory>

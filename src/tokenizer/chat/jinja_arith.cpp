@@ -92,7 +92,11 @@ Value float_op(BinOp op, double x, double y) {
     case BinOp::kPow:
       if (x == 0 && y < 0) throw_error("0.0 cannot be raised to a negative power");
       if (x < 0 && y != std::floor(y)) throw_error("negative number raised to a fractional power (complex result)");
-      return Value::number(std::pow(x, y));
+      {
+        const double r = std::pow(x, y);
+        if (std::isinf(r) && std::isfinite(x) && std::isfinite(y)) throw_error("(34, 'Numerical result out of range')");
+        return Value::number(r);
+      }
   }
   return Value();
 }
@@ -137,6 +141,7 @@ Value int_op(BinOp op, int64_t x, int64_t y) {
 
 Value binary(BinOp op, const Value& a, const Value& b) {
   check_defined(a);
+  if (op == BinOp::kMod && a.is_string()) return Value::string(percent_format(a.as_string(), b));
   check_defined(b);
   if (a.is_numeric() && b.is_numeric()) {
     if (a.is_float() || b.is_float()) return float_op(op, a.as_float(), b.as_float());
@@ -147,17 +152,17 @@ Value binary(BinOp op, const Value& a, const Value& b) {
       check_size(a.as_string().size() + b.as_string().size());
       return Value::string(a.as_string() + b.as_string());
     }
-    if (a.is_list_like() && b.is_list_like() && a.seq_kind() == b.seq_kind()) {
+    if (a.is_list_like() && b.is_list_like() && a.seq_kind() == b.seq_kind() && a.seq_kind() != SeqKind::kRange) {
       List out = a.items();
       out.insert(out.end(), b.items().begin(), b.items().end());
       return Value::seq(std::move(out), a.seq_kind());
     }
   }
+  const auto repeatable = [](const Value& v) { return v.is_string() || (v.is_list_like() && v.seq_kind() != SeqKind::kRange); };
   if (op == BinOp::kMul) {
-    if ((a.is_string() || a.is_list_like()) && b.is_integral()) return repeat(a, b.as_int());
-    if ((b.is_string() || b.is_list_like()) && a.is_integral()) return repeat(b, a.as_int());
+    if (repeatable(a) && b.is_integral()) return repeat(a, b.as_int());
+    if (repeatable(b) && a.is_integral()) return repeat(b, a.as_int());
   }
-  if (op == BinOp::kMod && a.is_string()) return Value::string(percent_format(a.as_string(), b));
   unsupported(op, a, b);
 }
 

@@ -3,80 +3,11 @@
 #include "tokenizer/chat/jinja_eval.h"
 
 #include "tokenizer/chat/jinja_builtins.h"
+#include "tokenizer/chat/jinja_objects.h"
 #include "tokenizer/chat/jinja_ops.h"
 
 namespace llmcp::tokenizer::chat::jinja {
 namespace {
-
-// jinja2's LoopContext: one object per loop, advanced in place (a saved `loop` sees the current
-// iteration, as in Python).
-class LoopObject : public Object {
- public:
-  explicit LoopObject(ListPtr items) : items_(std::move(items)), last_changed_(std::make_shared<std::optional<List>>()) {}
-  std::string type_name() const override { return "LoopContext"; }
-  std::string repr() const override {
-    return "<LoopContext " + std::to_string(index + 1) + "/" + std::to_string(items_->size()) + ">";
-  }
-  Value get_attr(std::string_view name) const override {
-    const auto n = static_cast<int64_t>(items_->size());
-    const auto i = static_cast<int64_t>(index);
-    if (name == "index") return Value::integer(i + 1);
-    if (name == "index0") return Value::integer(i);
-    if (name == "revindex") return Value::integer(n - i);
-    if (name == "revindex0") return Value::integer(n - i - 1);
-    if (name == "first") return Value::boolean(i == 0);
-    if (name == "last") return Value::boolean(i == n - 1);
-    if (name == "length") return Value::integer(n);
-    if (name == "depth") return Value::integer(1);
-    if (name == "depth0") return Value::integer(0);
-    if (name == "previtem") return i > 0 ? (*items_)[i - 1] : Value::undefined("there is no previous item");
-    if (name == "nextitem") return i + 1 < n ? (*items_)[i + 1] : Value::undefined("there is no next item");
-    if (name == "cycle") {
-      return Value::object(std::make_shared<BuiltinFunction>("cycle", "LoopContext object", [i](const CallArgs& a) {
-        if (a.positional.empty()) throw_error("no items for cycling given");
-        return a.positional[static_cast<size_t>(i) % a.positional.size()];
-      }));
-    }
-    if (name == "changed") {
-      auto last = last_changed_;
-      return Value::object(std::make_shared<BuiltinFunction>("changed", "LoopContext object", [last](const CallArgs& a) {
-        const Value now = Value::seq(a.positional, SeqKind::kTuple);
-        if (*last && equals(Value::seq(**last, SeqKind::kTuple), now)) return Value::boolean(false);
-        *last = a.positional;
-        return Value::boolean(true);
-      }));
-    }
-    return Object::get_attr(name);
-  }
-  size_t index = 0;
-
- private:
-  ListPtr items_;
-  std::shared_ptr<std::optional<List>> last_changed_;
-};
-
-// A macro holds its defining scope weakly: scopes hold their macros, so a strong pointer would be
-// a reference cycle.
-class MacroObject : public Object {
- public:
-  MacroObject(const Stmt& def, const ScopePtr& closure) : def_(def), closure_(closure) {}
-  std::string type_name() const override { return "Macro"; }
-  std::string repr() const override { return "<Macro '" + def_.text + "'>"; }
-  bool callable() const override { return true; }
-  Value call(const CallArgs& args, Interpreter& in) override {
-    const ScopePtr closure = closure_.lock();
-    if (!closure) throw_error("macro '" + def_.text + "' was called after the block that defined it ended");
-    return in.call_macro(def_, closure, args);
-  }
-  Value get_attr(std::string_view name) const override {
-    if (name == "name") return Value::string(def_.text);
-    return Object::get_attr(name);
-  }
-
- private:
-  const Stmt& def_;
-  std::weak_ptr<Scope> closure_;
-};
 
 // Restores the interpreter's current scope when a loop iteration, macro or block ends.
 class ScopeSwap {

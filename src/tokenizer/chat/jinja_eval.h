@@ -29,7 +29,7 @@ class Interpreter {
  public:
   // Limits that turn runaway templates into errors: loop iterations plus macro calls per render,
   // and macro recursion depth.
-  static constexpr int64_t kMaxSteps = 5'000'000;
+  static constexpr int64_t kMaxSteps = 1'000'000;
   static constexpr int kMaxCallDepth = 200;
 
   std::string render(const Body& body, ScopePtr context);

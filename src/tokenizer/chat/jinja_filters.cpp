@@ -1,6 +1,8 @@
 // jinja2's filters on single values (text, numbers, tojson, default) and the filter/test lookup.
 // Semantics follow jinja2 3.1's filters.py with transformers' tojson; sequence filters are in
 // jinja_filters_seq.cpp.
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -231,6 +233,33 @@ Value f_attr(const Value& in, const CallArgs& a) {
   return Value::undefined("'" + object_type_repr(in) + "' has no attribute '" + name + "'");
 }
 
+Value f_truncate(const Value& in, const CallArgs& a) {
+  Params p("truncate", a, {"length", "killwords", "end", "leeway"});
+  const int64_t length = p.integer(0, 255);
+  const std::string end = p.str(2, "...");
+  const int64_t leeway = p.integer(3, 5);  // jinja2's default truncate.leeway policy
+  const auto end_len = static_cast<int64_t>(utf8_length(end));
+  if (length < end_len) throw_error("expected length >= " + std::to_string(end_len) + ", got " + std::to_string(length));
+  if (leeway < 0) throw_error("expected leeway >= 0, got " + std::to_string(leeway));
+  if (checked_length(in) <= length + leeway) return in;
+  const Value head = slice(in, Value::none(), Value::integer(length - end_len), Value::none());
+  if (!head.is_string()) throw_error("'" + type_name(in) + "' object has no attribute 'rsplit'");
+  if (p.flag(1, false)) return Value::string(head.as_string() + end);
+  return Value::string(py_rsplit(head.as_string(), std::string(" "), 1)[0] + end);
+}
+
+Value f_wordcount(const Value& in, const CallArgs& a) {
+  Params("wordcount", a, {});
+  int64_t words = 0;
+  bool in_word = false;
+  for (char32_t c : utf8_decode(to_str(in))) {
+    const bool w = c == '_' || is_alpha(c) || is_digit(c);
+    if (w && !in_word) ++words;
+    in_word = w;
+  }
+  return Value::integer(words);
+}
+
 Value text_filter(const Value& in, const CallArgs& a, const char* name, std::string (*fn)(std::string_view)) {
   Params(name, a, {});
   return Value::string(fn(to_str(in)));
@@ -275,6 +304,17 @@ const NamedFilters& string_filters() {
       {"length", [](const Value& in, const CallArgs& a) { Params("length", a, {}); return Value::integer(checked_length(in)); }},
       {"count", [](const Value& in, const CallArgs& a) { Params("count", a, {}); return Value::integer(checked_length(in)); }},
       {"format", f_format},
+      {"truncate", f_truncate},
+      {"wordcount", f_wordcount},
+      {"center", [](const Value& in, const CallArgs& a) {
+         Params p("center", a, {"width"});
+         const std::string s = to_str(in);
+         const int64_t width = std::min<int64_t>(p.integer(0, 80), kMaxStringBytes);
+         const auto n = static_cast<int64_t>(utf8_length(s));
+         if (width <= n) return Value::string(s);
+         const int64_t total = width - n, left = total / 2 + (total & width & 1);
+         return Value::string(std::string(left, ' ') + s + std::string(total - left, ' '));
+       }},
       {"attr", f_attr},
   };
   return table;

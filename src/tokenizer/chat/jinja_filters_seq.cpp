@@ -3,6 +3,7 @@
 // reject/items/unique return generators (no len(), always truthy); pass them through |list.
 #include <algorithm>
 #include <functional>
+#include <utility>
 
 #include "core/error.h"
 #include "tokenizer/chat/jinja_builtins.h"
@@ -222,6 +223,24 @@ Value f_reverse(const Value& in, const CallArgs& a) {
   return was_generator ? Value::seq(std::move(items)) : generator(std::move(items));
 }
 
+Value f_batch(const Value& in, const CallArgs& a) {
+  Params p("batch", a, {"linecount", "fill_with"});
+  check_defined(p.get(0));
+  const int64_t linecount = p.integer(0, 1);
+  List out, tmp;
+  for (const auto& item : iterate(in)) {
+    if (static_cast<int64_t>(tmp.size()) == linecount) out.push_back(Value::seq(std::exchange(tmp, {})));
+    tmp.push_back(item);
+  }
+  if (!tmp.empty()) {
+    if (p.has(1) && !p.get(1).is_none()) {
+      while (static_cast<int64_t>(tmp.size()) < linecount) tmp.push_back(p.get(1));
+    }
+    out.push_back(Value::seq(std::move(tmp)));
+  }
+  return generator(std::move(out));
+}
+
 Value f_sum(const Value& in, const CallArgs& a) {
   Params p("sum", a, {"attribute", "start"});
   const Getter get = attr_getter(p.get_or(0, Value::none()), false);
@@ -269,6 +288,7 @@ const NamedFilters& sequence_filters() {
       {"sort", f_sort},
       {"unique", lazy<f_unique>},
       {"reverse", f_reverse},
+      {"batch", lazy<f_batch>},
       {"sum", f_sum},
       {"min", [](const Value& in, const CallArgs& a) { return min_max(in, a, false); }},
       {"max", [](const Value& in, const CallArgs& a) { return min_max(in, a, true); }},

@@ -76,7 +76,7 @@ class JsonWriter {
       case Value::Kind::kFloat: out_ += json_float(v.as_float()); return;
       case Value::Kind::kString: json_string(out_, v.as_string(), o_.ensure_ascii); return;
       case Value::Kind::kSeq:
-        if (v.is_list_like()) {
+        if (v.is_list_like() && v.seq_kind() != SeqKind::kRange) {
           write_list(v.items(), level);
           return;
         }

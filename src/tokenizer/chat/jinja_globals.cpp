@@ -34,7 +34,9 @@ Value range_fn(const CallArgs& a) {
   List out;
   const int64_t n = count <= 0 ? 0 : static_cast<int64_t>(std::floor(count));
   for (int64_t k = 0; k < n; ++k) out.push_back(Value::integer(start + k * step));
-  return Value::seq(std::move(out));
+  std::string text = "range(" + std::to_string(start) + ", " + std::to_string(stop);
+  if (step != 1) text += ", " + std::to_string(step);
+  return Value::range(std::move(out), text + ")");
 }
 
 Dict dict_from_args(const CallArgs& a, const char* fn) {

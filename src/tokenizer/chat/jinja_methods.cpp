@@ -291,7 +291,7 @@ std::optional<Value> builtin_attribute(const Value& receiver, std::string_view n
   if (receiver.is_string()) return lookup(str_methods(), receiver, name);
   if (receiver.is_dict()) return lookup(dict_methods(), receiver, name);
   if (receiver.is_list_like()) {
-    if (name == "copy" && receiver.seq_kind() == SeqKind::kTuple) return std::nullopt;
+    if (name == "copy" && receiver.seq_kind() != SeqKind::kList) return std::nullopt;
     return lookup(list_methods(), receiver, name);
   }
   return std::nullopt;

@@ -38,6 +38,7 @@ void repr_into(std::string& out, const Value& v, int depth) {
           out += items.size() == 1 ? ",)" : ")";
           return;
         case SeqKind::kGenerator: out += "<generator object>"; return;
+        case SeqKind::kRange: out += v.range_repr(); return;
         case SeqKind::kDictKeys: out += "dict_keys(["; break;
         case SeqKind::kDictValues: out += "dict_values(["; break;
         case SeqKind::kDictItems: out += "dict_items(["; break;
@@ -113,6 +114,7 @@ std::string type_name(const Value& v) {
         case SeqKind::kDictKeys: return "dict_keys";
         case SeqKind::kDictValues: return "dict_values";
         case SeqKind::kDictItems: return "dict_items";
+        case SeqKind::kRange: return "range";
       }
       break;
     case Value::Kind::kDict: return "dict";
@@ -202,7 +204,7 @@ int order(const Value& a, const Value& b) {
     return a.as_int() < b.as_int() ? -1 : (b.as_int() < a.as_int() ? 1 : 0);
   }
   if (a.is_string() && b.is_string()) return a.as_string().compare(b.as_string()) < 0 ? -1 : (a.as_string() == b.as_string() ? 0 : 1);
-  if (a.is_list_like() && b.is_list_like() && a.seq_kind() == b.seq_kind()) {
+  if (a.is_list_like() && b.is_list_like() && a.seq_kind() == b.seq_kind() && a.seq_kind() != SeqKind::kRange) {
     const List &x = a.items(), &y = b.items();
     for (size_t i = 0; i < x.size() && i < y.size(); ++i) {
       if (!equals(x[i], y[i])) return order(x[i], y[i]);
@@ -368,7 +370,7 @@ Value slice(const Value& obj, const Value& start, const Value& stop, const Value
   }
   List out;
   for (int64_t i : picks) out.push_back(obj.items()[i]);
-  return Value::seq(std::move(out), obj.seq_kind());
+  return Value::seq(std::move(out), obj.seq_kind() == SeqKind::kRange ? SeqKind::kList : obj.seq_kind());
 }
 
 }  // namespace llmcp::tokenizer::chat::jinja

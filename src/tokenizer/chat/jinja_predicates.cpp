@@ -20,9 +20,9 @@ bool no_args(const CallArgs& a, const char* test) {
   return true;
 }
 
-int64_t modulo(const Value& v, int64_t m) {
-  const Value r = binary(BinOp::kMod, v, Value::integer(m));
-  return r.is_float() ? (r.as_float() == 0 ? 0 : 1) : r.as_int();
+// `value % m == want`, with Python's equality (1.0 == 1, 0.5 is neither odd nor even).
+bool remainder_is(const Value& v, const Value& m, int64_t want) {
+  return equals(binary(BinOp::kMod, v, m), Value::integer(want));
 }
 
 bool cmp_test(const Value& v, const CallArgs& a, const char* name, CmpOp op) { return compare(v, operand(a, name), op); }
@@ -68,14 +68,13 @@ const NamedTests& tests() {
          return no_args(a, "iterable") && (v.is_undefined() || v.is_string() || v.is_seq() || v.is_dict());
        }},
       {"callable", [](const Value& v, const CallArgs& a) {
-         return no_args(a, "callable") && v.is_object() && v.as_object().callable();
+         // Undefined defines __call__ (to raise), so Python calls it callable.
+         return no_args(a, "callable") && (v.is_undefined() || (v.is_object() && v.as_object().callable()));
        }},
-      {"odd", [](const Value& v, const CallArgs& a) { return no_args(a, "odd") && modulo(v, 2) == 1; }},
-      {"even", [](const Value& v, const CallArgs& a) { return no_args(a, "even") && modulo(v, 2) == 0; }},
+      {"odd", [](const Value& v, const CallArgs& a) { return no_args(a, "odd") && remainder_is(v, Value::integer(2), 1); }},
+      {"even", [](const Value& v, const CallArgs& a) { return no_args(a, "even") && remainder_is(v, Value::integer(2), 0); }},
       {"divisibleby", [](const Value& v, const CallArgs& a) {
-         const Value& n = operand(a, "divisibleby");
-         const Value r = binary(BinOp::kMod, v, n);
-         return r.is_float() ? r.as_float() == 0 : r.as_int() == 0;
+         return remainder_is(v, operand(a, "divisibleby"), 0);
        }},
       {"eq", [](const Value& v, const CallArgs& a) { return cmp_test(v, a, "eq", CmpOp::kEq); }},
       {"equalto", [](const Value& v, const CallArgs& a) { return cmp_test(v, a, "equalto", CmpOp::kEq); }},

@@ -259,7 +259,9 @@ std::string percent_format(std::string_view format, const Value& args) {
     out += text;
     check_size(out.size());
   }
-  if (!mapping && next < items.size()) throw_error("not all arguments converted during string formatting");
+  // Python tolerates unused arguments only when they came as one subscriptable non-tuple object.
+  const bool subscriptable = args.is_dict() || args.is_undefined() || (args.is_list_like() && args.seq_kind() != SeqKind::kTuple);
+  if (!subscriptable && next < items.size()) throw_error("not all arguments converted during string formatting");
   return out;
 }
 

@@ -60,6 +60,13 @@ Value Value::failing_generator(std::string error) {
   return v;
 }
 
+Value Value::range(List items, std::string repr) {
+  Value v;
+  v.data_ = Seq{std::make_shared<const List>(std::move(items)), SeqKind::kRange,
+                std::make_shared<const std::string>(std::move(repr))};
+  return v;
+}
+
 Value Value::dict(Dict d) {
   Value v;
   v.data_ = std::make_shared<const Dict>(std::move(d));
@@ -112,7 +119,7 @@ Value Value::from_json(const nlohmann::ordered_json& j) {
 }
 
 bool Value::is_list_like() const {
-  return is_seq() && (seq_kind() == SeqKind::kList || seq_kind() == SeqKind::kTuple);
+  return is_seq() && (seq_kind() == SeqKind::kList || seq_kind() == SeqKind::kTuple || seq_kind() == SeqKind::kRange);
 }
 
 const Value* Dict::find(const Value& key) const {

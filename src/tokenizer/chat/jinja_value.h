@@ -33,7 +33,7 @@ using ObjectPtr = std::shared_ptr<Object>;
 
 // How a sequence prints and what it supports: Python's generators have no len() and are always
 // truthy; dict views print as dict_items([...]) and cannot be indexed.
-enum class SeqKind : uint8_t { kList, kTuple, kGenerator, kDictKeys, kDictValues, kDictItems };
+enum class SeqKind : uint8_t { kList, kTuple, kGenerator, kDictKeys, kDictValues, kDictItems, kRange };
 
 struct CallArgs {
   std::vector<Value> positional;
@@ -56,6 +56,7 @@ class Value {
   // A generator that raises `error` when consumed: jinja2's generator filters (map, select, items,
   // ...) fail lazily, so an unconsumed one never fails.
   static Value failing_generator(std::string error);
+  static Value range(List items, std::string repr);  // prints as Python's range(0, 3)
   static Value dict(Dict d);
   static Value object(ObjectPtr o);
   static Value from_json(const nlohmann::ordered_json& j);
@@ -80,8 +81,9 @@ class Value {
   const List& items() const { return *std::get<Seq>(data_).items; }
   const ListPtr& items_ptr() const { return std::get<Seq>(data_).items; }
   SeqKind seq_kind() const { return std::get<Seq>(data_).kind; }
-  const std::string* pending_error() const { return std::get<Seq>(data_).error.get(); }
-  bool is_list_like() const;  // list or tuple: indexable with len()
+  const std::string* pending_error() const { return seq_kind() == SeqKind::kGenerator ? std::get<Seq>(data_).note.get() : nullptr; }
+  const std::string& range_repr() const { return *std::get<Seq>(data_).note; }
+  bool is_list_like() const;  // list, tuple or range: indexable with len()
   const Dict& as_dict() const { return *std::get<DictPtr>(data_); }
   Object& as_object() const { return *std::get<ObjectPtr>(data_); }
   const ObjectPtr& object_ptr() const { return std::get<ObjectPtr>(data_); }
@@ -97,7 +99,7 @@ class Value {
   struct Seq {
     ListPtr items;
     SeqKind kind;
-    std::shared_ptr<const std::string> error;
+    std::shared_ptr<const std::string> note;  // generator: the error it raises; range: its repr
   };
   std::variant<Undef, None, bool, int64_t, double, std::string, Seq, DictPtr, ObjectPtr> data_;
 };

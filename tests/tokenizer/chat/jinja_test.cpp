@@ -2,6 +2,7 @@
 // Python's jinja2 (transformers' environment) and compared byte for byte, plus the error messages
 // (line and column) and sandbox rules.
 #include "tokenizer/chat/jinja.h"
+#include "tokenizer/chat/chat_template.h"
 
 #include <gtest/gtest.h>
 
@@ -99,7 +100,13 @@ const std::vector<std::string>& snippets() {
       "{{ d|tojson(indent='\\t') }}|{{ uni|tojson(ensure_ascii=true) }}|{{ 'x'|tojson(indent=0) }}|{{ [1, [2]]|tojson(indent=0) }}",
       "{{ '%s=%d' | format('a', 3) }}|{{ '%05.2f' % 3.14159 }}|{{ 'x%sy' % 'z' }}|{{ '%(a)s' % {'a': 1} }}",
       "{{ users|map(attribute='name')|map('upper')|list }}{{ users|selectattr('name', 'in', ['ann', 'cy'])|list|count }}",
+      "{{ range(4) }}|{{ range(1, 9, 3) }}|{{ range(3)|string }}|{{ range(3) == [0, 1, 2] }}|{{ 2 in range(3) }}|{{ range(5)[1] }}",
+      "{{ 'foo bar baz qux'|truncate(9) }}|{{ 'foo bar baz qux'|truncate(9, true) }}|{{ 'foo bar baz qux'|truncate(11) }}|{{ 'foo bar baz qux'|truncate(11, false, '..', 0) }}",
+      "{{ 'one, two_2 three!'|wordcount }}|{{ s|center(9) }}|{{ xs|batch(2)|list }}|{{ xs|batch(2, 'x')|list }}",
+      "{{ 'abc' % [] }}|{{ 'abc' % {} }}|{{ 'a%sc' % [1] }}|{{ 'abc' % undefined_var }}|{{ '%s|%5s|%-4d|%.1f' % ('x', 'y', 7, 2.25) }}",
+      "{{ ('role'|items) is defined }}|{{ xs|map('nofilter') is iterable }}|{{ n|map('upper')|list }}|{{ n|select|list }}",
       // tests
+      "{{ 1.5 is odd }}{{ 3.0 is odd }}{{ 4.0 is even }}{{ 4.5 is divisibleby 1.5 }}{{ undefined_var is callable }}{{ f is odd }}",
       "{{ 7 is odd }}{{ 7 is even }}{{ 9 is divisibleby 3 }}{{ 9 is divisibleby(4) }}{{ 1 is number }}{{ true is number }}{{ true is integer }}{{ 1.0 is float }}{{ 'a' is string }}",
       "{{ d is mapping }}{{ xs is sequence }}{{ 'x' is sequence }}{{ 1 is iterable }}{{ d is iterable }}{{ undefined_var is iterable }}{{ undefined_var is sequence }}{{ xs|select is iterable }}{{ xs|select is sequence }}",
       "{{ true is boolean }}{{ 1 is true }}{{ true is true }}{{ false is false }}{{ 1 is eq 1 }}{{ 1 is ne 2 }}{{ 2 is in xs }}{{ range is callable }}{{ d.get is callable }}{{ 'a' is lower }}{{ 'A' is upper }}{{ 1 is lt 2 }}",
@@ -152,6 +159,16 @@ const std::vector<std::string>& snippets() {
       "{{ (1 }}",
       "{% set x = 1 %}{{ x.y.z }}",
       "{% include 'x' %}",
+      "{{ 'abc' % 5 }}",
+      "{{ xs|map('nofilter')|list }}",
+      "{{ s|items|list }}",
+      "{{ xs[f:] }}",
+      "{{ d[1:] }}",
+      "{{ t[1:] }}",
+      "{{ (xs|select)[1:] }}",
+      "{{ range(3)|tojson }}",
+      "{{ f ** 1000 }}",
+      "{{ 'x'|truncate(1) }}",
   };
   return s;
 }
@@ -242,6 +259,25 @@ TEST(JinjaTest, RenderIsThreadSafeOnASharedTemplate) {
   }
   for (auto& th : threads) th.join();
   for (int i = 0; i < 8; ++i) EXPECT_EQ(results[i], std::to_string((i * 100) * (i * 100 + 1) / 2));
+}
+
+TEST(JinjaTest, RenderChatBuildsTransformersContext) {
+  const JinjaTemplate t = JinjaTemplate::parse(
+      "{{ bos_token }}|{{ eos_token }}|{{ tools }}|{{ documents }}|{{ add_generation_prompt }}|{{ messages|length }}|"
+      "{{ date_string }}");
+  ChatRequest r;
+  r.messages = ordered_json::parse(R"([{"role": "user", "content": "hi"}])");
+  r.add_generation_prompt = true;
+  r.extra = {{"date_string", "1 Jan"}, {"eos_token", "<end>"}};
+  EXPECT_EQ(render_chat(t, r, {{"bos_token", "<s>"}, {"eos_token", "</s>"}}), "<s>|<end>|None|None|True|1|1 Jan");
+  r.extra = {{"messages", ordered_json::array()}};
+  EXPECT_THROW(render_chat(t, r, ordered_json::object()), core::Error);
+}
+
+TEST(JinjaTest, StrftimeNowFormatsTheLocalTime) {
+  const std::string year = JinjaTemplate::parse("{{ strftime_now('%Y') }}").render({});
+  ASSERT_EQ(year.size(), 4u);
+  EXPECT_GE(std::stoi(year), 2024);
 }
 
 TEST(JinjaTest, ContextMustBeAnObject) {
