@@ -27,6 +27,8 @@ struct RealTokenizer {
   std::string folder;  // holds tokenizer.json (+ tokenizer_config.json)
 };
 
+void PrintTo(const RealTokenizer& t, std::ostream* os) { *os << t.name; }  // readable failure lines
+
 fs::path folder_of(const RealTokenizer& t) {
   if (!t.from_npm) return fs::path(LLMCP_SOURCE_DIR) / "tests/fixtures/hf-files" / t.folder;
   const fs::path modules = node_modules_dir();

@@ -27,6 +27,8 @@ struct Case {
   std::string architecture;
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }  // readable failure lines
+
 Tokenizer load(const Case& c) {
   if (!c.tokenizer_dir.empty()) return Tokenizer::from_dir(c.tokenizer_dir);
   const char* npm = std::getenv("LLMCP_NODE_PATH");
@@ -76,6 +78,30 @@ TEST_P(TrainingViewTest, MaskCoversExactlyTheAssistantTurns) {
   EXPECT_EQ(v.ids, tok.encode(v.text, false)) << "ids must be the tokenizer's ids of the whole text";
   ASSERT_EQ(v.mask.size(), v.ids.size());
   ASSERT_EQ(v.trained_spans.size(), 2u);
+  // Token by token: trained exactly when its bytes lie inside an assistant span, and each span is
+  // covered by whole tokens from its first byte to its last.
+  const Encoding enc = tok.encode_with_spans(v.text, false);
+  ASSERT_EQ(enc.ids, v.ids);
+  for (const auto& [b, e] : v.trained_spans) {
+    size_t covered_from = std::string::npos, covered_to = 0;
+    for (size_t k = 0; k < enc.spans.size(); ++k) {
+      const bool inside = enc.spans[k].begin >= b && enc.spans[k].end <= e && enc.spans[k].end > enc.spans[k].begin;
+      if (inside) {
+        EXPECT_EQ(v.mask[k], 1) << "token " << k << " inside span [" << b << "," << e << ")";
+        covered_from = std::min(covered_from, enc.spans[k].begin);
+        covered_to = std::max(covered_to, enc.spans[k].end);
+      }
+    }
+    EXPECT_EQ(covered_from, b);
+    EXPECT_EQ(covered_to, e);
+  }
+  for (size_t k = 0; k < enc.spans.size(); ++k) {
+    if (!v.mask[k]) continue;
+    const bool inside = std::any_of(v.trained_spans.begin(), v.trained_spans.end(), [&](const auto& s) {
+      return enc.spans[k].begin >= s.first && enc.spans[k].end <= s.second;
+    });
+    EXPECT_TRUE(inside) << "trained token " << k << " (" << tok.id_to_token(v.ids[k]) << ") is outside the assistant spans";
+  }
   const std::string trained = trained_text(v, tok);
   EXPECT_NE(trained.find("The capital of France is Paris."), std::string::npos) << trained;
   EXPECT_NE(trained.find("Tokyo\u3002 \U0001F5FC"), std::string::npos) << trained;
