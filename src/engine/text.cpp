@@ -5,6 +5,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "io/hf_config.h"
 #include "tokenizer/chat/chat_template.h"
 #include "tokenizer/chat/jinja.h"
 #include "tokenizer/chat/template_source.h"
@@ -24,16 +25,8 @@ Tokenizer load_tokenizer(const std::string& model_dir) {
 
 // config.json's architectures[0], or "" for a folder holding only tokenizer files.
 std::string architecture_of(const std::string& model_dir) {
-  const fs::path p = fs::path(model_dir) / "config.json";
-  if (!fs::exists(p)) return {};
-  try {
-    const auto j = nlohmann::json::parse(core::read_file(p));
-    const auto it = j.find("architectures");
-    if (it != j.end() && it->is_array() && !it->empty() && (*it)[0].is_string()) return (*it)[0];
-  } catch (const nlohmann::json::exception& e) {
-    LLMCP_FAIL(kMalformedFile, p.string(), " is not valid JSON: ", e.what());
-  }
-  return {};
+  if (!fs::exists(fs::path(model_dir) / "config.json")) return {};
+  return io::HfConfig::load(model_dir).architecture();
 }
 
 }  // namespace

@@ -25,7 +25,6 @@ struct Shim {
   void (*free)(void*);
   int (*piece_size)(void*);
   int64_t (*encode)(void*, const char*, size_t, int32_t*, size_t, char*, size_t);
-  int64_t (*decode)(void*, const int32_t*, size_t, char*, size_t, char*, size_t);
   const char* (*id_to_piece)(void*, int, size_t*);
   int (*piece_to_id)(void*, const char*, size_t);
   int (*kind)(void*, int);
@@ -60,7 +59,6 @@ const Shim& shim() {
     s.free = reinterpret_cast<decltype(s.free)>(sym("llmcp_spm_free"));
     s.piece_size = reinterpret_cast<decltype(s.piece_size)>(sym("llmcp_spm_piece_size"));
     s.encode = reinterpret_cast<decltype(s.encode)>(sym("llmcp_spm_encode"));
-    s.decode = reinterpret_cast<decltype(s.decode)>(sym("llmcp_spm_decode"));
     s.id_to_piece = reinterpret_cast<decltype(s.id_to_piece)>(sym("llmcp_spm_id_to_piece"));
     s.piece_to_id = reinterpret_cast<decltype(s.piece_to_id)>(sym("llmcp_spm_piece_to_id"));
     s.kind = reinterpret_cast<decltype(s.kind)>(sym("llmcp_spm_kind"));
@@ -127,19 +125,6 @@ void SpModel::encode(std::string_view text, std::vector<int32_t>& out) const {
       return;
     }
     cap = static_cast<size_t>(n);
-  }
-}
-
-std::string SpModel::decode(const std::vector<int32_t>& ids) const {
-  const Shim& s = shim();
-  char err[kErrCap] = {};
-  std::string text(ids.size() * 8 + 16, '\0');
-  for (;;) {
-    const int64_t n = s.decode(impl_->handle, ids.data(), ids.size(), text.data(), text.size(), err, kErrCap);
-    LLMCP_CHECK(n >= 0, kInvalidArgument, "SentencePiece could not decode the ids: ", err);
-    const bool fits = static_cast<size_t>(n) <= text.size();
-    text.resize(static_cast<size_t>(n));
-    if (fits) return text;
   }
 }
 

@@ -25,7 +25,6 @@ class SpModel {
   SpModel& operator=(const SpModel&) = delete;
 
   void encode(std::string_view text, std::vector<int32_t>& out) const;  // appends ids
-  std::string decode(const std::vector<int32_t>& ids) const;            // libsentencepiece's own decode
   std::optional<int32_t> piece_to_id(std::string_view piece) const;     // nullopt for unknown pieces
   const std::string* id_to_piece(int32_t id) const;                     // nullptr out of range
   int32_t size() const;

@@ -56,19 +56,6 @@ int64_t llmcp_spm_encode(void* h, const char* text, size_t size, int32_t* out, s
   return static_cast<int64_t>(ids.size());
 }
 
-// Writes up to `cap` bytes of the decoded text; returns its length, or -1 with the reason in `err`.
-int64_t llmcp_spm_decode(void* h, const int32_t* ids, size_t count, char* out, size_t cap, char* err,
-                         size_t err_cap) {
-  std::string text;
-  const auto status = sp(h)->Decode(std::vector<int>(ids, ids + count), &text);
-  if (!status.ok()) {
-    set_error(status.ToString(), err, err_cap);
-    return -1;
-  }
-  std::memcpy(out, text.data(), std::min(cap, text.size()));
-  return static_cast<int64_t>(text.size());
-}
-
 // The piece of `id` (valid until the model is freed); the caller checks the range.
 const char* llmcp_spm_id_to_piece(void* h, int id, size_t* size) {
   const std::string& piece = sp(h)->IdToPiece(id);

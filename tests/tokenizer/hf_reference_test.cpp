@@ -4,10 +4,6 @@
 // without them the test fails — a skipped reference check would pass silently.
 #include <unistd.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-
 #include "core/atomic_file.h"
 #include "hf_js.h"
 #include "test_util.h"
