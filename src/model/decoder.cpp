@@ -3,6 +3,7 @@
 #include "model/decoder.h"
 
 #include "core/error.h"
+#include "model/layer_checkpoint.h"
 #include "model/parameters.h"
 
 namespace llmcp::model {
@@ -26,7 +27,7 @@ Decoder::Decoder(DecoderConfig config, WeightNames names, TensorMap tensors)
   for (const auto& s : parameter_specs(config_, names_)) shapes[s.name] = s.shape;
   auto get = [&](const std::string& name) { return take(tensors, name, shapes.at(name)); };
   auto opt = [&](const std::string& name) { return shapes.count(name) ? get(name) : at::Tensor(); };
-  auto linear = [&](const std::string& mod) { return Linear{mod, get(mod + ".weight"), opt(mod + ".bias")}; };
+  auto linear = [&](const std::string& mod) { return Linear{mod, get(mod + ".weight"), opt(mod + ".bias"), {}}; };
   auto norm = [&](const std::string& mod) {
     return Norm{mod, config_.norm, config_.norm_eps, get(mod + ".weight"), opt(mod + ".bias")};
   };
@@ -46,7 +47,7 @@ Decoder::Decoder(DecoderConfig config, WeightNames names, TensorMap tensors)
     layers_.push_back(std::move(l));
   }
   final_norm_ = norm(names_.final_norm);
-  lm_head_ = config_.tie_word_embeddings ? Linear{names_.lm_head, embed_, {}} : linear(names_.lm_head);
+  lm_head_ = config_.tie_word_embeddings ? Linear{names_.lm_head, embed_, {}, {}} : linear(names_.lm_head);
   rope_ = std::make_unique<Rope>(config_.rope, config_.head_dim, config_.max_position);
 }
 
@@ -70,14 +71,28 @@ at::Tensor Decoder::mlp_block(const DecoderLayer& l, const at::Tensor& h) const 
   return l.down.forward(at::gelu(l.up.forward(h)));
 }
 
-at::Tensor Decoder::forward(const at::Tensor& ids, const at::Tensor& mask_in, KvCache* cache,
-                            LogitsFor which) const {
+at::Tensor Decoder::layer_forward(int64_t layer, const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin,
+                                  const at::Tensor& attn_mask) const {
+  const auto& l = layers_[static_cast<size_t>(layer)];
+  auto h = x + attention_block(l, l.attn_norm.forward(x), cos, sin, attn_mask, nullptr, layer);
+  return h + mlp_block(l, l.mlp_norm.forward(h));
+}
+
+at::Tensor Decoder::run(const at::Tensor& ids, const at::Tensor& mask_in, const at::Tensor& segments_in,
+                        KvCache* cache, LogitsFor which) const {
   LLMCP_CHECK(ids.dim() == 2, kShapeMismatch, "input ids must be [batch, time], got ", ids.sizes());
   const int64_t B = ids.size(0), T = ids.size(1);
   auto dev = embed_.device();
   auto mask = mask_in.defined() ? mask_in.to(dev) : at::ones({B, T}, at::TensorOptions().dtype(at::kLong).device(dev));
   LLMCP_CHECK(mask.sizes() == ids.sizes(), kShapeMismatch, "attention mask ", mask.sizes(),
               " does not match input ids ", ids.sizes());
+  at::Tensor segments;
+  if (segments_in.defined()) {
+    LLMCP_CHECK(!cache, kInvalidArgument, "packed segments cannot be combined with a KV cache");
+    LLMCP_CHECK(segments_in.sizes() == ids.sizes(), kShapeMismatch, "segment ids ", segments_in.sizes(),
+                " do not match input ids ", ids.sizes());
+    segments = segments_in.to(dev).to(at::kLong);
+  }
   at::Tensor positions, key_valid;
   int64_t past = 0;
   if (cache) {
@@ -88,19 +103,78 @@ at::Tensor Decoder::forward(const at::Tensor& ids, const at::Tensor& mask_in, Kv
     auto m = mask.to(at::kLong);
     positions = (m.cumsum(1) - 1).clamp_min(0);
     key_valid = m.to(at::kBool);
+    if (segments.defined()) {
+      // Positions restart where the segment id changes: subtract the position at segment start.
+      auto t = at::arange(T, positions.options()).expand({B, T});
+      auto is_start = at::ones_like(segments, at::kBool);
+      if (T > 1) is_start.narrow(1, 1, T - 1).copy_(segments.narrow(1, 1, T - 1) != segments.narrow(1, 0, T - 1));
+      auto start = std::get<0>(at::where(is_start, t, at::zeros_like(t)).cummax(1));
+      positions = (positions - positions.gather(1, start)).clamp_min(0);
+    }
   }
   auto [cos, sin] = rope_->tables(positions, embed_.scalar_type());
-  auto attn_mask = build_attention_mask(key_valid, past, T, config_.sliding_window);
+  auto attn_mask = build_attention_mask(key_valid, past, T, config_.sliding_window, segments);
 
   auto x = at::embedding(embed_, ids.to(dev));  // [B,T,C]
+  const bool recompute = checkpointing_ && !cache && at::GradMode::is_enabled();
   for (size_t i = 0; i < layers_.size(); ++i) {
-    const auto& l = layers_[i];
-    x = x + attention_block(l, l.attn_norm.forward(x), cos, sin, attn_mask, cache, static_cast<int64_t>(i));
-    x = x + mlp_block(l, l.mlp_norm.forward(x));
+    const auto layer = static_cast<int64_t>(i);
+    if (recompute) {
+      x = checkpointed_layer(*this, layer, x, cos, sin, attn_mask);
+    } else if (cache) {
+      const auto& l = layers_[i];
+      x = x + attention_block(l, l.attn_norm.forward(x), cos, sin, attn_mask, cache, layer);
+      x = x + mlp_block(l, l.mlp_norm.forward(x));
+    } else {
+      x = layer_forward(layer, x, cos, sin, attn_mask);
+    }
   }
   if (cache) cache->end_step();
   if (which == LogitsFor::kLast) x = x.narrow(1, T - 1, 1);
-  return lm_head_.forward(final_norm_.forward(x));  // [B,T,V]
+  return final_norm_.forward(x);
+}
+
+at::Tensor Decoder::forward(const at::Tensor& ids, const at::Tensor& mask, KvCache* cache, LogitsFor which) const {
+  return logits(run(ids, mask, {}, cache, which));  // [B,T,V]
+}
+
+at::Tensor Decoder::logits(const at::Tensor& hidden) const {
+  // Tied: the embedding is read at call time, so replacing it (modules_to_save) keeps them tied.
+  if (config_.tie_word_embeddings) return Linear{lm_head_.name, embed_, {}, lm_head_.deltas}.forward(hidden);
+  return lm_head_.forward(hidden);
+}
+
+at::Tensor Decoder::hidden_states(const at::Tensor& ids, const at::Tensor& mask, const at::Tensor& segments) const {
+  return run(ids, mask, segments, nullptr, LogitsFor::kAll);
+}
+
+std::vector<Linear*> Decoder::linears() {
+  std::vector<Linear*> out;
+  for (auto& l : layers_) {
+    for (Linear* p : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down})
+      if (p->weight.defined()) out.push_back(p);
+  }
+  if (!config_.tie_word_embeddings) out.push_back(&lm_head_);
+  return out;
+}
+
+std::vector<TensorSlot> Decoder::tensors() {
+  std::vector<TensorSlot> out;
+  auto add = [&](const std::string& module, at::Tensor& w, at::Tensor& b) {
+    out.push_back({module + ".weight", &w});
+    if (b.defined()) out.push_back({module + ".bias", &b});
+  };
+  out.push_back({names_.embed + ".weight", &embed_});
+  for (auto& l : layers_) {
+    add(l.attn_norm.name, l.attn_norm.weight, l.attn_norm.bias);
+    for (Linear* p : {&l.q, &l.k, &l.v, &l.o}) add(p->name, p->weight, p->bias);
+    add(l.mlp_norm.name, l.mlp_norm.weight, l.mlp_norm.bias);
+    for (Linear* p : {&l.gate, &l.up, &l.down})
+      if (p->weight.defined()) add(p->name, p->weight, p->bias);
+  }
+  add(final_norm_.name, final_norm_.weight, final_norm_.bias);
+  if (!config_.tie_word_embeddings) add(lm_head_.name, lm_head_.weight, lm_head_.bias);
+  return out;
 }
 
 }  // namespace llmcp::model

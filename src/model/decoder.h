@@ -27,6 +27,13 @@ using TensorMap = std::map<std::string, at::Tensor>;
 // Which positions get logits: all (training, scoring) or the last (generation).
 enum class LogitsFor { kAll, kLast };
 
+// A named parameter tensor of the decoder (HF name, e.g. "model.norm.weight"), for adapters,
+// training and saving. The pointer stays valid as long as the decoder lives.
+struct TensorSlot {
+  std::string name;
+  at::Tensor* tensor;
+};
+
 class Decoder {
  public:
   // Takes every tensor named by parameter_specs(); shapes are checked, errors name the tensor.
@@ -37,7 +44,25 @@ class Decoder {
   at::Tensor forward(const at::Tensor& ids, const at::Tensor& mask = {}, KvCache* cache = nullptr,
                      LogitsFor which = LogitsFor::kAll) const;
 
+  // Training: ids [B,T]; mask [B,T] (undefined = all real); segments [B,T] (packed rows: tokens
+  // attend within their segment and positions restart at each segment; undefined = one per row).
+  // Returns the final-normed hidden states [B,T,C]; logits() turns (a slice of) them into logits.
+  at::Tensor hidden_states(const at::Tensor& ids, const at::Tensor& mask = {}, const at::Tensor& segments = {}) const;
+  at::Tensor logits(const at::Tensor& hidden) const;  // [..., C] -> [..., V]
+
+  // Mutable views for adapters and training. linears(): every linear layer, the LM head last
+  // (absent when tied to the embedding). tensors(): every parameter once, in checkpoint order.
+  std::vector<Linear*> linears();
+  std::vector<TensorSlot> tensors();
+  // Recompute each decoder layer in backward instead of keeping its activations.
+  void set_gradient_checkpointing(bool on) { checkpointing_ = on; }
+  bool gradient_checkpointing() const { return checkpointing_; }
+  // One decoder layer (attention + MLP with residuals), without a cache.
+  at::Tensor layer_forward(int64_t layer, const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin,
+                           const at::Tensor& attn_mask) const;
+
   const DecoderConfig& config() const { return config_; }
+  const WeightNames& names() const { return names_; }
   at::ScalarType dtype() const { return embed_.scalar_type(); }
   at::Device device() const { return embed_.device(); }
 
@@ -46,6 +71,9 @@ class Decoder {
                              const at::Tensor& sin, const at::Tensor& mask, KvCache* cache,
                              int64_t layer) const;
   at::Tensor mlp_block(const DecoderLayer& l, const at::Tensor& h) const;
+  // Embeddings through every layer and the final norm: [B,T,C].
+  at::Tensor run(const at::Tensor& ids, const at::Tensor& mask, const at::Tensor& segments, KvCache* cache,
+                 LogitsFor which) const;
 
   DecoderConfig config_;
   WeightNames names_;
@@ -54,6 +82,7 @@ class Decoder {
   Norm final_norm_;
   Linear lm_head_;
   std::unique_ptr<Rope> rope_;
+  bool checkpointing_ = false;
 };
 
 }  // namespace llmcp::model

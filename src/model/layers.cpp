@@ -19,6 +19,14 @@ at::Scalar lowest_value(at::ScalarType t) {
 }  // namespace
 
 at::Tensor Linear::forward(const at::Tensor& x) const {
+  auto y = base_forward(x);
+  if (deltas.empty()) return y;
+  auto out = y;
+  for (const auto& d : deltas) out = out + d->delta(*this, x, y).to(y.scalar_type());
+  return out;
+}
+
+at::Tensor Linear::base_forward(const at::Tensor& x) const {
   // One fp32 row on CPU (decoding a single sequence): BLAS's gemv is several times faster than
   // the gemm that at::linear dispatches to for M = 1 (bench/run.sh).
   if (x.numel() == weight.size(1) && x.scalar_type() == at::kFloat && x.device().is_cpu()) {
@@ -33,21 +41,24 @@ at::Tensor Linear::forward(const at::Tensor& x) const {
 
 at::Tensor Norm::forward(const at::Tensor& x) const {
   if (kind == NormKind::kLayerNorm) return at::layer_norm(x, {x.size(-1)}, weight, bias, eps);
-  auto h = x.to(at::kFloat);
+  // fp32 (fp64 stays fp64, for finite-difference checks)
+  auto h = x.scalar_type() == at::kDouble ? x : x.to(at::kFloat);
   auto var = h.pow(2).mean(-1, /*keepdim=*/true);
   h = h * at::rsqrt(var + eps);
   return weight * h.to(x.scalar_type());
 }
 
 at::Tensor build_attention_mask(const at::Tensor& key_valid, int64_t past, int64_t T,
-                                std::optional<int64_t> sliding_window) {
+                                std::optional<int64_t> sliding_window, const at::Tensor& segments) {
   const int64_t S = key_valid.size(1);
   auto opts = at::TensorOptions().dtype(at::kLong).device(key_valid.device());
   auto q_idx = at::arange(past, past + T, opts).view({T, 1});
   auto k_idx = at::arange(0, S, opts).view({1, S});
   auto allowed = k_idx <= q_idx;  // [T,S]
   if (sliding_window) allowed = allowed.logical_and(k_idx > q_idx - *sliding_window);
-  return allowed.unsqueeze(0).logical_and(key_valid.unsqueeze(1)).unsqueeze(1);  // [B,1,T,S]
+  auto mask = allowed.unsqueeze(0).logical_and(key_valid.unsqueeze(1));  // [B,T,S]
+  if (segments.defined()) mask = mask.logical_and(segments.unsqueeze(2) == segments.unsqueeze(1));
+  return mask.unsqueeze(1);  // [B,1,T,S]
 }
 
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed) {
@@ -60,7 +71,8 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
   const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
   auto scores = at::matmul(q, kk.transpose(-2, -1)) * scale;  // [B,H,T,S]
   scores = scores.masked_fill(allowed.logical_not(), lowest_value(scores.scalar_type()));
-  auto probs = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
+  const auto softmax_type = q.scalar_type() == at::kDouble ? at::kDouble : at::kFloat;
+  auto probs = at::softmax(scores, -1, softmax_type).to(q.scalar_type());
   return at::matmul(probs, vv);
 }
 

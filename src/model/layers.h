@@ -1,21 +1,37 @@
 // The decoder's building blocks as plain structs over at::Tensor: a linear layer (frozen base
-// weight; adapters attach here in the peft layer), a norm, and scaled-dot-product attention.
+// weight plus the adapter deltas the peft layer attaches), a norm, and scaled-dot-product attention.
 #pragma once
 
 #include <ATen/ATen.h>
 
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "model/decoder_config.h"
 
 namespace llmcp::model {
 
+struct Linear;
+
+// What an adapter adds to a linear layer's output. The model only knows this interface; LoRA,
+// DoRA and sparse deltas live in the peft layer, so base weights stay separate from deltas.
+class LinearDelta {
+ public:
+  virtual ~LinearDelta() = default;
+  // x [..., in]; base_out = base.base_forward(x) [..., out]. Returns the term added to base_out.
+  virtual at::Tensor delta(const Linear& base, const at::Tensor& x, const at::Tensor& base_out) const = 0;
+};
+
 struct Linear {
   std::string name;   // HF module name, e.g. "model.layers.0.self_attn.q_proj"
   at::Tensor weight;  // [out, in]
   at::Tensor bias;    // [out] or undefined
-  at::Tensor forward(const at::Tensor& x) const;
+  std::vector<std::shared_ptr<const LinearDelta>> deltas;  // the active adapters, summed
+
+  at::Tensor forward(const at::Tensor& x) const;       // base + every active delta
+  at::Tensor base_forward(const at::Tensor& x) const;  // x W^T + b
 };
 
 struct Norm {
@@ -34,8 +50,9 @@ struct Norm {
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed);
 
 // [B,1,T,S] bool: key j visible to query i (slot index past+t) when j <= i, the key is a real
-// token, and (with a sliding window W) j > i - W.
+// token, and (with a sliding window W) j > i - W. With `segments` [B,T] (packed rows, no cache),
+// a key is visible only to queries of the same segment.
 at::Tensor build_attention_mask(const at::Tensor& key_valid, int64_t past, int64_t T,
-                                std::optional<int64_t> sliding_window);
+                                std::optional<int64_t> sliding_window, const at::Tensor& segments = {});
 
 }  // namespace llmcp::model

@@ -54,4 +54,15 @@ at::Tensor tensor_from_view(const io::TensorView& v, at::ScalarType dtype, at::D
   return src.to(at::TensorOptions().dtype(dtype).device(device), /*non_blocking=*/false, /*copy=*/true);
 }
 
+void save_tensors(const std::filesystem::path& path, const NamedTensors& tensors, const io::Metadata& metadata) {
+  std::vector<io::TensorSpec> specs;
+  for (const auto& [name, t] : tensors) specs.push_back({name, from_scalar_type(t.scalar_type()), t.sizes().vec()});
+  io::SafetensorsWriter writer(path, specs, metadata);
+  for (const auto& [name, t] : tensors) {
+    auto c = t.detach().to(at::kCPU).contiguous();
+    writer.write(name, c.data_ptr(), c.nbytes());
+  }
+  writer.commit();
+}
+
 }  // namespace llmcp::model

@@ -1,0 +1,178 @@
+// adapter_config.json reading (strict about meaning, lenient about PEFT's bookkeeping keys) and
+// writing (sorted keys, PEFT's names and defaults) so PEFT loads what we save.
+#include "peft/lora_config.h"
+
+#include <cmath>
+#include <set>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+
+namespace llmcp::peft {
+namespace {
+
+using nlohmann::json;
+
+// Keys whose non-default values change what an adapter computes, which we do not implement.
+bool unsupported_value(const std::string& key, const json& v) {
+  if (v.is_null()) return false;
+  if (key == "lora_bias" || key == "use_qalora" || key == "fan_in_fan_out") return v.is_boolean() && v.get<bool>();
+  if (key == "layer_replication" || key == "trainable_token_indices" || key == "target_parameters" ||
+      key == "alora_invocation_tokens")
+    return !(v.is_array() && v.empty()) && !(v.is_object() && v.empty());
+  return false;
+}
+
+std::vector<std::string> string_list(const json& v, const std::string& key, const std::string& source) {
+  std::vector<std::string> out;
+  if (v.is_null()) return out;
+  if (v.is_string()) return {v.get<std::string>()};
+  LLMCP_CHECK(v.is_array(), kMalformedFile, source, ": '", key, "' must be a list of strings");
+  for (const auto& e : v) {
+    LLMCP_CHECK(e.is_string(), kMalformedFile, source, ": '", key, "' must be a list of strings, found ", e.dump());
+    out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
+double LoraConfig::scaling(int64_t rank, double alpha) const {
+  return use_rslora ? alpha / std::sqrt(static_cast<double>(rank)) : alpha / static_cast<double>(rank);
+}
+
+void LoraConfig::validate() const {
+  LLMCP_CHECK(r > 0, kInvalidArgument, "lora rank r must be positive, got ", r);
+  LLMCP_CHECK(lora_alpha > 0, kInvalidArgument, "lora_alpha must be positive, got ", lora_alpha);
+  LLMCP_CHECK(lora_dropout >= 0 && lora_dropout < 1, kInvalidArgument, "lora_dropout must be in [0, 1), got ",
+              lora_dropout);
+  for (const auto& [k, v] : rank_pattern)
+    LLMCP_CHECK(v > 0, kInvalidArgument, "rank_pattern['", k, "'] must be positive, got ", v);
+  if (target_modules && target_modules->kind == TargetModules::Kind::kNames)
+    LLMCP_CHECK(!target_modules->names.empty(), kInvalidArgument,
+                "target_modules is empty; name modules (e.g. [\"q_proj\", \"v_proj\"]) or use \"all-linear\"");
+}
+
+const char* bias_mode_name(BiasMode b) {
+  switch (b) {
+    case BiasMode::kNone: return "none";
+    case BiasMode::kAll: return "all";
+    case BiasMode::kLoraOnly: return "lora_only";
+  }
+  return "none";
+}
+
+BiasMode parse_bias_mode(const std::string& s) {
+  if (s == "none") return BiasMode::kNone;
+  if (s == "all") return BiasMode::kAll;
+  if (s == "lora_only") return BiasMode::kLoraOnly;
+  LLMCP_FAIL(kInvalidArgument, "bias must be none, all or lora_only, got '", s, "'");
+}
+
+LoraConfig lora_config_from_json(const json& j, const std::string& source) {
+  LLMCP_CHECK(j.is_object(), kMalformedFile, source, " must hold a JSON object");
+  const std::string type = j.value("peft_type", std::string("LORA"));
+  LLMCP_CHECK(type == "LORA", kUnsupported, source, " is a '", type,
+              "' adapter; only LORA adapters (with use_dora for DoRA) load here");
+  for (auto it = j.begin(); it != j.end(); ++it)
+    LLMCP_CHECK(!unsupported_value(it.key(), it.value()), kUnsupported, source, ": '", it.key(), "' = ",
+                it.value().dump(), " is not supported (remove it or train the adapter without it)");
+  LoraConfig c;
+  try {
+    c.r = j.value("r", int64_t{8});
+    c.lora_alpha = j.value("lora_alpha", 8.0);
+    c.lora_dropout = j.value("lora_dropout", 0.0);
+    if (j.contains("target_modules") && !j["target_modules"].is_null()) {
+      TargetModules t;
+      const auto& v = j["target_modules"];
+      if (v.is_string() && v.get<std::string>() == "all-linear") {
+        t.kind = TargetModules::Kind::kAllLinear;
+      } else if (v.is_string()) {
+        t.kind = TargetModules::Kind::kRegex;
+        t.regex = v.get<std::string>();
+      } else {
+        t.names = string_list(v, "target_modules", source);
+      }
+      c.target_modules = t;
+    }
+    c.exclude_modules = string_list(j.value("exclude_modules", json()), "exclude_modules", source);
+    c.bias = parse_bias_mode(j.value("bias", std::string("none")));
+    c.use_rslora = j.value("use_rslora", false);
+    c.use_dora = j.value("use_dora", false);
+    const json init = j.value("init_lora_weights", json(true));
+    if (init.is_boolean()) c.init = init.get<bool>() ? LoraInit::kDefault : LoraInit::kNone;
+    else if (init == "gaussian") c.init = LoraInit::kGaussian;
+    else c.init = LoraInit::kDefault;  // pissa, olora, ...: only the starting point differs; saved weights are final
+    c.modules_to_save = string_list(j.value("modules_to_save", json()), "modules_to_save", source);
+    if (j.contains("layers_to_transform") && !j["layers_to_transform"].is_null()) {
+      const auto& v = j["layers_to_transform"];
+      c.layers_to_transform = v.is_number() ? std::vector<int64_t>{v.get<int64_t>()} : v.get<std::vector<int64_t>>();
+    }
+    c.layers_pattern = string_list(j.value("layers_pattern", json()), "layers_pattern", source);
+    if (j.contains("rank_pattern") && j["rank_pattern"].is_object())
+      c.rank_pattern = j["rank_pattern"].get<std::map<std::string, int64_t>>();
+    if (j.contains("alpha_pattern") && j["alpha_pattern"].is_object())
+      c.alpha_pattern = j["alpha_pattern"].get<std::map<std::string, double>>();
+    if (j.contains("base_model_name_or_path") && j["base_model_name_or_path"].is_string())
+      c.base_model_name_or_path = j["base_model_name_or_path"].get<std::string>();
+    if (j.contains("revision") && j["revision"].is_string()) c.revision = j["revision"].get<std::string>();
+    c.inference_mode = j.value("inference_mode", true);
+  } catch (const json::exception& e) {
+    LLMCP_FAIL(kMalformedFile, source, ": a key has the wrong type (", e.what(), ")");
+  }
+  c.validate();
+  return c;
+}
+
+nlohmann::ordered_json lora_config_to_json(const LoraConfig& c) {
+  json j;  // nlohmann::json keeps keys sorted, as PEFT's json.dumps(sort_keys=True) does
+  auto number = [](double v) { return v == std::floor(v) && std::abs(v) < 1e15 ? json(static_cast<int64_t>(v)) : json(v); };
+  j["alpha_pattern"] = json::object();
+  for (const auto& [k, v] : c.alpha_pattern) j["alpha_pattern"][k] = number(v);
+  j["auto_mapping"] = nullptr;
+  j["base_model_name_or_path"] = c.base_model_name_or_path.empty() ? json() : json(c.base_model_name_or_path);
+  j["bias"] = bias_mode_name(c.bias);
+  j["exclude_modules"] = c.exclude_modules.empty() ? json() : json(c.exclude_modules);
+  j["fan_in_fan_out"] = false;
+  j["inference_mode"] = c.inference_mode;
+  switch (c.init) {
+    case LoraInit::kDefault: j["init_lora_weights"] = true; break;
+    case LoraInit::kGaussian: j["init_lora_weights"] = "gaussian"; break;
+    case LoraInit::kNone: j["init_lora_weights"] = false; break;
+  }
+  j["layers_pattern"] = c.layers_pattern.empty() ? json() : json(c.layers_pattern);
+  j["layers_to_transform"] = c.layers_to_transform ? json(*c.layers_to_transform) : json();
+  j["lora_alpha"] = number(c.lora_alpha);
+  j["lora_dropout"] = c.lora_dropout;
+  j["modules_to_save"] = c.modules_to_save.empty() ? json() : json(c.modules_to_save);
+  j["peft_type"] = "LORA";
+  j["r"] = c.r;
+  j["rank_pattern"] = json(c.rank_pattern);
+  j["revision"] = c.revision.empty() ? json() : json(c.revision);
+  if (!c.target_modules) {
+    j["target_modules"] = nullptr;
+  } else if (c.target_modules->kind == TargetModules::Kind::kAllLinear) {
+    j["target_modules"] = "all-linear";
+  } else if (c.target_modules->kind == TargetModules::Kind::kRegex) {
+    j["target_modules"] = c.target_modules->regex;
+  } else {
+    // PEFT stores the list as a set; written sorted so files are reproducible.
+    std::set<std::string> sorted(c.target_modules->names.begin(), c.target_modules->names.end());
+    j["target_modules"] = json(std::vector<std::string>(sorted.begin(), sorted.end()));
+  }
+  j["task_type"] = "CAUSAL_LM";
+  j["use_dora"] = c.use_dora;
+  j["use_rslora"] = c.use_rslora;
+  return nlohmann::ordered_json::parse(j.dump());
+}
+
+LoraConfig load_lora_config(const std::filesystem::path& adapter_dir) {
+  const auto path = adapter_dir / "adapter_config.json";
+  LLMCP_CHECK(std::filesystem::exists(path), kNotFound, "no adapter_config.json in ", adapter_dir.string(),
+              " (is this a PEFT adapter folder?)");
+  auto j = json::parse(core::read_file(path), nullptr, false);
+  LLMCP_CHECK(!j.is_discarded(), kMalformedFile, path.string(), " is not valid JSON");
+  return lora_config_from_json(j, path.string());
+}
+
+}  // namespace llmcp::peft

@@ -1,0 +1,42 @@
+// Adapter folder I/O: the key names PEFT's get_peft_model_state_dict produces, F32 on disk.
+#include "peft/peft_io.h"
+
+#include <algorithm>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "io/safetensors.h"
+#include "model/tensor_view.h"
+
+namespace llmcp::peft {
+
+void save_adapter(PeftModel& model, const std::string& name, const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  model::NamedTensors tensors;
+  for (const auto& p : model.parameters(name)) tensors.emplace_back(p.key, p.tensor->detach().to(at::kFloat));
+  std::sort(tensors.begin(), tensors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  model::save_tensors(dir / "adapter_model.safetensors", tensors, {{"format", "pt"}});
+  core::write_file_atomic(dir / "adapter_config.json", lora_config_to_json(model.adapter(name).config).dump(2) + "\n");
+}
+
+LoraConfig load_adapter(PeftModel& model, const std::filesystem::path& dir, const std::string& name) {
+  auto config = load_lora_config(dir);
+  const auto file = dir / "adapter_model.safetensors";
+  if (!std::filesystem::exists(file)) {
+    LLMCP_CHECK(!std::filesystem::exists(dir / "adapter_model.bin"), kUnsupported, dir.string(),
+                " holds adapter_model.bin (a pickle); convert it to adapter_model.safetensors with PEFT "
+                "(model.save_pretrained(dir, safe_serialization=True))");
+    LLMCP_FAIL(kNotFound, "no adapter_model.safetensors in ", dir.string());
+  }
+  auto st = io::SafetensorsFile::open(file);
+  std::map<std::string, at::Tensor> tensors;
+  for (const auto& v : st->tensors()) {
+    LLMCP_CHECK(v.name.rfind("base_model.model.", 0) == 0, kMalformedFile, file.string(), ": tensor '", v.name,
+                "' does not start with 'base_model.model.' (not a PEFT causal-LM adapter)");
+    tensors[v.name] = model::tensor_from_view(v, at::kFloat, at::kCPU);
+  }
+  model.add_loaded_adapter(name, config, std::move(tensors), file.string());
+  return config;
+}
+
+}  // namespace llmcp::peft

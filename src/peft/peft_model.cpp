@@ -1,0 +1,275 @@
+// Adapter bookkeeping over the decoder's mutable views (linears(), tensors()): deltas are attached
+// to Linear::deltas for the active, unmerged adapters; modules_to_save copies are swapped into
+// their slots while their adapter is active.
+#include "peft/peft_model.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+#include "core/error.h"
+#include "peft/targets.h"
+
+namespace llmcp::peft {
+namespace {
+
+std::string last_component(const std::string& name) { return name.substr(name.rfind('.') + 1); }
+
+std::string module_of(const std::string& tensor_name) { return tensor_name.substr(0, tensor_name.rfind('.')); }
+
+std::string with_commas(int64_t v) {
+  std::string digits = std::to_string(v), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string peft_key(const std::string& module, const std::string& suffix) { return "base_model.model." + module + suffix; }
+
+PeftModel::PeftModel(model::Decoder& decoder) : decoder_(decoder) {}
+
+model::Linear& PeftModel::linear(const std::string& module) {
+  for (auto* l : decoder_.linears())
+    if (l->name == module) return *l;
+  LLMCP_FAIL(kNotFound, "the model has no linear layer '", module, "'");
+}
+
+at::Tensor& PeftModel::slot(const std::string& tensor_name) {
+  for (auto& s : decoder_.tensors())
+    if (s.name == tensor_name) return *s.tensor;
+  LLMCP_FAIL(kNotFound, "the model has no tensor '", tensor_name, "'");
+}
+
+Adapter& PeftModel::add_adapter(const std::string& name, const LoraConfig& config, uint64_t seed) {
+  config.validate();
+  LLMCP_CHECK(!adapters_.count(name), kInvalidArgument, "an adapter named '", name, "' already exists");
+  std::vector<std::string> linear_names;
+  for (auto* l : decoder_.linears()) linear_names.push_back(l->name);
+  const auto& names = decoder_.names();
+  auto plan = plan_targets(config, linear_names, names.lm_head, {last_component(names.q), last_component(names.v)});
+
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  std::map<std::string, at::Tensor> tensors;
+  for (const auto& t : plan) {
+    auto& base = linear(t.module);
+    const int64_t out = base.weight.size(0), in = base.weight.size(1), r = t.rank;
+    auto bound = [](int64_t fan_in) { return 1.0 / std::sqrt(static_cast<double>(fan_in)); };
+    at::Tensor A = at::empty({r, in}, at::kFloat), B = at::zeros({out, r}, at::kFloat);
+    switch (config.init) {
+      case LoraInit::kDefault: A.uniform_(-bound(in), bound(in), gen); break;
+      case LoraInit::kGaussian: A.normal_(0.0, 1.0 / static_cast<double>(r), gen); break;
+      case LoraInit::kNone:  // nn.Linear's own initialisation for both (B is not zero)
+        A.uniform_(-bound(in), bound(in), gen);
+        B.uniform_(-bound(r), bound(r), gen);
+        break;
+    }
+    if (config.use_dora) {  // m starts as the row norms of W0 + s B A, so the output is unchanged
+      auto w = base.weight.to(at::kCPU, at::kFloat) + config.scaling(r, t.alpha) * at::matmul(B, A);
+      tensors[peft_key(t.module, ".lora_magnitude_vector")] = w.norm(2, {1});
+    }
+    tensors[peft_key(t.module, ".lora_A.weight")] = A;
+    tensors[peft_key(t.module, ".lora_B.weight")] = B;
+  }
+  return add_loaded_adapter(name, config, std::move(tensors), "new adapter '" + name + "'");
+}
+
+Adapter& PeftModel::add_loaded_adapter(const std::string& name, const LoraConfig& config,
+                                       std::map<std::string, at::Tensor> tensors, const std::string& source) {
+  LLMCP_CHECK(!adapters_.count(name), kInvalidArgument, "an adapter named '", name, "' already exists");
+  std::vector<std::string> linear_names;
+  for (auto* l : decoder_.linears()) linear_names.push_back(l->name);
+  const auto& names = decoder_.names();
+  auto plan = plan_targets(config, linear_names, names.lm_head, {last_component(names.q), last_component(names.v)});
+  const auto device = decoder_.device();
+  auto take = [&](const std::string& key) {
+    auto it = tensors.find(key);
+    LLMCP_CHECK(it != tensors.end(), kNotFound, source, " has no tensor '", key,
+                "' although its adapter_config.json targets that module (was the file cut short?)");
+    auto t = it->second.to(device, at::kFloat).detach().clone();
+    tensors.erase(it);
+    return t.requires_grad_(true);
+  };
+
+  Adapter a;
+  a.config = config;
+  std::set<std::string> targeted;
+  for (const auto& t : plan) {
+    auto& base = linear(t.module);
+    const int64_t out = base.weight.size(0), in = base.weight.size(1);
+    auto A = take(peft_key(t.module, ".lora_A.weight"));
+    auto B = take(peft_key(t.module, ".lora_B.weight"));
+    auto hint = [&] {
+      return config.base_model_name_or_path.empty() ? std::string(" (does the adapter belong to this base model?)")
+                                                    : " (the adapter was made for '" + config.base_model_name_or_path +
+                                                          "'; does it belong to this base model?)";
+    };
+    LLMCP_CHECK(A.size(0) == t.rank && A.size(1) == in, kShapeMismatch, source, ": lora_A of ", t.module,
+                " has shape ", A.sizes(), " but rank ", t.rank, " on this base needs [", t.rank, ", ", in, "]", hint());
+    LLMCP_CHECK(B.size(0) == out && B.size(1) == t.rank, kShapeMismatch, source, ": lora_B of ", t.module,
+                " has shape ", B.sizes(), " but this base needs [", out, ", ", t.rank, "]", hint());
+    at::Tensor m;
+    if (config.use_dora) {
+      m = take(peft_key(t.module, ".lora_magnitude_vector"));
+      LLMCP_CHECK(m.dim() == 1 && m.size(0) == out, kShapeMismatch, source, ": lora_magnitude_vector of ", t.module,
+                  " has shape ", m.sizes(), " but this base needs [", out, "]", hint());
+    }
+    a.modules[t.module] = std::make_shared<LoraDelta>(A, B, m, config.scaling(t.rank, t.alpha), config.lora_dropout);
+    a.module_order.push_back(t.module);
+    targeted.insert(t.module);
+  }
+  for (auto& s : decoder_.tensors()) {
+    const auto module = module_of(s.name);
+    const bool is_bias = s.name.size() > 5 && s.name.compare(s.name.size() - 5, 5, ".bias") == 0;
+    if (is_module_to_save(config, module)) {
+      auto key = peft_key(s.name, "");
+      auto it = tensors.find(key);
+      a.saved[s.name] = (it != tensors.end() ? it->second.to(device, s.tensor->scalar_type()) : s.tensor->detach())
+                            .clone()
+                            .requires_grad_(true);
+      if (it != tensors.end()) tensors.erase(it);
+    } else if (is_bias && (config.bias == BiasMode::kAll || (config.bias == BiasMode::kLoraOnly && targeted.count(module)))) {
+      a.biases.push_back(s.name);
+      const auto key = peft_key(module, targeted.count(module) ? ".base_layer.bias" : ".bias");
+      auto it = tensors.find(key);
+      if (it != tensors.end()) {  // a trained bias replaces the base's, as PEFT's load does
+        at::NoGradGuard g;
+        s.tensor->copy_(it->second);
+        tensors.erase(it);
+      }
+    }
+  }
+  for (const auto& m : config.modules_to_save) {
+    bool found = false;
+    for (const auto& [tname, t] : a.saved) found = found || module_of(tname).ends_with(m);
+    LLMCP_CHECK(found, kInvalidArgument, "modules_to_save entry '", m, "' names no module of this model");
+  }
+  // Keys left over belong to modules this base does not have (or that the config does not target).
+  if (!tensors.empty()) {
+    std::string keys;
+    int n = 0;
+    for (const auto& [k, v] : tensors)
+      if (n++ < 5) keys += "\n  " + k;
+    LLMCP_FAIL(kShapeMismatch, source, " has ", tensors.size(), " tensor(s) that match no targeted module of this base:",
+               keys, "\n(does the adapter belong to this base model, and does its adapter_config.json list these modules?)");
+  }
+  auto& stored = adapters_[name] = std::move(a);
+  if (active_.empty()) active_ = {name};
+  rebuild();
+  return stored;
+}
+
+void PeftModel::delete_adapter(const std::string& name) {
+  auto& a = adapter(name);
+  if (a.merged) unmerge(name);
+  adapters_.erase(name);
+  std::erase(active_, name);
+  rebuild();
+}
+
+void PeftModel::set_active(const std::vector<std::string>& names) {
+  for (const auto& n : names) adapter(n);
+  active_ = names;
+  rebuild();
+}
+
+void PeftModel::disable() {
+  disabled_ = true;
+  rebuild();
+}
+
+void PeftModel::enable() {
+  disabled_ = false;
+  rebuild();
+}
+
+void PeftModel::merge(const std::string& name) {
+  auto& a = adapter(name);
+  LLMCP_CHECK(!a.merged, kInvalidArgument, "adapter '", name, "' is already merged");
+  for (const auto& module : a.module_order) a.modules[module]->merge_into(linear(module).weight);
+  a.merged = true;
+  rebuild();
+}
+
+void PeftModel::unmerge(const std::string& name) {
+  auto& a = adapter(name);
+  LLMCP_CHECK(a.merged, kInvalidArgument, "adapter '", name, "' is not merged");
+  for (const auto& module : a.module_order) a.modules[module]->unmerge_from(linear(module).weight);
+  a.merged = false;
+  rebuild();
+}
+
+void PeftModel::set_training(bool on) {
+  for (auto& [n, a] : adapters_)
+    for (auto& [m, d] : a.modules) d->set_training(on);
+}
+
+void PeftModel::rebuild() {
+  for (auto* l : decoder_.linears()) l->deltas.clear();
+  for (auto& [tname, original] : originals_) slot(tname) = original;
+  originals_.clear();
+  if (disabled_) return;
+  for (const auto& n : active_) {
+    auto& a = adapters_.at(n);
+    if (!a.merged)
+      for (const auto& module : a.module_order) linear(module).deltas.push_back(a.modules.at(module));
+    for (auto& [tname, copy] : a.saved) {
+      auto& s = slot(tname);
+      if (!originals_.count(tname)) originals_[tname] = s;
+      s = copy;
+    }
+  }
+}
+
+std::vector<NamedParameter> PeftModel::parameters(const std::string& name) {
+  auto& a = adapter(name);
+  std::vector<NamedParameter> out;
+  for (const auto& module : a.module_order) {
+    auto& d = *a.modules.at(module);
+    out.push_back({peft_key(module, ".lora_A.weight"), &d.A()});
+    out.push_back({peft_key(module, ".lora_B.weight"), &d.B()});
+    if (d.is_dora()) out.push_back({peft_key(module, ".lora_magnitude_vector"), &d.magnitude()});
+  }
+  for (auto& [tname, copy] : a.saved) out.push_back({peft_key(tname, ""), &copy});
+  for (const auto& b : a.biases) {
+    const auto module = module_of(b);
+    out.push_back({peft_key(module, a.modules.count(module) ? ".base_layer.bias" : ".bias"), &slot(b)});
+  }
+  return out;
+}
+
+std::string PeftModel::trainable_summary(const std::string& name) {
+  int64_t trainable = 0, all = 0;
+  for (auto& p : parameters(name)) trainable += p.tensor->numel();
+  for (auto& s : decoder_.tensors()) all += s.tensor->numel();
+  for (auto& [n, a] : adapters_) {
+    for (auto& [m, d] : a.modules) all += d->A().numel() + d->B().numel() + (d->is_dora() ? d->magnitude().numel() : 0);
+    for (auto& [t, copy] : a.saved) all += copy.numel();
+  }
+  char pct[32];
+  std::snprintf(pct, sizeof pct, "%.4f", all ? 100.0 * static_cast<double>(trainable) / static_cast<double>(all) : 0.0);
+  return "trainable params: " + with_commas(trainable) + " || all params: " + with_commas(all) + " || trainable%: " + pct;
+}
+
+const Adapter& PeftModel::adapter(const std::string& name) const {
+  auto it = adapters_.find(name);
+  LLMCP_CHECK(it != adapters_.end(), kNotFound, "no adapter named '", name, "'");
+  return it->second;
+}
+
+Adapter& PeftModel::adapter(const std::string& name) {
+  return const_cast<Adapter&>(static_cast<const PeftModel&>(*this).adapter(name));
+}
+
+std::vector<std::string> PeftModel::adapter_names() const {
+  std::vector<std::string> out;
+  for (const auto& [n, a] : adapters_) out.push_back(n);
+  return out;
+}
+
+}  // namespace llmcp::peft

@@ -1,0 +1,108 @@
+// Target selection follows PEFT's rules, checked on module names of a real Llama layout: suffix
+// lists, full-match regexes, all-linear without the head, layers_to_transform (with and without
+// layers_pattern), rank/alpha patterns, exclude_modules, modules_to_save never targeted, and the
+// error when nothing matches.
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "peft/targets.h"
+
+namespace llmcp::peft {
+namespace {
+
+std::vector<std::string> llama_modules(int layers) {
+  std::vector<std::string> out;
+  for (int i = 0; i < layers; ++i)
+    for (const char* m : {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+                          "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"})
+      out.push_back("model.layers." + std::to_string(i) + "." + m);
+  out.push_back("lm_head");
+  return out;
+}
+
+std::vector<std::string> names(const std::vector<TargetPlan>& p) {
+  std::vector<std::string> out;
+  for (const auto& t : p) out.push_back(t.module);
+  return out;
+}
+
+LoraConfig with_targets(TargetModules t) {
+  LoraConfig c;
+  c.target_modules = std::move(t);
+  return c;
+}
+
+TEST(TargetsTest, SuffixListMatchesDottedSuffixOnly) {
+  auto c = with_targets({TargetModules::Kind::kNames, {"q_proj", "mlp.down_proj", "proj"}, ""});
+  auto p = names(plan_targets(c, llama_modules(2), "lm_head", {}));
+  EXPECT_EQ(p, (std::vector<std::string>{"model.layers.0.self_attn.q_proj", "model.layers.0.mlp.down_proj",
+                                         "model.layers.1.self_attn.q_proj", "model.layers.1.mlp.down_proj"}));
+}
+
+TEST(TargetsTest, RegexIsFullMatch) {
+  auto c = with_targets({TargetModules::Kind::kRegex, {}, R"(.*\.1\.self_attn\.(q|v)_proj)"});
+  EXPECT_EQ(names(plan_targets(c, llama_modules(3), "lm_head", {})),
+            (std::vector<std::string>{"model.layers.1.self_attn.q_proj", "model.layers.1.self_attn.v_proj"}));
+  c = with_targets({TargetModules::Kind::kRegex, {}, "q_proj"});  // not a full match of any name
+  EXPECT_THROW(plan_targets(c, llama_modules(1), "lm_head", {}), core::Error);
+}
+
+TEST(TargetsTest, AllLinearSkipsTheHead) {
+  auto c = with_targets({TargetModules::Kind::kAllLinear, {}, ""});
+  auto p = names(plan_targets(c, llama_modules(2), "lm_head", {}));
+  EXPECT_EQ(p.size(), 14u);
+  EXPECT_EQ(std::count(p.begin(), p.end(), "lm_head"), 0);
+}
+
+TEST(TargetsTest, LayersToTransform) {
+  auto c = with_targets({TargetModules::Kind::kNames, {"v_proj"}, ""});
+  c.layers_to_transform = std::vector<int64_t>{0, 2};
+  EXPECT_EQ(names(plan_targets(c, llama_modules(3), "lm_head", {})),
+            (std::vector<std::string>{"model.layers.0.self_attn.v_proj", "model.layers.2.self_attn.v_proj"}));
+  c.layers_pattern = {"layers"};
+  EXPECT_EQ(plan_targets(c, llama_modules(3), "lm_head", {}).size(), 2u);
+  c.layers_pattern = {"blocks"};  // no such segment: nothing matches
+  EXPECT_THROW(plan_targets(c, llama_modules(3), "lm_head", {}), core::Error);
+}
+
+TEST(TargetsTest, RankAndAlphaPatterns) {
+  auto c = with_targets({TargetModules::Kind::kNames, {"q_proj", "v_proj"}, ""});
+  c.r = 8;
+  c.lora_alpha = 16;
+  c.rank_pattern = {{"v_proj", 2}};
+  c.alpha_pattern = {{"model.layers.1.self_attn.q_proj", 4}};
+  for (const auto& t : plan_targets(c, llama_modules(2), "lm_head", {})) {
+    EXPECT_EQ(t.rank, t.module.ends_with("v_proj") ? 2 : 8) << t.module;
+    EXPECT_EQ(t.alpha, t.module == "model.layers.1.self_attn.q_proj" ? 4 : 16) << t.module;
+  }
+  EXPECT_DOUBLE_EQ(c.scaling(8, 16), 2.0);
+  c.use_rslora = true;
+  EXPECT_DOUBLE_EQ(c.scaling(16, 16), 4.0);
+}
+
+TEST(TargetsTest, DefaultsExcludesAndModulesToSave) {
+  LoraConfig c;  // no target_modules: the architecture's defaults
+  EXPECT_EQ(plan_targets(c, llama_modules(1), "lm_head", {"q_proj", "v_proj"}).size(), 2u);
+  c.exclude_modules = {"v_proj"};
+  EXPECT_EQ(names(plan_targets(c, llama_modules(1), "lm_head", {"q_proj", "v_proj"})),
+            std::vector<std::string>{"model.layers.0.self_attn.q_proj"});
+  auto all = with_targets({TargetModules::Kind::kAllLinear, {}, ""});
+  all.modules_to_save = {"down_proj"};
+  auto p = names(plan_targets(all, llama_modules(1), "lm_head", {}));
+  EXPECT_EQ(std::count(p.begin(), p.end(), "model.layers.0.mlp.down_proj"), 0);
+  EXPECT_TRUE(is_module_to_save(all, "model.layers.0.mlp.down_proj"));
+}
+
+TEST(TargetsTest, NothingMatchedListsTheModuleNames) {
+  auto c = with_targets({TargetModules::Kind::kNames, {"query_key_value"}, ""});
+  try {
+    plan_targets(c, llama_modules(1), "lm_head", {});
+    FAIL();
+  } catch (const core::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("q_proj"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("query_key_value"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace llmcp::peft
