@@ -1,0 +1,152 @@
+// Facade over train/ and peft/: config resolution, the training run, merging, evaluation with
+// tool-call exact match (greedy generation, calls parsed in the template's style).
+#include "engine/training.h"
+
+#include <fstream>
+
+#include "core/error.h"
+#include "infer/generate.h"
+#include "io/hf_config.h"
+#include "model/loader.h"
+#include "peft/peft_io.h"
+#include "tokenizer/chat/tool_calls.h"
+#include "train/data/dataset.h"
+#include "train/evaluate.h"
+#include "train/trainable_model.h"
+#include "train/train_config.h"
+#include "train/trainer.h"
+
+namespace llmcp::engine {
+namespace {
+
+train::TrainConfig config_of(const TrainRequest& req) {
+  nlohmann::json j = req.config_path.empty() ? nlohmann::json::object() : train::read_config_file(req.config_path);
+  LLMCP_CHECK(req.config.is_object(), kInvalidArgument, "an inline config must be a JSON object");
+  for (auto it = req.config.begin(); it != req.config.end(); ++it) j[it.key()] = it.value();
+  for (const auto& o : req.overrides) train::apply_override(j, o);
+  return train::train_config_from_json(j);
+}
+
+bool calls_equal(const nlohmann::ordered_json& expected, const std::vector<tokenizer::chat::ToolCall>& got) {
+  if (expected.size() != got.size()) return false;
+  for (size_t i = 0; i < got.size(); ++i) {
+    // Compared as JSON values: key order does not matter, 1 and 1.0 are equal.
+    if (expected[i]["name"] != got[i].name) return false;
+    if (nlohmann::json::parse(expected[i]["arguments"].dump()) != nlohmann::json::parse(got[i].arguments.dump()))
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+nlohmann::json resolve_train_config(const TrainRequest& req) { return config_of(req).to_json(); }
+
+nlohmann::json train(const TrainRequest& req) {
+  auto c = config_of(req);
+  train::TrainOptions opts;
+  opts.resume = req.resume;
+  opts.on_metrics = req.on_metrics;
+  opts.stop = req.stop;
+  auto r = train::run_training(c, opts);
+  nlohmann::json j;
+  j["steps"] = r.steps;
+  j["train_loss"] = r.train_loss;
+  j["eval_loss"] = r.eval_loss ? nlohmann::json(*r.eval_loss) : nlohmann::json();
+  j["stop_reason"] = r.stop_reason;
+  j["output_dir"] = r.output_dir;
+  j["data"] = r.data;
+  return j;
+}
+
+nlohmann::json merge_adapter(const MergeRequest& req) {
+  LLMCP_CHECK(!req.model_dir.empty() && !req.adapter_dir.empty() && !req.out_dir.empty(), kInvalidArgument,
+              "merge needs --model, --adapter and --out");
+  auto decoder = model::load_decoder(req.model_dir, {"float32", "cpu"});
+  peft::PeftModel peft(*decoder);
+  auto cfg = peft::load_adapter(peft, req.adapter_dir, "default");
+  peft.merge("default");
+  const auto base_dtype = io::HfConfig::load(req.model_dir).get_string("torch_dtype", "float32");
+  const auto dtype = model::parse_dtype(req.dtype == "auto" ? base_dtype : req.dtype);
+  train::save_model_folder(*decoder, req.model_dir, req.out_dir, dtype);
+  nlohmann::json j;
+  j["path"] = req.out_dir;
+  j["modules_merged"] = peft.adapter("default").module_order.size();
+  j["dtype"] = model::dtype_to_string(dtype);
+  j["use_dora"] = cfg.use_dora;
+  return j;
+}
+
+nlohmann::json evaluate(const EvalRequest& req) {
+  data::DataOptions dopt;
+  dopt.max_seq_len = req.seq_len;
+  dopt.template_name = req.chat_template;
+  auto ctx = data::DataContext::from_model_dir(req.model_dir, dopt);
+  auto ds = ctx.load(req.data_path);
+  auto decoder = model::load_decoder(req.model_dir, {"float32", req.device});
+  std::unique_ptr<peft::PeftModel> peft;
+  if (!req.adapter_dir.empty()) {
+    peft = std::make_unique<peft::PeftModel>(*decoder);
+    peft::load_adapter(*peft, req.adapter_dir, "default");
+  }
+  const auto& sp = ctx.tokenizer().special();
+  const int32_t pad = sp.pad.value_or(sp.eos.value_or(0));
+  std::vector<train::Row> rows;
+  for (const auto& e : ds.examples) rows.push_back({e.ids, e.mask, {}});
+  auto r = train::evaluate(*decoder, rows, req.batch_size, pad);
+  nlohmann::json j;
+  j["loss"] = r.loss;
+  j["perplexity"] = r.perplexity;
+  j["tokens"] = r.tokens;
+  j["examples"] = ds.used;
+  j["skipped_lines"] = ds.skipped;
+  if (!req.tool_calls || (ds.format != data::DataFormat::kToolCalls && ds.format != data::DataFormat::kChat)) return j;
+
+  // Tool-call exact match: greedy generation for every record whose answer is a tool call.
+  const auto style_name = ctx.tool_call_style();
+  LLMCP_CHECK(!style_name.empty(), kUnsupported,
+              "cannot tell how this chat template writes tool calls, so tool-call accuracy cannot be measured");
+  tokenizer::chat::ToolCallStyle style = tokenizer::chat::ToolCallStyle::kHermes;
+  for (auto s : {tokenizer::chat::ToolCallStyle::kLlama3Json, tokenizer::chat::ToolCallStyle::kMistral,
+                 tokenizer::chat::ToolCallStyle::kHermes})
+    if (tokenizer::chat::style_name(s) == style_name) style = s;
+  auto defaults = io::load_generation_defaults(req.model_dir);
+  infer::GenerateOptions gen;
+  gen.max_new_tokens = req.max_new_tokens;
+  gen.eos_ids = defaults.eos_token_ids.empty() ? decoder->config().eos_token_ids : defaults.eos_token_ids;
+  if (sp.eos) gen.eos_ids.push_back(*sp.eos);
+  std::ifstream in(req.data_path);
+  int64_t cases = 0, matches = 0, index = 0;
+  for (std::string line; std::getline(in, line); ++index) {
+    auto rec = nlohmann::ordered_json::parse(line, nullptr, false);
+    if (rec.is_discarded() || !rec.is_object()) continue;
+    auto f = data::DataContext::detect(rec);
+    if (!f || *f != ds.format) continue;
+    std::optional<data::DataContext::ToolCallCase> tc;
+    try {
+      tc = ctx.tool_call_case(rec, *f);
+    } catch (const core::Error&) {
+      continue;  // already reported as a skipped line
+    }
+    if (!tc) continue;
+    std::vector<int64_t> prompt(tc->prompt.begin(), tc->prompt.end());
+    auto out = infer::generate(*decoder, ctx.tokenizer(), prompt, gen);
+    auto parsed = tokenizer::chat::parse_tool_calls(out.text, style);
+    const bool match = calls_equal(tc->expected, parsed.calls);
+    ++cases;
+    matches += match;
+    if (req.on_case) {
+      nlohmann::ordered_json calls = nlohmann::ordered_json::array();
+      for (const auto& c : parsed.calls) calls.push_back({{"name", c.name}, {"arguments", c.arguments}});
+      req.on_case({{"index", index}, {"input", rec.value("input", "")}, {"expected", tc->expected},
+                   {"generated", out.text}, {"calls", calls}, {"match", match}});
+    }
+  }
+  j["tool_calls"] = {{"cases", cases},
+                     {"exact_match", matches},
+                     {"accuracy", cases ? static_cast<double>(matches) / static_cast<double>(cases) : 0.0},
+                     {"style", style_name}};
+  return j;
+}
+
+}  // namespace llmcp::engine

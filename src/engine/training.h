@@ -1,0 +1,49 @@
+// The fine-tuning part of the facade: train from a config (file, inline JSON, overrides), merge an
+// adapter into a model folder, and evaluate a model (with an adapter) on a dataset. Plain types
+// and JSON; no torch in this header.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace llmcp::engine {
+
+struct TrainRequest {
+  std::string config_path;                          // YAML or JSON file; may be empty
+  nlohmann::json config = nlohmann::json::object();  // keys applied over the file's
+  std::vector<std::string> overrides;               // "key=value", applied last
+  bool resume = false;
+  std::function<void(const nlohmann::ordered_json&)> on_metrics;
+  const std::atomic<bool>* stop = nullptr;
+};
+// {"steps", "train_loss", "eval_loss", "stop_reason", "output_dir", "data": {...}}
+nlohmann::json train(const TrainRequest& req);
+// The resolved configuration (defaults filled in), without training: for --dry-run and MCP.
+nlohmann::json resolve_train_config(const TrainRequest& req);
+
+struct MergeRequest {
+  std::string model_dir, adapter_dir, out_dir;
+  std::string dtype = "auto";  // of the written weights; auto = the base's
+};
+// Writes a complete HF model folder with the adapter merged in. {"path", "modules_merged", ...}
+nlohmann::json merge_adapter(const MergeRequest& req);
+
+struct EvalRequest {
+  std::string model_dir, adapter_dir, data_path;
+  int64_t batch_size = 8;
+  int64_t seq_len = 2048;
+  std::string chat_template;
+  int64_t max_new_tokens = 128;  // for tool-call exact match
+  bool tool_calls = true;        // measure tool-call exact match when the data has tool calls
+  std::string device = "cpu";
+  // Called per tool-call case: {"index", "prompt", "expected", "generated", "calls", "match"}.
+  std::function<void(const nlohmann::ordered_json&)> on_case;
+};
+// {"loss", "perplexity", "tokens", "examples", "tool_calls": {"cases", "exact_match", "accuracy"}}
+nlohmann::json evaluate(const EvalRequest& req);
+
+}  // namespace llmcp::engine

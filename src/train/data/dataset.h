@@ -1,0 +1,99 @@
+// Training data from JSONL files: plain text, instruction pairs, chat transcripts (OpenAI shape,
+// tool calls included) and the seed's tool-calling records, turned into token ids plus a loss
+// mask over the completions. Each bad line is reported with its number and reason; nothing is
+// dropped silently. Torch-free, so the MCP server can validate datasets without loading a model.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tokenizer/tokenizer.h"
+
+namespace llmcp::tokenizer::chat {
+class JinjaTemplate;
+}
+
+namespace llmcp::data {
+
+enum class DataFormat { kText, kInstruction, kChat, kToolCalls };
+const char* format_name(DataFormat f);  // "text" | "instruction" | "chat" | "tool_calls"
+
+struct Example {
+  std::vector<int32_t> ids;
+  std::vector<uint8_t> mask;  // 1: ids[i] is a training target (predicted from ids[i-1])
+  int64_t line = 0;           // 1-based line of the source file
+};
+
+struct LineError {
+  int64_t line;
+  std::string reason;
+};
+
+struct DataOptions {
+  bool train_on_all = false;  // false: loss on completions only
+  int64_t max_seq_len = 0;    // 0: no truncation
+  std::string template_name;  // chat template name or .jinja path; "" = the model's
+};
+
+struct Dataset {
+  std::string path;
+  DataFormat format = DataFormat::kText;
+  std::vector<Example> examples;
+  int64_t lines = 0, used = 0, skipped = 0, blank = 0, truncated = 0;
+  std::vector<LineError> errors;                  // one per skipped line
+  std::map<std::string, int64_t> ignored_keys;    // keys the format does not use, with counts
+};
+
+class DataContext {
+ public:
+  // Tokenizer and chat template of a model folder (a folder with only tokenizer files works).
+  static DataContext from_model_dir(const std::filesystem::path& dir, DataOptions options = {});
+  ~DataContext();
+  DataContext(DataContext&&) noexcept;
+
+  // Throws only when the file as a whole is unusable (missing, or no usable line at all, in which
+  // case the message lists the first line errors).
+  Dataset load(const std::filesystem::path& jsonl) const;
+  // One record; throws core::Error with the reason when it cannot be used. No truncation.
+  Example encode_record(const nlohmann::ordered_json& record, DataFormat format) const;
+  // The format a record has, by its keys (messages > tool_calls+input > instruction > text).
+  static std::optional<DataFormat> detect(const nlohmann::ordered_json& record);
+
+  // For tool-call evaluation: the prompt of a record whose answer is a tool call (the
+  // conversation before that assistant turn, with the generation prompt) and the calls expected
+  // ([{"name", "arguments"}]). nullopt for records without tool calls.
+  struct ToolCallCase {
+    std::vector<int32_t> prompt;
+    nlohmann::ordered_json expected;
+  };
+  std::optional<ToolCallCase> tool_call_case(const nlohmann::ordered_json& record, DataFormat format) const;
+  // How the template writes tool calls (for parsing generated text); empty when unknown.
+  std::string tool_call_style() const { return tool_style_; }
+
+  const tokenizer::Tokenizer& tokenizer() const { return tok_; }
+  bool has_chat_template() const { return chat_ != nullptr; }
+
+ private:
+  DataContext(tokenizer::Tokenizer tok, DataOptions options);
+  Example render_conversation(const nlohmann::ordered_json& messages, const nlohmann::ordered_json& tools) const;
+  Example alpaca(const std::string& instruction, const std::string& input, const std::string& output) const;
+
+  tokenizer::Tokenizer tok_;
+  DataOptions options_;
+  std::shared_ptr<const tokenizer::chat::JinjaTemplate> chat_, tools_chat_;
+  nlohmann::ordered_json special_;
+  std::string tool_style_;
+};
+
+// {"path","format","lines","used","skipped","truncated","errors":[{line,reason}] (first 20),
+//  "tokens":{"total","targets","min","max","mean","p50","p95"},"ignored_keys"}
+nlohmann::ordered_json summary_json(const Dataset& ds);
+
+}  // namespace llmcp::data

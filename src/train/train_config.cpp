@@ -1,0 +1,349 @@
+// Config parsing: YAML through yaml-cpp into JSON, then one pass over the key table with type
+// checks, defaults, the seed's aliases (lora_rank = r, dropout_rate = adapter dropout when
+// lora_dropout is absent) and the method implied by the keys when `method` is not given.
+#include "train/train_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <set>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+
+namespace llmcp::train {
+namespace {
+
+using nlohmann::json;
+
+const std::vector<ConfigKey> kKeys = {
+    {"method", "string", "lora | qlora | dora | sparse | full (default: implied by the keys, else lora)"},
+    {"model", "string", "base model folder (Hugging Face layout)"},
+    {"dataset", "string", "training data, JSONL: text, instruction, chat or tool_calls records"},
+    {"eval_dataset", "string", "evaluation data (JSONL); default: eval_fraction of dataset"},
+    {"eval_fraction", "number", "fraction of dataset held out for evaluation when eval_dataset is absent (0)"},
+    {"output_dir", "string", "where the adapter (PEFT layout), checkpoints and metrics.jsonl go"},
+    {"epochs", "int", "passes over the training data (1); num_train_epochs is accepted too"},
+    {"num_train_epochs", "int", "alias of epochs (Hugging Face's name)"},
+    {"max_steps", "int", "optimizer steps; > 0 overrides epochs"},
+    {"batch_size", "int", "sequences per micro-batch (4); per_device_train_batch_size is accepted too"},
+    {"per_device_train_batch_size", "int", "alias of batch_size"},
+    {"gradient_accumulation_steps", "int", "micro-batches per optimizer step (1)"},
+    {"learning_rate", "number", "peak learning rate (2e-4; 2e-5 for method full)"},
+    {"lr_scheduler", "string", "constant | linear | cosine, after warmup (linear); lr_scheduler_type is accepted too"},
+    {"lr_scheduler_type", "string", "alias of lr_scheduler"},
+    {"warmup_steps", "int", "linear warmup from 0 (0)"},
+    {"warmup_ratio", "number", "warmup as a fraction of all steps, when warmup_steps is 0"},
+    {"weight_decay", "number", "AdamW decoupled weight decay on matrices; never on norms, biases, DoRA magnitudes (0)"},
+    {"max_grad_norm", "number", "clip the global gradient norm (1.0; 0 = off)"},
+    {"adam_beta1", "number", "AdamW beta1 (0.9)"},
+    {"adam_beta2", "number", "AdamW beta2 (0.999)"},
+    {"adam_epsilon", "number", "AdamW epsilon (1e-8)"},
+    {"seq_len", "int", "maximum tokens per sequence; longer examples are truncated and counted (512)"},
+    {"max_seq_length", "int", "alias of seq_len"},
+    {"packing", "bool", "pack several examples per sequence, each attending only to itself (false)"},
+    {"train_on_all", "bool", "loss on every token, prompts included (false: completions only)"},
+    {"chat_template", "string", "chat template name or .jinja file for chat/tool data (default: the model's)"},
+    {"seed", "int", "seed for initialisation, shuffling and dropout (42)"},
+    {"save_steps", "int", "checkpoint every N optimizer steps (0: only at the end)"},
+    {"save_total_limit", "int", "checkpoints kept (2)"},
+    {"eval_steps", "int", "evaluate every N steps (0: at the end only)"},
+    {"logging_steps", "int", "metrics line every N steps (1)"},
+    {"early_stopping_patience", "int", "stop after N evaluations without improvement (0 = off)"},
+    {"early_stopping_threshold", "number", "minimum eval-loss improvement that counts (0)"},
+    {"gradient_checkpointing", "bool", "recompute each decoder layer in backward to save activation memory (false)"},
+    {"bf16", "bool", "bf16 mixed precision (autocast); adapters and optimizer state stay fp32 (false)"},
+    {"device", "string", "cpu | cuda | cuda:N | auto (cpu)"},
+    // LoRA / DoRA (PEFT's names, and the seed's)
+    {"lora_rank", "int", "LoRA rank r (8); the seed's name"},
+    {"r", "int", "alias of lora_rank (PEFT's name)"},
+    {"lora_alpha", "number", "LoRA alpha; scaling = alpha / r (8)"},
+    {"lora_dropout", "number", "dropout on the adapter input (0)"},
+    {"dropout_rate", "number", "the seed's DoRA dropout; used as lora_dropout when that is absent"},
+    {"target_modules", "any", "module names, a regex string, or \"all-linear\" (default: q_proj, v_proj)"},
+    {"exclude_modules", "list", "module names never adapted"},
+    {"bias", "string", "none | all | lora_only (none)"},
+    {"task_type", "string", "CAUSAL_LM (the only task)"},
+    {"use_rslora", "bool", "scaling = alpha / sqrt(r) (false)"},
+    {"use_dora", "bool", "DoRA: weight-decomposed LoRA (false)"},
+    {"init_lora_weights", "any", "true | \"gaussian\" | false (true)"},
+    {"layers_to_transform", "any", "layer indices to adapt (default: all)"},
+    {"layers_pattern", "any", "name of the layer list for layers_to_transform (default: any)"},
+    {"rank_pattern", "any", "{regex: r} per-module ranks"},
+    {"alpha_pattern", "any", "{regex: alpha} per-module alphas"},
+    {"modules_to_save", "list", "modules trained in full and saved with the adapter (e.g. lm_head)"},
+    // QLoRA (seed keys)
+    {"load_in_4bit", "bool", "QLoRA: 4-bit base weights"},
+    {"load_in_8bit", "bool", "8-bit base weights"},
+    {"bnb_4bit_quant_type", "string", "nf4 | fp4"},
+    {"bnb_4bit_compute_dtype", "string", "float32 | bfloat16 | float16"},
+    {"bnb_4bit_use_double_quant", "bool", "quantize the quantization constants too"},
+    // Sparse fine-tuning (seed keys)
+    {"sparsity_ratio", "number", "fraction of each weight that stays frozen"},
+    {"sparsity_type", "string", "unstructured | structured"},
+    {"mask_update_interval", "int", "optimizer steps between mask updates"},
+    {"mask_update_fraction", "number", "fraction of the mask updated (cosine-decayed)"},
+    {"use_rigl", "bool", "RigL regrowth by gradient magnitude"},
+    {"use_topk_attention", "bool", "keep only the top-k attention scores per query in training"},
+    {"topk_ratio", "number", "fraction of scores kept by top-k attention"},
+};
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string nearest_key(const std::string& key) {
+  std::string best;
+  size_t best_d = SIZE_MAX;
+  for (const auto& k : kKeys) {
+    size_t d = edit_distance(key, k.name);
+    if (std::string(k.name).find(key) != std::string::npos || key.find(k.name) != std::string::npos) d = std::min<size_t>(d, 2);
+    if (d < best_d) best_d = d, best = k.name;
+  }
+  return best;
+}
+
+void check_type(const std::string& key, const char* type, const json& v) {
+  const std::string t = type;
+  bool ok = t == "any" || (t == "int" && v.is_number_integer()) || (t == "number" && v.is_number()) ||
+            (t == "bool" && v.is_boolean()) || (t == "string" && v.is_string()) ||
+            (t == "list" && (v.is_array() || v.is_string())) || v.is_null();
+  LLMCP_CHECK(ok, kInvalidArgument, "config key '", key, "' must be ", t == "int" ? "an integer" : t == "number" ? "a number" : t == "bool" ? "true or false" : t == "list" ? "a list" : "a string", ", got ", v.dump());
+}
+
+json yaml_node_to_json(const YAML::Node& n, const std::string& source) {
+  switch (n.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined: return nullptr;
+    case YAML::NodeType::Sequence: {
+      json a = json::array();
+      for (const auto& e : n) a.push_back(yaml_node_to_json(e, source));
+      return a;
+    }
+    case YAML::NodeType::Map: {
+      json o = json::object();
+      for (const auto& kv : n) o[kv.first.as<std::string>()] = yaml_node_to_json(kv.second, source);
+      return o;
+    }
+    case YAML::NodeType::Scalar: break;
+  }
+  const std::string s = n.Scalar();
+  if (n.Tag() == "!") return s;  // quoted: always a string
+  if (s == "true" || s == "True" || s == "TRUE") return true;
+  if (s == "false" || s == "False" || s == "FALSE") return false;
+  if (s == "null" || s == "Null" || s == "~" || s.empty()) return nullptr;
+  try {
+    size_t pos = 0;
+    long long i = std::stoll(s, &pos);
+    if (pos == s.size()) return i;
+  } catch (...) {
+  }
+  try {
+    size_t pos = 0;
+    double d = std::stod(s, &pos);
+    if (pos == s.size() && s.find_first_of("0123456789") != std::string::npos) return d;
+  } catch (...) {
+  }
+  return s;
+}
+
+template <typename T>
+void take(const json& j, const char* key, T& out) {
+  if (j.contains(key) && !j[key].is_null()) out = j[key].get<T>();
+}
+
+}  // namespace
+
+const char* method_name(Method m) {
+  switch (m) {
+    case Method::kLora: return "lora";
+    case Method::kQlora: return "qlora";
+    case Method::kDora: return "dora";
+    case Method::kSparse: return "sparse";
+    case Method::kFull: return "full";
+  }
+  return "lora";
+}
+
+const std::vector<ConfigKey>& train_config_keys() { return kKeys; }
+
+nlohmann::json yaml_to_json(const std::string& yaml_text, const std::string& source) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    LLMCP_FAIL(kMalformedFile, source, ": not valid YAML at line ", e.mark.line + 1, ", column ", e.mark.column + 1,
+               ": ", e.msg);
+  }
+  json j = yaml_node_to_json(root, source);
+  LLMCP_CHECK(j.is_object() || j.is_null(), kMalformedFile, source, " must be a mapping of keys to values");
+  return j.is_null() ? json::object() : j;
+}
+
+nlohmann::json read_config_file(const std::filesystem::path& path) {
+  LLMCP_CHECK(std::filesystem::exists(path), kNotFound, "config file ", path.string(), " does not exist");
+  return yaml_to_json(core::read_file(path), path.string());  // JSON is YAML too
+}
+
+void apply_override(nlohmann::json& config, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  LLMCP_CHECK(eq != std::string::npos && eq > 0, kInvalidArgument, "--set expects key=value, got '", assignment, "'");
+  const std::string key = assignment.substr(0, eq);
+  json v = yaml_to_json("v: " + assignment.substr(eq + 1), "--set " + key);
+  config[key] = v["v"];
+}
+
+TrainConfig train_config_from_json(const nlohmann::json& j) {
+  LLMCP_CHECK(j.is_object(), kInvalidArgument, "a training config must be a mapping of keys to values");
+  std::map<std::string, const ConfigKey*> known;
+  for (const auto& k : kKeys) known[k.name] = &k;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    auto k = known.find(it.key());
+    LLMCP_CHECK(k != known.end(), kInvalidArgument, "unknown config key '", it.key(), "'; did you mean '",
+                nearest_key(it.key()), "'? (llm-mcp train --help lists every key)");
+    check_type(it.key(), k->second->type, it.value());
+  }
+  TrainConfig c;
+  take(j, "model", c.model);
+  take(j, "dataset", c.dataset);
+  take(j, "eval_dataset", c.eval_dataset);
+  take(j, "eval_fraction", c.eval_fraction);
+  take(j, "output_dir", c.output_dir);
+  take(j, "num_train_epochs", c.epochs);
+  take(j, "epochs", c.epochs);
+  take(j, "max_steps", c.max_steps);
+  take(j, "per_device_train_batch_size", c.batch_size);
+  take(j, "batch_size", c.batch_size);
+  take(j, "gradient_accumulation_steps", c.gradient_accumulation_steps);
+  take(j, "lr_scheduler_type", c.lr_scheduler);
+  take(j, "lr_scheduler", c.lr_scheduler);
+  take(j, "warmup_steps", c.warmup_steps);
+  take(j, "warmup_ratio", c.warmup_ratio);
+  take(j, "weight_decay", c.weight_decay);
+  take(j, "max_grad_norm", c.max_grad_norm);
+  take(j, "adam_beta1", c.adam_beta1);
+  take(j, "adam_beta2", c.adam_beta2);
+  take(j, "adam_epsilon", c.adam_epsilon);
+  take(j, "max_seq_length", c.seq_len);
+  take(j, "seq_len", c.seq_len);
+  take(j, "packing", c.packing);
+  take(j, "train_on_all", c.train_on_all);
+  take(j, "chat_template", c.chat_template);
+  take(j, "seed", c.seed);
+  take(j, "save_steps", c.save_steps);
+  take(j, "save_total_limit", c.save_total_limit);
+  take(j, "eval_steps", c.eval_steps);
+  take(j, "logging_steps", c.logging_steps);
+  take(j, "early_stopping_patience", c.early_stopping_patience);
+  take(j, "early_stopping_threshold", c.early_stopping_threshold);
+  take(j, "gradient_checkpointing", c.gradient_checkpointing);
+  take(j, "bf16", c.bf16);
+  take(j, "device", c.device);
+
+  // The adapter: PEFT's keys, with the seed's aliases.
+  json peft = json::object();
+  for (const char* k : {"lora_alpha", "lora_dropout", "target_modules", "exclude_modules", "bias", "use_rslora",
+                        "use_dora", "init_lora_weights", "layers_to_transform", "layers_pattern", "rank_pattern",
+                        "alpha_pattern", "modules_to_save"})
+    if (j.contains(k) && !j[k].is_null()) peft[k] = j[k];
+  if (j.contains("r")) peft["r"] = j["r"];
+  if (j.contains("lora_rank")) peft["r"] = j["lora_rank"];
+  if (!peft.contains("lora_dropout") && j.contains("dropout_rate")) peft["lora_dropout"] = j["dropout_rate"];
+  if (j.contains("task_type") && !j["task_type"].is_null())
+    LLMCP_CHECK(j["task_type"] == "CAUSAL_LM", kInvalidArgument, "task_type ", j["task_type"].dump(),
+                " is not supported; llm-mcp trains causal language models (CAUSAL_LM)");
+  c.lora = peft::lora_config_from_json(peft, "the training config");
+  for (const char* k : {"load_in_4bit", "load_in_8bit", "bnb_4bit_quant_type", "bnb_4bit_compute_dtype",
+                        "bnb_4bit_use_double_quant"})
+    if (j.contains(k) && !j[k].is_null()) c.quantization[k] = j[k];
+  for (const char* k : {"sparsity_ratio", "sparsity_type", "mask_update_interval", "mask_update_fraction", "use_rigl",
+                        "use_topk_attention", "topk_ratio"})
+    if (j.contains(k) && !j[k].is_null()) c.sparse[k] = j[k];
+
+  // The method: explicit, or implied by the keys.
+  const bool four_bit = c.quantization.value("load_in_4bit", false) || c.quantization.value("load_in_8bit", false);
+  Method implied = four_bit ? Method::kQlora : !c.sparse.empty() ? Method::kSparse : c.lora.use_dora ? Method::kDora : Method::kLora;
+  if (j.contains("method") && !j["method"].is_null()) {
+    const std::string m = j["method"].get<std::string>();
+    std::map<std::string, Method> methods = {{"lora", Method::kLora}, {"qlora", Method::kQlora}, {"dora", Method::kDora},
+                                             {"sparse", Method::kSparse}, {"full", Method::kFull}};
+    LLMCP_CHECK(methods.count(m), kInvalidArgument, "method '", m, "' is unknown; choose lora, qlora, dora, sparse or full");
+    c.method = methods[m];
+    LLMCP_CHECK(!(c.method == Method::kLora && c.lora.use_dora), kInvalidArgument,
+                "method lora with use_dora: true is DoRA; set method: dora (or drop use_dora)");
+  } else {
+    c.method = implied;
+  }
+  if (c.method == Method::kDora) c.lora.use_dora = true;
+  if (c.method == Method::kFull && !j.contains("learning_rate")) c.learning_rate = 2e-5;
+  take(j, "learning_rate", c.learning_rate);
+
+  LLMCP_CHECK(!c.model.empty(), kInvalidArgument, "the config needs 'model' (a model folder)");
+  LLMCP_CHECK(!c.dataset.empty(), kInvalidArgument, "the config needs 'dataset' (a JSONL file)");
+  LLMCP_CHECK(!c.output_dir.empty(), kInvalidArgument, "the config needs 'output_dir'");
+  LLMCP_CHECK(c.epochs > 0 || c.max_steps > 0, kInvalidArgument, "epochs or max_steps must be positive");
+  LLMCP_CHECK(c.batch_size > 0, kInvalidArgument, "batch_size must be positive");
+  LLMCP_CHECK(c.gradient_accumulation_steps > 0, kInvalidArgument, "gradient_accumulation_steps must be positive");
+  LLMCP_CHECK(c.learning_rate > 0, kInvalidArgument, "learning_rate must be positive");
+  LLMCP_CHECK(c.lr_scheduler == "constant" || c.lr_scheduler == "linear" || c.lr_scheduler == "cosine",
+              kInvalidArgument, "lr_scheduler '", c.lr_scheduler, "' is unknown; choose constant, linear or cosine");
+  LLMCP_CHECK(c.seq_len >= 2, kInvalidArgument, "seq_len must be at least 2");
+  LLMCP_CHECK(c.eval_fraction >= 0 && c.eval_fraction < 1, kInvalidArgument, "eval_fraction must be in [0, 1)");
+  LLMCP_CHECK(c.warmup_ratio >= 0 && c.warmup_ratio < 1, kInvalidArgument, "warmup_ratio must be in [0, 1)");
+  LLMCP_CHECK(c.save_total_limit >= 1, kInvalidArgument, "save_total_limit must be at least 1");
+  LLMCP_CHECK(c.logging_steps >= 1, kInvalidArgument, "logging_steps must be at least 1");
+  LLMCP_CHECK(c.adam_beta1 >= 0 && c.adam_beta1 < 1 && c.adam_beta2 >= 0 && c.adam_beta2 < 1, kInvalidArgument,
+              "adam_beta1 and adam_beta2 must be in [0, 1)");
+  return c;
+}
+
+nlohmann::ordered_json TrainConfig::to_json() const {
+  nlohmann::ordered_json j;
+  j["method"] = method_name(method);
+  j["model"] = model;
+  j["dataset"] = dataset;
+  j["eval_dataset"] = eval_dataset;
+  j["eval_fraction"] = eval_fraction;
+  j["output_dir"] = output_dir;
+  j["epochs"] = epochs;
+  j["max_steps"] = max_steps;
+  j["batch_size"] = batch_size;
+  j["gradient_accumulation_steps"] = gradient_accumulation_steps;
+  j["learning_rate"] = learning_rate;
+  j["lr_scheduler"] = lr_scheduler;
+  j["warmup_steps"] = warmup_steps;
+  j["warmup_ratio"] = warmup_ratio;
+  j["weight_decay"] = weight_decay;
+  j["max_grad_norm"] = max_grad_norm;
+  j["adam_beta1"] = adam_beta1;
+  j["adam_beta2"] = adam_beta2;
+  j["adam_epsilon"] = adam_epsilon;
+  j["seq_len"] = seq_len;
+  j["packing"] = packing;
+  j["train_on_all"] = train_on_all;
+  j["chat_template"] = chat_template;
+  j["seed"] = seed;
+  j["save_steps"] = save_steps;
+  j["save_total_limit"] = save_total_limit;
+  j["eval_steps"] = eval_steps;
+  j["logging_steps"] = logging_steps;
+  j["early_stopping_patience"] = early_stopping_patience;
+  j["early_stopping_threshold"] = early_stopping_threshold;
+  j["gradient_checkpointing"] = gradient_checkpointing;
+  j["bf16"] = bf16;
+  j["device"] = device;
+  if (method != Method::kFull) j["adapter"] = peft::lora_config_to_json(lora);
+  if (!quantization.empty()) j["quantization"] = quantization;
+  if (!sparse.empty()) j["sparse"] = sparse;
+  return j;
+}
+
+}  // namespace llmcp::train

@@ -1,0 +1,92 @@
+// Building the trained model for each method and writing it out.
+#include "train/trainable_model.h"
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "io/safetensors.h"
+#include "model/loader.h"
+#include "model/tensor_view.h"
+#include "peft/peft_io.h"
+
+namespace llmcp::train {
+
+std::unique_ptr<TrainableModel> TrainableModel::create(const TrainConfig& c) {
+  LLMCP_CHECK(c.method != Method::kQlora, kUnsupported,
+              "method qlora (load_in_4bit / load_in_8bit) is not available yet; train with method lora or dora");
+  LLMCP_CHECK(c.method != Method::kSparse, kUnsupported,
+              "method sparse (sparsity_ratio, ...) is not available yet; train with method lora or dora");
+  auto m = std::unique_ptr<TrainableModel>(new TrainableModel());
+  m->config_ = c;
+  // Adapters train on a frozen base, which may stay in bf16; full fine-tuning keeps fp32 masters.
+  const std::string dtype = (c.bf16 && c.method != Method::kFull) ? "bfloat16" : "float32";
+  m->decoder_ = model::load_decoder(c.model, {dtype, c.device});
+  m->decoder_->set_gradient_checkpointing(c.gradient_checkpointing);
+  if (c.method == Method::kFull) {
+    for (auto& s : m->decoder_->tensors()) s.tensor->requires_grad_(true);
+  } else {
+    m->peft_ = std::make_unique<peft::PeftModel>(*m->decoder_);
+    auto lora = c.lora;
+    lora.base_model_name_or_path = c.model;
+    lora.inference_mode = true;  // as PEFT saves it
+    m->peft_->add_adapter("default", lora, c.seed);
+  }
+  return m;
+}
+
+std::vector<TrainableParam> TrainableModel::parameters() {
+  std::vector<TrainableParam> out;
+  if (peft_) {
+    for (auto& p : peft_->parameters("default")) out.push_back({p.key, p.tensor});
+  } else {
+    for (auto& s : decoder_->tensors()) out.push_back({s.name, s.tensor});
+  }
+  return out;
+}
+
+void TrainableModel::set_training(bool on) {
+  if (peft_) peft_->set_training(on);
+}
+
+void TrainableModel::save(const std::filesystem::path& dir) const {
+  if (peft_) {
+    peft::save_adapter(*peft_, "default", dir);
+  } else {
+    save_model_folder(*decoder_, config_.model, dir, at::kFloat);
+  }
+}
+
+void TrainableModel::load_trainable(const std::filesystem::path& dir) {
+  const auto file = dir / (peft_ ? "adapter_model.safetensors" : "model.safetensors");
+  auto st = io::SafetensorsFile::open(file);
+  at::NoGradGuard no_grad;
+  for (auto& p : const_cast<TrainableModel*>(this)->parameters()) {
+    const auto& v = st->at(p.key);
+    LLMCP_CHECK(v.shape == p.tensor->sizes().vec(), kShapeMismatch, file.string(), ": '", p.key, "' has shape ",
+                at::IntArrayRef(v.shape), " but the model's is ", p.tensor->sizes());
+    p.tensor->copy_(model::tensor_from_view(v, p.tensor->scalar_type(), p.tensor->device()));
+  }
+}
+
+std::string TrainableModel::summary() const {
+  if (peft_) return peft_->trainable_summary("default");
+  int64_t n = 0;
+  for (auto& s : decoder_->tensors()) n += s.tensor->numel();
+  return "trainable params: " + std::to_string(n) + " || all params: " + std::to_string(n) + " || trainable%: 100.0000";
+}
+
+void save_model_folder(model::Decoder& decoder, const std::filesystem::path& base_dir,
+                       const std::filesystem::path& out, at::ScalarType dtype) {
+  std::filesystem::create_directories(out);
+  for (const char* f : {"tokenizer.json", "tokenizer_config.json", "tokenizer.model", "special_tokens_map.json",
+                        "generation_config.json", "chat_template.jinja", "chat_template.json"})
+    if (std::filesystem::exists(base_dir / f) && base_dir / f != out / f)
+      core::write_file_atomic(out / f, core::read_file(base_dir / f));
+  auto config = nlohmann::ordered_json::parse(core::read_file(base_dir / "config.json"));
+  config["torch_dtype"] = model::dtype_to_string(dtype);
+  model::NamedTensors tensors;
+  for (auto& s : decoder.tensors()) tensors.emplace_back(s.name, s.tensor->detach().to(dtype));
+  model::save_tensors(out / "model.safetensors", tensors, {{"format", "pt"}});
+  core::write_file_atomic(out / "config.json", config.dump(2) + "\n");
+}
+
+}  // namespace llmcp::train

@@ -1,0 +1,264 @@
+// The loop. The batch plan of every epoch is a pure function of (seed, epoch), so a resumed run
+// rebuilds it and skips the steps already taken; with the restored weights, moments and RNG
+// state the losses after resuming equal an uninterrupted run's.
+#include "train/trainer.h"
+
+#include <ATen/autocast_mode.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/runtime.h"
+#include "train/checkpoint.h"
+#include "train/data/batching.h"
+#include "train/data/dataset.h"
+#include "train/evaluate.h"
+#include "train/loss.h"
+#include "train/metrics.h"
+#include "train/schedule.h"
+
+namespace llmcp::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// bf16 autocast for the forward pass (CPU); restores the previous state on exit.
+class Autocast {
+ public:
+  explicit Autocast(bool on) : on_(on) {
+    if (!on_) return;
+    prev_ = at::autocast::is_cpu_enabled();
+    at::autocast::set_cpu_enabled(true);
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+  }
+  ~Autocast() {
+    if (!on_) return;
+    at::autocast::set_cpu_enabled(prev_);
+    at::autocast::clear_cache();
+  }
+
+ private:
+  bool on_, prev_ = false;
+};
+
+// Micro-batches of one epoch, as rows.
+std::vector<std::vector<Row>> epoch_plan(const TrainConfig& c, const std::vector<data::Example>& ex,
+                                         const std::vector<size_t>& train_idx, int64_t epoch) {
+  const uint64_t seed = c.seed + static_cast<uint64_t>(epoch) * 1000003ULL;
+  std::vector<std::vector<Row>> out;
+  if (c.packing) {
+    auto order = data::length_bucketed_batches(ex, train_idx, 1, seed, /*shuffle=*/true);
+    std::vector<size_t> flat;
+    for (const auto& b : order) flat.insert(flat.end(), b.begin(), b.end());
+    auto packed = data::pack_examples(ex, flat, c.seq_len);
+    for (size_t i = 0; i < packed.size(); i += static_cast<size_t>(c.batch_size)) {
+      std::vector<Row> batch;
+      for (size_t j = i; j < std::min(packed.size(), i + static_cast<size_t>(c.batch_size)); ++j)
+        batch.push_back({packed[j].ids, packed[j].mask, packed[j].segment});
+      out.push_back(std::move(batch));
+    }
+    return out;
+  }
+  for (const auto& b : data::length_bucketed_batches(ex, train_idx, c.batch_size, seed, /*shuffle=*/true)) {
+    std::vector<Row> batch;
+    for (size_t i : b) batch.push_back({ex[i].ids, ex[i].mask, {}});
+    out.push_back(std::move(batch));
+  }
+  return out;
+}
+
+void log_dataset(const data::Dataset& ds, const char* role) {
+  spdlog::info("{} data {}: {} format, {} lines, {} used, {} skipped, {} truncated", role, ds.path,
+               data::format_name(ds.format), ds.lines, ds.used, ds.skipped, ds.truncated);
+  size_t shown = 0;
+  for (const auto& e : ds.errors)
+    if (shown++ < 10) spdlog::warn("{} line {}: {}", ds.path, e.line, e.reason);
+  if (ds.errors.size() > 10) spdlog::warn("... and {} more skipped lines", ds.errors.size() - 10);
+}
+
+}  // namespace
+
+TrainResult run_training(const TrainConfig& c, const TrainOptions& options) {
+  core::init_torch_threads();
+  const std::filesystem::path out_dir = c.output_dir;
+  std::filesystem::create_directories(out_dir);
+  remove_partial_checkpoints(out_dir);
+  auto existing = list_checkpoints(out_dir);
+  LLMCP_CHECK(options.resume || existing.empty(), kInvalidArgument, out_dir.string(),
+              " already holds checkpoints of a run; pass --resume to continue it, or choose another output_dir");
+  LLMCP_CHECK(!options.resume || !existing.empty(), kNotFound, "nothing to resume: ", out_dir.string(),
+              " has no complete checkpoint; run without --resume");
+
+  // Data first: a bad dataset fails before the weights are read.
+  data::DataOptions dopt;
+  dopt.train_on_all = c.train_on_all;
+  dopt.max_seq_len = c.seq_len;
+  dopt.template_name = c.chat_template;
+  auto ctx = data::DataContext::from_model_dir(c.model, dopt);
+  const auto& tok_special = ctx.tokenizer().special();
+  const int32_t pad = tok_special.pad.value_or(tok_special.eos.value_or(0));
+  auto train_ds = ctx.load(c.dataset);
+  log_dataset(train_ds, "training");
+  std::vector<size_t> train_idx(train_ds.examples.size()), eval_idx;
+  std::iota(train_idx.begin(), train_idx.end(), 0);
+  std::vector<Row> eval_rows;
+  TrainResult result;
+  result.data["train"] = data::summary_json(train_ds);
+  if (!c.eval_dataset.empty()) {
+    auto eval_ds = ctx.load(c.eval_dataset);
+    log_dataset(eval_ds, "evaluation");
+    result.data["eval"] = data::summary_json(eval_ds);
+    for (const auto& e : eval_ds.examples) eval_rows.push_back({e.ids, e.mask, {}});
+  } else if (c.eval_fraction > 0) {
+    auto split = data::split_train_eval(train_ds.examples.size(), c.eval_fraction, c.seed);
+    train_idx = split.train;
+    for (size_t i : split.eval) eval_rows.push_back({train_ds.examples[i].ids, train_ds.examples[i].mask, {}});
+  }
+  LLMCP_CHECK(!train_idx.empty(), kInvalidArgument, "no training examples left in ", c.dataset);
+
+  // The model and the optimizer.
+  {
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_current_seed(c.seed);
+  }
+  auto model = TrainableModel::create(c);
+  spdlog::info("{}", model->summary());
+  Optimizer optimizer(model->parameters(), {c.learning_rate, c.adam_beta1, c.adam_beta2, c.adam_epsilon, c.weight_decay});
+
+  const auto steps_per_epoch = [&] {
+    const auto nb = static_cast<int64_t>(epoch_plan(c, train_ds.examples, train_idx, 0).size());
+    return (nb + c.gradient_accumulation_steps - 1) / c.gradient_accumulation_steps;
+  }();
+  const int64_t total = c.max_steps > 0 ? c.max_steps : c.epochs * steps_per_epoch;
+  const int64_t warmup = c.warmup_steps > 0 ? c.warmup_steps : static_cast<int64_t>(std::ceil(c.warmup_ratio * total));
+
+  RunState state;
+  if (options.resume) {
+    state = load_checkpoint(existing.back(), *model, optimizer);
+    MetricsLog::truncate_after(out_dir / "metrics.jsonl", state.global_step);
+    spdlog::info("resuming from {} (step {})", existing.back().string(), state.global_step);
+  } else {
+    std::filesystem::remove(out_dir / "metrics.jsonl");
+  }
+  core::write_file_atomic(out_dir / "training_config.json", c.to_json().dump(2) + "\n");
+  MetricsLog metrics(out_dir / "metrics.jsonl");
+  Progress progress(total);
+  auto emit = [&](const nlohmann::ordered_json& j) {
+    metrics.append(j);
+    if (options.on_metrics) options.on_metrics(j);
+  };
+
+  auto run_eval = [&]() -> bool {  // true: stop early
+    if (eval_rows.empty()) return false;
+    model->set_training(false);
+    EvalResult r;
+    {
+      Autocast ac(c.bf16);
+      r = evaluate(model->decoder(), eval_rows, c.batch_size, pad);
+    }
+    result.eval_loss = r.loss;
+    emit({{"step", state.global_step}, {"eval_loss", r.loss}, {"eval_perplexity", r.perplexity}, {"eval_tokens", r.tokens}});
+    progress.message("eval at step " + std::to_string(state.global_step) + ": loss " + std::to_string(r.loss) +
+                     ", perplexity " + std::to_string(r.perplexity));
+    if (!state.has_best || r.loss < state.best_eval_loss - c.early_stopping_threshold) {
+      state.best_eval_loss = r.loss;
+      state.has_best = true;
+      state.evals_without_improvement = 0;
+      return false;
+    }
+    ++state.evals_without_improvement;
+    return c.early_stopping_patience > 0 && state.evals_without_improvement >= c.early_stopping_patience;
+  };
+
+  auto plan = epoch_plan(c, train_ds.examples, train_idx, state.epoch);
+  const auto start = Clock::now();
+  const double elapsed_before = state.elapsed_seconds;
+  std::filesystem::path last_checkpoint = existing.empty() ? std::filesystem::path() : existing.back();
+  result.stop_reason = c.max_steps > 0 ? "max_steps" : "completed";
+  while (state.global_step < total) {
+    if (state.step_in_epoch >= steps_per_epoch) {
+      ++state.epoch;
+      state.step_in_epoch = 0;
+      plan = epoch_plan(c, train_ds.examples, train_idx, state.epoch);
+    }
+    const auto step_start = Clock::now();
+    const size_t first = static_cast<size_t>(state.step_in_epoch * c.gradient_accumulation_steps);
+    const size_t last = std::min(plan.size(), first + static_cast<size_t>(c.gradient_accumulation_steps));
+    std::vector<Batch> batches;
+    int64_t targets = 0, tokens = 0;
+    for (size_t i = first; i < last; ++i) {
+      batches.push_back(collate(plan[i], pad));
+      targets += batches.back().target_count();
+      tokens += batches.back().attention.sum().item<int64_t>();
+    }
+    model->set_training(true);
+    optimizer.zero_grad();
+    double loss_sum = 0;
+    for (auto& b : batches) {
+      LossSum l;
+      {
+        Autocast ac(c.bf16);
+        l = causal_lm_loss(model->decoder(), b);
+      }
+      if (targets > 0) (l.sum / static_cast<double>(targets)).backward();
+      loss_sum += l.sum.item<double>();
+    }
+    const double loss = targets > 0 ? loss_sum / static_cast<double>(targets) : 0;
+    LLMCP_CHECK(std::isfinite(loss), kInvalidArgument, "the loss became ", loss, " at step ", state.global_step + 1,
+                "; training stopped. The last good checkpoint is ",
+                last_checkpoint.empty() ? std::string("none") : last_checkpoint.string(),
+                ". Lower learning_rate, enable max_grad_norm, or check the data");
+    const double grad_norm = optimizer.clip_grad_norm(c.max_grad_norm);
+    const double lr = c.learning_rate * lr_multiplier(c.lr_scheduler, state.global_step, total, warmup);
+    optimizer.step(lr);
+    ++state.global_step;
+    ++state.step_in_epoch;
+    state.tokens_seen += tokens;
+    result.train_loss = loss;
+
+    const double step_seconds = std::chrono::duration<double>(Clock::now() - step_start).count();
+    state.elapsed_seconds = elapsed_before + std::chrono::duration<double>(Clock::now() - start).count();
+    const double per_step = state.elapsed_seconds / static_cast<double>(state.global_step);
+    const double eta = per_step * static_cast<double>(total - state.global_step);
+    if (state.global_step % c.logging_steps == 0 || state.global_step == total) {
+      emit({{"step", state.global_step},
+            {"epoch", static_cast<double>(state.epoch) + static_cast<double>(state.step_in_epoch) / static_cast<double>(steps_per_epoch)},
+            {"loss", loss},
+            {"lr", lr},
+            {"grad_norm", grad_norm},
+            {"tokens_per_second", step_seconds > 0 ? static_cast<double>(tokens) / step_seconds : 0},
+            {"peak_memory_bytes", peak_rss_bytes()},
+            {"elapsed_seconds", state.elapsed_seconds},
+            {"eta_seconds", eta}});
+      progress.update(state.global_step, loss, lr, step_seconds > 0 ? static_cast<double>(tokens) / step_seconds : 0, eta);
+    }
+    bool stop = false;
+    if (c.eval_steps > 0 && state.global_step % c.eval_steps == 0 && state.global_step < total) {
+      stop = run_eval();
+      if (stop) result.stop_reason = "early_stopping";
+    }
+    if (options.stop && options.stop->load()) {
+      stop = true;
+      result.stop_reason = "stopped";
+    }
+    const bool at_end = state.global_step == total || stop;
+    if ((c.save_steps > 0 && state.global_step % c.save_steps == 0) || at_end) {
+      if (at_end && result.stop_reason != "early_stopping" && result.stop_reason != "stopped") run_eval();
+      last_checkpoint = save_checkpoint(out_dir, *model, optimizer, state, c.save_total_limit);
+      progress.message("checkpoint: " + last_checkpoint.string());
+    }
+    if (stop) break;
+  }
+  progress.finish();
+  model->save(out_dir);
+  result.steps = state.global_step;
+  result.output_dir = out_dir.string();
+  return result;
+}
+
+}  // namespace llmcp::train

@@ -1,0 +1,35 @@
+// The training loop shared by every method: data -> micro-batches -> masked loss -> backward ->
+// clip -> AdamW with the schedule, with gradient accumulation normalised by the target tokens of
+// all accumulated micro-batches, periodic evaluation and early stopping, checkpoints and exact
+// resume, metrics.jsonl and a progress display.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "train/train_config.h"
+
+namespace llmcp::train {
+
+struct TrainOptions {
+  bool resume = false;  // continue from the newest complete checkpoint in output_dir
+  std::function<void(const nlohmann::ordered_json&)> on_metrics;  // every metrics.jsonl record
+  const std::atomic<bool>* stop = nullptr;  // set to stop after the current step (a checkpoint is written)
+};
+
+struct TrainResult {
+  int64_t steps = 0;
+  double train_loss = 0;  // last logged
+  std::optional<double> eval_loss;
+  std::string stop_reason;  // "completed" | "max_steps" | "early_stopping" | "stopped"
+  std::string output_dir;
+  nlohmann::ordered_json data;  // dataset reports (counts, errors)
+};
+
+TrainResult run_training(const TrainConfig& config, const TrainOptions& options = {});
+
+}  // namespace llmcp::train
