@@ -70,6 +70,8 @@ void remove_partial_checkpoints(const std::filesystem::path& output_dir) {
     const auto name = e.path().filename().string();
     if (e.is_directory() && name.rfind("checkpoint-", 0) == 0 && name.ends_with(".tmp"))
       std::filesystem::remove_all(e.path());
+    else if (e.is_regular_file() && name.find(".tmp.") != std::string::npos)  // an AtomicFile cut short
+      std::filesystem::remove(e.path());
   }
 }
 

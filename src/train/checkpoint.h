@@ -38,7 +38,7 @@ std::filesystem::path save_checkpoint(const std::filesystem::path& output_dir, c
 std::vector<std::filesystem::path> list_checkpoints(const std::filesystem::path& output_dir);
 // Restores weights, optimizer moments, RNG and returns the state; throws naming what is broken.
 RunState load_checkpoint(const std::filesystem::path& dir, TrainableModel& model, Optimizer& optimizer);
-// Removes checkpoint-*.tmp folders left by a killed run.
+// Removes checkpoint-*.tmp folders and half-written files left by a killed run.
 void remove_partial_checkpoints(const std::filesystem::path& output_dir);
 
 }  // namespace llmcp::train

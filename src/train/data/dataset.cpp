@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <set>
 
 #include "core/atomic_file.h"
@@ -210,7 +211,13 @@ Example DataContext::encode_record(const ordered_json& r, DataFormat f) const {
         }
         LLMCP_CHECK(args.is_object(), kInvalidArgument, "tool call arguments must be an object, got ", args.dump());
         if (first_name.empty()) first_name = c["name"].get<std::string>();
-        calls.push_back({{"type", "function"}, {"function", {{"name", c["name"]}, {"arguments", args}}}});
+        // Some templates (Mistral v3) require a 9-character alphanumeric call id; the seed's shape
+        // has none, so one is derived from the record (stable across runs).
+        static constexpr char kAlnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        uint64_t h = std::hash<std::string>{}(input + "\x1f" + std::to_string(calls.size()) + c.dump());
+        std::string id;
+        for (int k = 0; k < 9; ++k, h /= 62) id += kAlnum[h % 62];
+        calls.push_back({{"type", "function"}, {"id", id}, {"function", {{"name", c["name"]}, {"arguments", args}}}});
       }
       LLMCP_CHECK(!calls.empty() || !output.empty(), kInvalidArgument, "neither \"output\" nor \"tool_calls\": nothing to learn");
       ordered_json messages = ordered_json::array();
