@@ -111,3 +111,16 @@ TEST(TrainConfigTest, YamlTypesAndOverrides) {
 
 }  // namespace
 }  // namespace llmcp::train
+
+namespace llmcp::train {
+namespace {
+
+TEST(TrainConfigTest, EveryKeyIsDocumentedInTheReadme) {
+  std::ifstream in(llmcp::testing::source_dir() / "README.md");
+  std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const auto& k : train_config_keys())
+    EXPECT_NE(readme.find(std::string("| `") + k.name + "` |"), std::string::npos) << k.name << " is not in README.md";
+}
+
+}  // namespace
+}  // namespace llmcp::train
