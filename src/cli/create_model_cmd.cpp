@@ -18,6 +18,15 @@ void add_create_model_command(CLI::App& app) {
   cmd->add_option("--seed", req->seed, "Random seed")->capture_default_str();
   cmd->add_option("--dtype", req->dtype, "float32 | bfloat16 | float16")->capture_default_str();
   cmd->add_option("--config", *overrides, "JSON object of config.json keys overriding the preset");
+  cmd->add_option("--tokenizer-vocab", req->tokenizer_vocab, "Tokenizer vocabulary size (at most vocab_size)")
+      ->capture_default_str();
+  cmd->add_option("--tokenizer-corpus", req->tokenizer_corpus, "UTF-8 text file to train the tokenizer on (default: built-in)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--special-token", req->special_tokens, "Extra special token, e.g. '<|im_start|>' (repeatable)");
+  cmd->add_option("--added-token", req->added_tokens,
+                  "Extra non-special added token, kept in decoded text, e.g. '<tool_call>' (repeatable)");
+  cmd->add_option("--chat-template", req->chat_template, "Jinja chat template file, copied to chat_template.jinja")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--out", req->out_dir, "Output folder")->required();
   cmd->callback([req, overrides] {
     if (!overrides->empty()) {

@@ -39,6 +39,11 @@ nlohmann::json create_model(const CreateModelRequest& req) {
   spec.seed = req.seed;
   spec.dtype = req.dtype;
   spec.overrides = req.overrides;
+  spec.tokenizer_vocab = req.tokenizer_vocab;
+  spec.tokenizer_corpus = req.tokenizer_corpus;
+  spec.extra_special_tokens = req.special_tokens;
+  spec.extra_added_tokens = req.added_tokens;
+  spec.chat_template = req.chat_template;
   model::create_synthetic_model(spec, req.out_dir);
   auto info = model_info(req.out_dir);
   info["path"] = req.out_dir;

@@ -19,6 +19,11 @@ struct CreateModelRequest {
   std::string dtype = "float32";
   std::string out_dir;
   nlohmann::json overrides = nlohmann::json::object();  // config.json keys over the preset
+  int tokenizer_vocab = 512;
+  std::string tokenizer_corpus{};                // text file to train the tokenizer on; empty = built-in
+  std::vector<std::string> special_tokens{};     // extra special added tokens (e.g. <|im_start|>)
+  std::vector<std::string> added_tokens{};       // extra non-special added tokens (e.g. <tool_call>)
+  std::string chat_template{};                   // .jinja file copied into the folder; empty = none
 };
 // Returns {"path", "architecture", "parameters", ...}.
 nlohmann::json create_model(const CreateModelRequest& req);

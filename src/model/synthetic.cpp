@@ -71,8 +71,9 @@ DecoderConfig preset_config(const SyntheticSpec& spec, const ArchSpec& arch) {
   return c;
 }
 
-nlohmann::ordered_json tokenizer_config_json(int64_t max_len) {
+nlohmann::ordered_json tokenizer_config_json(const SyntheticSpec& spec, int64_t max_len) {
   nlohmann::ordered_json j;
+  if (!spec.extra_special_tokens.empty()) j["additional_special_tokens"] = spec.extra_special_tokens;
   j["add_bos_token"] = true;
   j["add_eos_token"] = false;
   j["bos_token"] = "<s>";
@@ -82,6 +83,7 @@ nlohmann::ordered_json tokenizer_config_json(int64_t max_len) {
   j["pad_token"] = "<pad>";
   j["tokenizer_class"] = "PreTrainedTokenizerFast";
   j["unk_token"] = "<unk>";
+  if (!spec.chat_template.empty()) j["chat_template"] = core::read_file(spec.chat_template);
   return j;
 }
 
@@ -89,11 +91,18 @@ void write_tokenizer(const SyntheticSpec& spec, const DecoderConfig& c, const st
   LLMCP_CHECK(spec.tokenizer_vocab <= c.vocab_size, kInvalidArgument, "tokenizer vocabulary (",
               spec.tokenizer_vocab, ") exceeds the model's vocab_size (", c.vocab_size, ")");
   std::vector<std::string> lines;
-  std::istringstream corpus(tokenizer::default_corpus());
+  std::istringstream corpus(spec.tokenizer_corpus.empty() ? tokenizer::default_corpus()
+                                                          : core::read_file(spec.tokenizer_corpus));
   for (std::string line; std::getline(corpus, line);)
     if (!line.empty()) lines.push_back(line + "\n");
-  std::string text = tokenizer::train_byte_level_bpe(lines, spec.tokenizer_vocab, {"<unk>", "<s>", "</s>", "<pad>"});
+  std::vector<std::string> added = {"<unk>", "<s>", "</s>", "<pad>"};
+  added.insert(added.end(), spec.extra_special_tokens.begin(), spec.extra_special_tokens.end());
+  added.insert(added.end(), spec.extra_added_tokens.begin(), spec.extra_added_tokens.end());
+  std::string text = tokenizer::train_byte_level_bpe(lines, spec.tokenizer_vocab, added);
   auto tok = nlohmann::ordered_json::parse(text);
+  // The trainer marks every added token special; the plain ones come last.
+  const size_t first_plain = added.size() - spec.extra_added_tokens.size();
+  for (size_t i = first_plain; i < added.size(); ++i) tok["added_tokens"][i]["special"] = false;
   // BOS is added by the post-processor, as in Llama-3's tokenizer.json.
   tok["post_processor"] = {
       {"type", "TemplateProcessing"},
@@ -105,7 +114,9 @@ void write_tokenizer(const SyntheticSpec& spec, const DecoderConfig& c, const st
         {{"Sequence", {{"id", "B"}, {"type_id", 1}}}}}},
       {"special_tokens", {{"<s>", {{"id", "<s>"}, {"ids", {kBos}}, {"tokens", {"<s>"}}}}}}};
   core::write_file_atomic(out / "tokenizer.json", tok.dump(2));
-  core::write_file_atomic(out / "tokenizer_config.json", tokenizer_config_json(c.max_position).dump(2));
+  core::write_file_atomic(out / "tokenizer_config.json", tokenizer_config_json(spec, c.max_position).dump(2));
+  if (!spec.chat_template.empty())
+    core::write_file_atomic(out / "chat_template.jinja", core::read_file(spec.chat_template));
 }
 
 }  // namespace
@@ -133,8 +144,10 @@ void create_synthetic_model(const SyntheticSpec& spec, const std::filesystem::pa
   std::filesystem::create_directories(out);
   write_tokenizer(spec, c, out);
   core::write_file_atomic(out / "config.json", arch.write_config(c).dump(2));
-  nlohmann::ordered_json gen = {{"_from_model_config", true}, {"bos_token_id", kBos}, {"eos_token_id", kEos},
-                                {"pad_token_id", kPad}, {"transformers_version", "4.46.0"}};
+  // BOS/EOS as config.json has them (--config may set several EOS ids, e.g. ChatML's <|im_end|>).
+  const nlohmann::json eos = c.eos_token_ids.size() == 1 ? nlohmann::json(c.eos_token_ids[0]) : nlohmann::json(c.eos_token_ids);
+  nlohmann::ordered_json gen = {{"_from_model_config", true}, {"bos_token_id", c.bos_token_id.value_or(kBos)},
+                                {"eos_token_id", eos}, {"pad_token_id", kPad}, {"transformers_version", "4.46.0"}};
   core::write_file_atomic(out / "generation_config.json", gen.dump(2));
 
   // Weights: one tensor at a time, so even the 8b preset never holds a second copy.

@@ -21,6 +21,16 @@ struct SyntheticSpec {
   std::string dtype = "float32";  // float32 | bfloat16 | float16
   nlohmann::json overrides = nlohmann::json::object();  // config.json keys applied over the preset
   int tokenizer_vocab = 512;
+  // UTF-8 text file the tokenizer is trained on, one entry per line; empty = the built-in corpus.
+  std::string tokenizer_corpus;
+  // Added tokens after <unk> <s> </s> <pad>: the special ones (skipped when decoding, e.g.
+  // <|im_start|>), then plain added tokens (kept in decoded text, e.g. <tool_call>, which the
+  // tool-call parser must see).
+  std::vector<std::string> extra_special_tokens;
+  std::vector<std::string> extra_added_tokens;
+  // Jinja chat template file, written as chat_template.jinja and tokenizer_config.json's
+  // chat_template; empty = none.
+  std::string chat_template;
 };
 
 std::vector<std::string> synthetic_presets();

@@ -28,7 +28,7 @@ const char* format_name(DataFormat f);  // "text" | "instruction" | "chat" | "to
 struct Example {
   std::vector<int32_t> ids;
   std::vector<uint8_t> mask;  // 1: ids[i] is a training target (predicted from ids[i-1])
-  int64_t line = 0;           // 1-based line of the source file
+  int64_t line = 0;           // 1-based line of the source file (0 outside a file)
 };
 
 struct LineError {
@@ -37,29 +37,35 @@ struct LineError {
 };
 
 struct DataOptions {
-  bool train_on_all = false;  // false: loss on completions only
+  bool train_on_all = false;  // false: loss on completions (assistant turns, outputs) only
   int64_t max_seq_len = 0;    // 0: no truncation
-  std::string template_name;  // chat template name or .jinja path; "" = the model's
+  // "" = the model's template (or the built-in one for its architecture); else one of the model's
+  // named templates, a built-in name (llama-2, llama-3.1, mistral-v0.1, mistral-v3-tools, falcon,
+  // chatml) or the path of a .jinja file.
+  std::string template_name;
 };
 
 struct Dataset {
   std::string path;
   DataFormat format = DataFormat::kText;
   std::vector<Example> examples;
+  // lines == used + skipped + blank; truncated counts used examples cut to max_seq_len.
   int64_t lines = 0, used = 0, skipped = 0, blank = 0, truncated = 0;
-  std::vector<LineError> errors;                  // one per skipped line
-  std::map<std::string, int64_t> ignored_keys;    // keys the format does not use, with counts
+  std::vector<LineError> errors;                // one per skipped line, in file order
+  std::map<std::string, int64_t> ignored_keys;  // keys the format does not use, with counts
 };
 
 class DataContext {
  public:
-  // Tokenizer and chat template of a model folder (a folder with only tokenizer files works).
+  // Tokenizer and chat template of a model folder (a folder with only tokenizer files works:
+  // text and instruction data need no template).
   static DataContext from_model_dir(const std::filesystem::path& dir, DataOptions options = {});
   ~DataContext();
   DataContext(DataContext&&) noexcept;
+  DataContext& operator=(DataContext&&) noexcept;
 
-  // Throws only when the file as a whole is unusable (missing, or no usable line at all, in which
-  // case the message lists the first line errors).
+  // Streams the file line by line. Throws only when the file as a whole is unusable (missing,
+  // empty, or no usable line at all, in which case the message lists the first line errors).
   Dataset load(const std::filesystem::path& jsonl) const;
   // One record; throws core::Error with the reason when it cannot be used. No truncation.
   Example encode_record(const nlohmann::ordered_json& record, DataFormat format) const;
@@ -79,20 +85,23 @@ class DataContext {
 
   const tokenizer::Tokenizer& tokenizer() const { return tok_; }
   bool has_chat_template() const { return chat_ != nullptr; }
+  // Where the chat template came from: a file, "built-in <name>", or "" without one.
+  const std::string& chat_template_origin() const { return template_origin_; }
 
  private:
   DataContext(tokenizer::Tokenizer tok, DataOptions options);
-  Example render_conversation(const nlohmann::ordered_json& messages, const nlohmann::ordered_json& tools) const;
+  Example render(const nlohmann::ordered_json& messages, const nlohmann::ordered_json& tools) const;
   Example alpaca(const std::string& instruction, const std::string& input, const std::string& output) const;
+  Example text(const std::string& text) const;
 
   tokenizer::Tokenizer tok_;
   DataOptions options_;
-  std::shared_ptr<const tokenizer::chat::JinjaTemplate> chat_, tools_chat_;
+  std::shared_ptr<const tokenizer::chat::JinjaTemplate> chat_, tools_chat_;  // without / with tools
   nlohmann::ordered_json special_;
-  std::string tool_style_;
+  std::string tool_style_, template_origin_;
 };
 
-// {"path","format","lines","used","skipped","truncated","errors":[{line,reason}] (first 20),
+// {"path","format","lines","used","skipped","blank","truncated","errors":[{line,reason}] (first 20),
 //  "tokens":{"total","targets","min","max","mean","p50","p95"},"ignored_keys"}
 nlohmann::ordered_json summary_json(const Dataset& ds);
 

@@ -1,8 +1,9 @@
 // Prompts and expected answers for tool-call evaluation: what the model sees before it should
-// call a tool, rendered through the same chat template as training.
+// call a tool, rendered through the same chat template (and the same record checks) as training.
 #include "core/error.h"
 #include "tokenizer/chat/chat_template.h"
 #include "tokenizer/chat/jinja.h"
+#include "train/data/conversation.h"
 #include "train/data/dataset.h"
 
 namespace llmcp::data {
@@ -10,41 +11,23 @@ namespace llmcp::data {
 using nlohmann::ordered_json;
 
 std::optional<DataContext::ToolCallCase> DataContext::tool_call_case(const ordered_json& r, DataFormat f) const {
-  if (!chat_) return std::nullopt;
-  ordered_json messages = ordered_json::array(), expected = ordered_json::array(), tools;
-  if (f == DataFormat::kToolCalls) {
-    if (!r.contains("tool_calls") || !r["tool_calls"].is_array() || r["tool_calls"].empty()) return std::nullopt;
-    if (r.contains("system") && r["system"].is_string()) messages.push_back({{"role", "system"}, {"content", r["system"]}});
-    messages.push_back({{"role", "user"}, {"content", r.at("input")}});
-    for (const auto& c : r["tool_calls"]) {
-      ordered_json args = c.value("arguments", ordered_json::object());
-      if (args.is_string()) args = ordered_json::parse(args.get<std::string>(), nullptr, false);
-      expected.push_back({{"name", c.at("name")}, {"arguments", args}});
-    }
-    if (r.contains("tools")) tools = r["tools"];
-  } else if (f == DataFormat::kChat) {
-    const auto& all = r.at("messages");
-    size_t last = all.size();
-    for (size_t i = 0; i < all.size(); ++i)
-      if (all[i].value("role", "") == "assistant" && all[i].contains("tool_calls") && !all[i]["tool_calls"].empty()) last = i;
-    if (last == all.size()) return std::nullopt;
-    for (size_t i = 0; i < last; ++i) messages.push_back(all[i]);
-    for (const auto& c : all[last]["tool_calls"]) {
-      const auto& fn = c.contains("function") ? c["function"] : c;
-      ordered_json args = fn.value("arguments", ordered_json::object());
-      if (args.is_string()) args = ordered_json::parse(args.get<std::string>(), nullptr, false);
-      expected.push_back({{"name", fn.at("name")}, {"arguments", args}});
-    }
-    if (r.contains("tools")) tools = r["tools"];
-  } else {
-    return std::nullopt;
-  }
+  if (!chat_ || (f != DataFormat::kToolCalls && f != DataFormat::kChat)) return std::nullopt;
+  const Conversation c = conversation_of(r, f);
+  // The last assistant turn that calls tools: everything before it is the prompt.
+  size_t last = c.messages.size();
+  for (size_t i = 0; i < c.messages.size(); ++i)
+    if (c.messages[i]["role"] == "assistant" && c.messages[i].contains("tool_calls")) last = i;
+  if (last == c.messages.size()) return std::nullopt;
+  ordered_json expected = ordered_json::array();
+  for (const auto& call : c.messages[last]["tool_calls"])
+    expected.push_back({{"name", call["function"]["name"]}, {"arguments", call["function"]["arguments"]}});
   tokenizer::chat::ChatRequest req;
-  req.messages = messages;
-  req.tools = tools;
+  req.messages = ordered_json::array();
+  for (size_t i = 0; i < last; ++i) req.messages.push_back(c.messages[i]);
+  req.tools = c.tools;
   req.add_generation_prompt = true;
-  const auto text = tokenizer::chat::render_chat(tools.is_null() ? *chat_ : *tools_chat_, req, special_);
-  return ToolCallCase{tok_.encode(text, /*add_special_tokens=*/false), expected};
+  const auto text = tokenizer::chat::render_chat(c.tools.is_null() ? *chat_ : *tools_chat_, req, special_);
+  return ToolCallCase{tok_.encode(text, /*add_special_tokens=*/false), std::move(expected)};
 }
 
 }  // namespace llmcp::data

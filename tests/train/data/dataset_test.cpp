@@ -1,196 +1,250 @@
-// JSONL datasets: the seed's tool-calling records and chat records through a real chat template
-// (Mistral-7B-Instruct-v0.3's, with its real tokenizer) train only on the assistant's tool call;
-// instruction pairs fall back to the Alpaca prompt when a model has no template; every bad line
-// is reported with its number; counts always add up; batching is deterministic and complete.
+// The formats on real models: a tool_calls or chat record gives exactly the ids of the text that
+// Python's jinja2 renders from the same conversation with the model's real template (Llama-3.1,
+// Mistral v0.3 tools), and trains on exactly the assistant's bytes; instruction pairs go through
+// Llama-2's template, or the Alpaca prompt when a folder has no template; text gets BOS and EOS.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <numeric>
-#include <set>
+#include <regex>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
-#include "model/synthetic.h"
-#include "test_util.h"
-#include "train/data/batching.h"
+#include "data_test_util.h"
+#include "tokenizer/chat/jinja_reference.h"
+#include "tokenizer/chat/training_view.h"
+#include "train/data/conversation.h"
 #include "train/data/dataset.h"
 
 namespace llmcp::data {
 namespace {
 
-const std::filesystem::path kMistral =
-    llmcp::testing::source_dir() / "tests/fixtures/hf-files/mistralai--Mistral-7B-Instruct-v0.3";
+using nlohmann::ordered_json;
+using namespace llmcp::data::testing;
 
-std::string masked_text(const DataContext& ctx, const Example& e, bool masked) {
-  std::vector<int32_t> ids;
-  for (size_t i = 0; i < e.ids.size(); ++i)
-    if ((e.mask[i] != 0) == masked) ids.push_back(e.ids[i]);
-  return ctx.tokenizer().decode(ids);
+// What Python's jinja2 renders (transformers' environment) for one conversation.
+std::string jinja2(const fs::path& template_file, const ordered_json& messages, const ordered_json& tools,
+                   const DataContext& ctx) {
+  ordered_json c = {{"template", core::read_file(template_file)},
+                    {"messages", messages},
+                    {"tools", tools},
+                    {"add_generation_prompt", false},
+                    {"special", tokenizer::chat::special_tokens_of(ctx.tokenizer())}};
+  const auto out = tokenizer::chat::testing::python_render(ordered_json::array({c}));
+  if (!out[0].text) throw std::runtime_error("jinja2 failed: " + out[0].error);
+  return *out[0].text;
 }
 
-void write(const std::filesystem::path& p, const std::string& text) { std::ofstream(p) << text; }
+ordered_json rec(const char* json) { return ordered_json::parse(json); }
 
-TEST(DatasetTest, ToolCallRecordsTrainOnlyOnTheCall) {
-  llmcp::testing::TempDir dir;
-  write(dir / "t.jsonl",
-        R"({"input": "What's the weather in Tokyo?", "output": "", "tool_calls": [{"name": "get_weather", "arguments": {"location": "Tokyo", "unit": "celsius"}}]})"
-        "\n");
-  // This revision's tokenizer_config.json template drops tool calls: the line is refused, saying why.
-  try {
-    DataContext::from_model_dir(kMistral).load(dir / "t.jsonl");
-    ADD_FAILURE() << "a template without tool calls must not yield a training example";
-  } catch (const core::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("does not render tool calls"), std::string::npos) << e.what();
-  }
-  DataOptions o;
-  o.template_name = (llmcp::testing::source_dir() / "src/tokenizer/chat/templates/mistral-v3-tools.jinja").string();
-  auto ctx = DataContext::from_model_dir(kMistral, o);
-  auto ds = ctx.load(dir / "t.jsonl");
-  ASSERT_EQ(ds.used, 1) << (ds.errors.empty() ? "" : ds.errors[0].reason);
-  EXPECT_EQ(ds.format, DataFormat::kToolCalls);
-  const auto trained = masked_text(ctx, ds.examples[0], true), prompt = masked_text(ctx, ds.examples[0], false);
-  EXPECT_NE(trained.find("\"name\": \"get_weather\""), std::string::npos) << trained;
-  EXPECT_NE(trained.find("\"location\": \"Tokyo\""), std::string::npos) << trained;
-  EXPECT_EQ(trained.find("What's the weather"), std::string::npos) << trained;
-  EXPECT_NE(prompt.find("What's the weather in Tokyo?"), std::string::npos) << prompt;
-  EXPECT_EQ(ctx.tool_call_style(), "mistral");
-  auto tc = ctx.tool_call_case(nlohmann::ordered_json::parse(
-                                   R"({"input": "Weather in Oslo?", "tool_calls": [{"name": "w", "arguments": "{\"a\": 1}"}]})"),
-                               DataFormat::kToolCalls);
-  ASSERT_TRUE(tc.has_value());
-  EXPECT_EQ(tc->expected[0]["arguments"]["a"], 1);
-  EXPECT_NE(ctx.tokenizer().decode(tc->prompt).find("Weather in Oslo?"), std::string::npos);
+ordered_json weather_tools() {
+  return rec(R"([{"type": "function", "function": {"name": "get_weather", "description": "Current weather in a city",
+      "parameters": {"type": "object", "properties": {"location": {"type": "string"},
+      "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}}, "required": ["location"]}}}])");
 }
 
-TEST(DatasetTest, ChatRecordsMaskAssistantTurns) {
-  llmcp::testing::TempDir dir;
-  write(dir / "c.jsonl",
-        R"({"messages": [{"role": "user", "content": "Say hi"}, {"role": "assistant", "content": "Hello there"}, {"role": "user", "content": "Again"}, {"role": "assistant", "content": "Hello again"}], "meta": 1})"
-        "\n");
-  auto ctx = DataContext::from_model_dir(kMistral);
-  auto ds = ctx.load(dir / "c.jsonl");
-  ASSERT_EQ(ds.used, 1);
-  const auto trained = masked_text(ctx, ds.examples[0], true);
-  EXPECT_NE(trained.find("Hello there"), std::string::npos);
-  EXPECT_NE(trained.find("Hello again"), std::string::npos);
-  EXPECT_EQ(trained.find("Say hi"), std::string::npos);
-  EXPECT_EQ(ds.ignored_keys.at("meta"), 1);
+// The assistant's call, written by hand in OpenAI's shape (independent of conversation_of).
+ordered_json call_message(const std::string& id = "") {
+  ordered_json call = {{"type", "function"},
+                       {"function", {{"name", "get_weather"}, {"arguments", {{"location", "Tokyo"}, {"unit", "celsius"}}}}}};
+  if (!id.empty()) call["id"] = id;
+  return {{"role", "assistant"}, {"content", ""}, {"tool_calls", ordered_json::array({call})}};
 }
 
-class SyntheticModelTest : public ::testing::Test {
+const char* kToolRecord =
+    R"({"input": "What's the weather in Tokyo?", "output": "", "tool_calls": [{"name": "get_weather", "arguments": {"location": "Tokyo", "unit": "celsius"}}]})";
+
+class Llama31Test : public ::testing::Test {
  protected:
-  void SetUp() override { model::create_synthetic_model({}, dir_ / "m"); }
-  llmcp::testing::TempDir dir_;
+  static void SetUpTestSuite() {
+    DataOptions o;
+    o.template_name = llama31_template().string();
+    ctx_ = new DataContext(DataContext::from_model_dir(llama31_tokenizer_dir(), o));
+  }
+  static void TearDownTestSuite() { delete ctx_; }
+  static DataContext* ctx_;
 };
+DataContext* Llama31Test::ctx_ = nullptr;
 
-TEST_F(SyntheticModelTest, InstructionFallsBackToAlpacaWithoutTemplate) {
-  write(dir_ / "i.jsonl", R"({"instruction": "Add the numbers", "input": "2 and 3", "output": "The sum is 5."})" "\n");
-  // The synthetic Llama has no template of its own and no Llama special tokens: the built-in
-  // Llama-2 template applies, so force the Alpaca path with a folder holding only the tokenizer.
-  std::filesystem::create_directories(dir_ / "tok");
-  for (const char* f : {"tokenizer.json", "tokenizer_config.json"}) std::filesystem::copy(dir_ / "m" / f, dir_ / "tok" / f);
-  auto ctx = DataContext::from_model_dir(dir_ / "tok");
-  ASSERT_FALSE(ctx.has_chat_template());
-  auto ds = ctx.load(dir_ / "i.jsonl");
-  ASSERT_EQ(ds.used, 1);
-  EXPECT_EQ(masked_text(ctx, ds.examples[0], true), "The sum is 5.</s>");
-  EXPECT_NE(masked_text(ctx, ds.examples[0], false).find("### Input:\n2 and 3\n\n### Response:\n"), std::string::npos);
+TEST_F(Llama31Test, ToolCallRecordIsJinja2sTextAndTrainsOnTheCall) {
+  const DataContext& ctx = *ctx_;
+  EXPECT_EQ(ctx.tool_call_style(), "llama3_json");
+  const Example e = ctx.encode_record(rec(kToolRecord), DataFormat::kToolCalls);
+  const ordered_json messages = {{{"role", "user"}, {"content", "What's the weather in Tokyo?"}}, call_message()};
+  const std::string text = jinja2(llama31_template(), messages, nullptr, ctx);
+  EXPECT_EQ(e.ids, ctx.tokenizer().encode(text, false));
+  EXPECT_EQ(target_runs(ctx.tokenizer(), text, e),
+            std::vector<std::string>{R"({"name": "get_weather", "parameters": {"location": "Tokyo", "unit": "celsius"}}<|eot_id|>)"});
+
+  // With a system prompt, tools, and the arguments as a JSON string (OpenAI's habit).
+  ordered_json r = rec(kToolRecord);
+  r["system"] = "You are a weather bot.";
+  r["tools"] = weather_tools();
+  r["tool_calls"][0]["arguments"] = R"({"location": "Tokyo", "unit": "celsius"})";
+  const Example with_tools = ctx.encode_record(r, DataFormat::kToolCalls);
+  ordered_json m2 = messages;
+  m2.insert(m2.begin(), ordered_json{{"role", "system"}, {"content", "You are a weather bot."}});
+  const std::string text2 = jinja2(llama31_template(), m2, weather_tools(), ctx);
+  EXPECT_NE(text2.find("\"name\": \"get_weather\",\n        \"description\""), std::string::npos) << text2;
+  EXPECT_EQ(with_tools.ids, ctx.tokenizer().encode(text2, false));
+  EXPECT_EQ(target_runs(ctx.tokenizer(), text2, with_tools),
+            std::vector<std::string>{R"({"name": "get_weather", "parameters": {"location": "Tokyo", "unit": "celsius"}}<|eot_id|>)"});
 }
 
-TEST_F(SyntheticModelTest, BadLinesAreReportedWithTheirNumbers) {
-  write(dir_ / "d.jsonl",
-        "{\"text\": \"hello world\"}\n"
-        "\n"
-        "{\"text\": 5}\n"
-        "not json\n"
-        "{\"instruction\": \"x\", \"output\": \"y\"}\n"
-        "[1, 2]\n"
-        "{\"text\": \"\\ud800\"}\n"
-        "{\"text\": \"fine again\"}\n");
-  auto ctx = DataContext::from_model_dir(dir_ / "m");
-  auto ds = ctx.load(dir_ / "d.jsonl");
-  EXPECT_EQ(ds.lines, 8);
-  EXPECT_EQ(ds.used, 2);
-  EXPECT_EQ(ds.blank, 1);
-  EXPECT_EQ(ds.skipped, 5);
-  EXPECT_EQ(ds.lines, ds.used + ds.skipped + ds.blank);
-  std::map<int64_t, std::string> errors;
-  for (const auto& e : ds.errors) errors[e.line] = e.reason;
-  EXPECT_NE(errors[3].find("must be a string"), std::string::npos) << errors[3];
-  EXPECT_NE(errors[4].find("not valid JSON"), std::string::npos) << errors[4];
-  EXPECT_NE(errors[5].find("detected from line 1"), std::string::npos) << errors[5];
-  EXPECT_NE(errors[6].find("expected a JSON object"), std::string::npos) << errors[6];
-  EXPECT_TRUE(errors.count(7)) << "a lone surrogate is not valid text";
-  auto summary = summary_json(ds);
-  EXPECT_EQ(summary["skipped"], 5);
-  EXPECT_EQ(summary["errors"].size(), 5u);
+TEST_F(Llama31Test, ChatWithToolResultTrainsOnBothAssistantTurns) {
+  const DataContext& ctx = *ctx_;
+  ordered_json r = rec(R"({"messages": [
+      {"role": "system", "content": "Answer briefly."},
+      {"role": "user", "content": "Weather in Tokyo?"},
+      {"role": "assistant", "content": null, "tool_calls": [{"id": "call_1", "type": "function",
+        "function": {"name": "get_weather", "arguments": "{\"location\": \"Tokyo\", \"unit\": \"celsius\"}"}}]},
+      {"role": "tool", "tool_call_id": "call_1", "content": "{\"temp\": 21, \"sky\": \"clear\"}"},
+      {"role": "assistant", "content": "It is 21 °C and clear in Tokyo."}], "source": "synthetic"})");
+  r["tools"] = weather_tools();
+  const Example e = ctx.encode_record(r, DataFormat::kChat);
+  ordered_json messages = r["messages"];
+  messages[2]["tool_calls"][0]["function"]["arguments"] = {{"location", "Tokyo"}, {"unit", "celsius"}};
+  const std::string text = jinja2(llama31_template(), messages, weather_tools(), ctx);
+  EXPECT_EQ(e.ids, ctx.tokenizer().encode(text, false));
+  EXPECT_EQ(target_runs(ctx.tokenizer(), text, e),
+            (std::vector<std::string>{R"({"name": "get_weather", "parameters": {"location": "Tokyo", "unit": "celsius"}}<|eot_id|>)",
+                                      "It is 21 °C and clear in Tokyo.<|eot_id|>"}));
 
-  write(dir_ / "bad.jsonl", "nope\n{\"foo\": 1}\n");
-  EXPECT_THROW(ctx.load(dir_ / "bad.jsonl"), core::Error);
-  EXPECT_THROW(ctx.load(dir_ / "missing.jsonl"), core::Error);
+  // Evaluation: the prompt is everything before the call, with the generation prompt.
+  const auto tc = ctx.tool_call_case(r, DataFormat::kChat);
+  ASSERT_TRUE(tc.has_value());
+  EXPECT_EQ(tc->expected, rec(R"([{"name": "get_weather", "arguments": {"location": "Tokyo", "unit": "celsius"}}])"));
+  const std::string prompt = ctx.tokenizer().decode(tc->prompt);
+  EXPECT_TRUE(prompt.ends_with("Weather in Tokyo?<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n")) << prompt;
 }
 
-TEST_F(SyntheticModelTest, TruncationIsCountedAndNeverLeavesNoTarget) {
-  write(dir_ / "t.jsonl", R"({"text": "one two three four five six seven eight nine ten"})" "\n");
-  write(dir_ / "i.jsonl", R"({"instruction": "a long instruction before any answer appears", "output": "answer"})" "\n");
+TEST_F(Llama31Test, LoadsTheSampleFiles) {
+  for (const char* name : {"chat.jsonl", "instruction.jsonl", "text.jsonl"}) {
+    const Dataset ds = ctx_->load(llmcp::testing::source_dir() / "examples/data" / name);
+    EXPECT_EQ(ds.skipped, 0) << name << ": " << (ds.errors.empty() ? "" : ds.errors[0].reason);
+    EXPECT_GE(ds.used, 5) << name;
+  }
+}
+
+TEST(MistralV3Test, ToolCallRecordIsJinja2sTextWithADerivedCallId) {
   DataOptions o;
-  o.max_seq_len = 6;
-  std::filesystem::create_directories(dir_ / "tok");
-  for (const char* f : {"tokenizer.json", "tokenizer_config.json"}) std::filesystem::copy(dir_ / "m" / f, dir_ / "tok" / f);
-  auto ctx = DataContext::from_model_dir(dir_ / "tok", o);
-  auto ds = ctx.load(dir_ / "t.jsonl");
-  EXPECT_EQ(ds.truncated, 1);
-  ASSERT_EQ(ds.used, 1);
-  EXPECT_EQ(ds.examples[0].ids.size(), 6u);
-  try {
-    ctx.load(dir_ / "i.jsonl");
-    ADD_FAILURE() << "an instruction whose answer starts after seq_len leaves nothing to learn";
-  } catch (const core::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("raise seq_len"), std::string::npos) << e.what();
+  o.template_name = mistral_v3_tools_template().string();
+  const DataContext ctx = DataContext::from_model_dir(mistral_v3(), o);
+  EXPECT_EQ(ctx.tool_call_style(), "mistral");
+  const Example e = ctx.encode_record(rec(kToolRecord), DataFormat::kToolCalls);
+  // The template requires a 9-character id; the record has none, so one is derived from it.
+  const std::string id = conversation_of(rec(kToolRecord), DataFormat::kToolCalls).messages[1]["tool_calls"][0]["id"];
+  EXPECT_TRUE(std::regex_match(id, std::regex("[A-Za-z0-9]{9}"))) << id;
+  const ordered_json messages = {{{"role", "user"}, {"content", "What's the weather in Tokyo?"}}, call_message(id)};
+  const std::string text = jinja2(mistral_v3_tools_template(), messages, nullptr, ctx);
+  EXPECT_EQ(e.ids, ctx.tokenizer().encode(text, false));
+  EXPECT_EQ(target_runs(ctx.tokenizer(), text, e),
+            std::vector<std::string>{R"([TOOL_CALLS] [{"name": "get_weather", "arguments": {"location": "Tokyo", "unit": "celsius"}, "id": ")" +
+                                     id + "\"}]</s>"});
+  // The built-in copy of that template, chosen by name, gives the same example.
+  o.template_name = "mistral-v3-tools";
+  EXPECT_EQ(DataContext::from_model_dir(mistral_v3(), o).encode_record(rec(kToolRecord), DataFormat::kToolCalls).ids, e.ids);
+}
+
+TEST(MistralV3Test, LoadsTheSampleFiles) {
+  DataOptions o;
+  o.template_name = mistral_v3_tools_template().string();
+  const DataContext ctx = DataContext::from_model_dir(mistral_v3(), o);
+  for (const char* name : {"instruction.jsonl", "text.jsonl"}) {
+    const Dataset ds = ctx.load(llmcp::testing::source_dir() / "examples/data" / name);
+    EXPECT_EQ(ds.skipped, 0) << name << ": " << (ds.errors.empty() ? "" : ds.errors[0].reason);
+  }
+  // This template writes the system prompt into the last message only when that message is the
+  // user's, so a system prompt before a final assistant turn vanishes from the text and the turn
+  // cannot be located: those lines (and only those) are refused, saying so.
+  const Dataset chat = ctx.load(llmcp::testing::source_dir() / "examples/data/chat.jsonl");
+  EXPECT_EQ(chat.used, 5);
+  for (const auto& e : chat.errors) {
+    EXPECT_TRUE(e.line == 1 || e.line == 6) << e.line;
+    EXPECT_NE(e.reason.find("so that the text before it changes"), std::string::npos) << e.reason;
   }
 }
 
-TEST(BatchingTest, DeterministicCompleteAndLengthGrouped) {
-  std::vector<Example> ex;
-  for (int i = 0; i < 500; ++i) ex.push_back({std::vector<int32_t>(static_cast<size_t>(1 + (i * 37) % 97), 1), {}, i});
-  std::vector<size_t> idx(ex.size());
-  std::iota(idx.begin(), idx.end(), 0);
-  auto a = length_bucketed_batches(ex, idx, 8, 1, true), b = length_bucketed_batches(ex, idx, 8, 1, true);
-  EXPECT_EQ(a, b);
-  EXPECT_NE(a, length_bucketed_batches(ex, idx, 8, 2, true));
-  std::multiset<size_t> seen;
-  double spread = 0;
-  for (const auto& batch : a) {
-    size_t lo = SIZE_MAX, hi = 0;
-    for (size_t i : batch) {
-      seen.insert(i);
-      lo = std::min(lo, ex[i].ids.size());
-      hi = std::max(hi, ex[i].ids.size());
-    }
-    spread += static_cast<double>(hi - lo);
-  }
-  EXPECT_EQ(seen.size(), 500u);
-  EXPECT_EQ(std::set<size_t>(seen.begin(), seen.end()).size(), 500u);
-  EXPECT_LT(spread / static_cast<double>(a.size()), 10.0);  // random batches of 8 spread ~75 tokens
+TEST(MistralV3Test, ChatWithToolResult) {
+  DataOptions o;
+  o.template_name = mistral_v3_tools_template().string();
+  const DataContext ctx = DataContext::from_model_dir(mistral_v3(), o);
+  const ordered_json r = rec(R"({"messages": [{"role": "user", "content": "What's the weather in Tokyo?"},
+      {"role": "assistant", "tool_calls": [{"id": "abcDEF123", "type": "function", "function": {"name": "get_weather",
+        "arguments": {"location": "Tokyo", "unit": "celsius"}}}]},
+      {"role": "tool", "tool_call_id": "abcDEF123", "content": "{\"temp\": 21}"},
+      {"role": "assistant", "content": "It is 21 degrees."}]})");
+  const Example e = ctx.encode_record(r, DataFormat::kChat);
+  const std::string text = jinja2(mistral_v3_tools_template(), r["messages"], nullptr, ctx);
+  EXPECT_EQ(e.ids, ctx.tokenizer().encode(text, false));
+  EXPECT_EQ(target_runs(ctx.tokenizer(), text, e),
+            (std::vector<std::string>{
+                R"([TOOL_CALLS] [{"name": "get_weather", "arguments": {"location": "Tokyo", "unit": "celsius"}, "id": "abcDEF123"}]</s>)",
+                " It is 21 degrees.</s>"}));
+}
 
-  auto s = split_train_eval(100, 0.1, 4);
-  EXPECT_EQ(s.eval.size(), 10u);
-  EXPECT_EQ(s.train.size(), 90u);
-  std::vector<size_t> all = s.train;
-  all.insert(all.end(), s.eval.begin(), s.eval.end());
-  EXPECT_EQ(std::set<size_t>(all.begin(), all.end()).size(), 100u);
-  EXPECT_EQ(split_train_eval(100, 0.1, 4).eval, s.eval);
+TEST(InstructionTest, UsesTheBuiltInLlama2TemplateOfALlamaModel) {
+  const DataContext ctx = DataContext::from_model_dir(llama2());
+  ASSERT_TRUE(ctx.has_chat_template());
+  EXPECT_EQ(ctx.chat_template_origin(), "built-in llama-2");
+  const Example e = ctx.encode_record(rec(R"({"instruction": "Add the numbers", "input": "2 and 3", "output": "The sum is 5."})"),
+                                      DataFormat::kInstruction);
+  const ordered_json messages = {{{"role", "user"}, {"content", "Add the numbers\n\n2 and 3"}},
+                                 {{"role", "assistant"}, {"content", "The sum is 5."}}};
+  const std::string text =
+      jinja2(llmcp::testing::source_dir() / "tests/fixtures/hf-files/meta-llama--Llama-2-7b-chat-hf/chat_template.jinja",
+             messages, nullptr, ctx);
+  EXPECT_EQ(text, "<s>[INST] Add the numbers\n\n2 and 3 [/INST] The sum is 5. </s>");
+  EXPECT_EQ(e.ids, ctx.tokenizer().encode(text, false));
+  EXPECT_EQ(target_runs(ctx.tokenizer(), text, e), std::vector<std::string>{" The sum is 5. </s>"});
+}
 
-  auto rows = pack_examples(ex, idx, 128);
-  size_t tokens = 0;
-  for (const auto& r : rows) {
-    EXPECT_LE(r.ids.size(), 128u);
-    tokens += r.ids.size();
-    for (size_t t = 1; t < r.segment.size(); ++t) EXPECT_TRUE(r.segment[t] == r.segment[t - 1] || r.segment[t] == r.segment[t - 1] + 1);
-  }
-  size_t expected = 0;
-  for (const auto& e : ex) expected += e.ids.size();
-  EXPECT_EQ(tokens, expected);
-  EXPECT_THROW(pack_examples(ex, idx, 50), core::Error);
+TEST(InstructionTest, AlpacaPromptWithoutTemplate) {
+  llmcp::testing::TempDir dir;
+  const DataContext ctx = DataContext::from_model_dir(llama2_tokenizer_only(dir));
+  ASSERT_FALSE(ctx.has_chat_template());
+  const auto& tok = ctx.tokenizer();
+  const std::string prompt =
+      "Below is an instruction that describes a task, paired with an input that provides further context. Write a "
+      "response that appropriately completes the request.\n\n### Instruction:\nAdd the numbers\n\n### Input:\n2 and "
+      "3\n\n### Response:\n";
+  const Example e = ctx.encode_record(rec(R"({"instruction": "Add the numbers", "input": "2 and 3", "output": "The sum is 5."})"),
+                                      DataFormat::kInstruction);
+  std::vector<int32_t> expected = tok.encode(prompt + "The sum is 5.", true);  // BOS + the whole text, once
+  expected.push_back(*tok.special().eos);
+  ASSERT_EQ(e.ids, expected);
+  EXPECT_EQ(e.ids.front(), *tok.special().bos);
+  EXPECT_EQ(tok.decode(e.ids, /*skip_special_tokens=*/true), prompt + "The sum is 5.");
+  EXPECT_EQ(decode_where(tok, e, true), "The sum is 5.</s>");
+  EXPECT_EQ(decode_where(tok, e, false), "<s> " + prompt);
+  // The mask is one run: from the response's first token to EOS.
+  const auto first = std::find(e.mask.begin(), e.mask.end(), 1);
+  EXPECT_TRUE(std::all_of(first, e.mask.end(), [](uint8_t m) { return m == 1; }));
+
+  const Example no_input = ctx.encode_record(rec(R"({"instruction": "Say hi", "input": "", "output": "Hi!"})"),
+                                             DataFormat::kInstruction);
+  EXPECT_EQ(tok.decode(no_input.ids, true),
+            "Below is an instruction that describes a task. Write a response that appropriately completes the "
+            "request.\n\n### Instruction:\nSay hi\n\n### Response:\nHi!");
+  EXPECT_EQ(decode_where(tok, no_input, true), "Hi!</s>");
+}
+
+TEST(TextTest, BosTextEosAllTrained) {
+  llmcp::testing::TempDir dir;
+  const DataContext ctx = DataContext::from_model_dir(llama2_tokenizer_only(dir));
+  const auto& tok = ctx.tokenizer();
+  const Example e = ctx.encode_record(rec(R"({"text": "The quick brown fox jumps over the lazy dog."})"), DataFormat::kText);
+  std::vector<int32_t> expected = tok.encode("The quick brown fox jumps over the lazy dog.", true);
+  ASSERT_EQ(expected.front(), *tok.special().bos);
+  expected.push_back(*tok.special().eos);
+  EXPECT_EQ(e.ids, expected);
+  EXPECT_EQ(e.mask, std::vector<uint8_t>(expected.size(), 1));
+}
+
+TEST(TrainOnAllTest, MasksEveryToken) {
+  DataOptions o;
+  o.train_on_all = true;
+  const DataContext ctx = DataContext::from_model_dir(llama2(), o);
+  const Example e = ctx.encode_record(rec(R"({"instruction": "Add", "output": "5"})"), DataFormat::kInstruction);
+  EXPECT_EQ(e.mask, std::vector<uint8_t>(e.ids.size(), 1));
 }
 
 }  // namespace
