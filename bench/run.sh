@@ -2,7 +2,8 @@
 # Side-by-side benchmarks, one run each, printed as markdown tables with ratios (> 1 means llm-mcp
 # is faster): generation against PyTorch eager (python3-torch) on the `small` preset (~125M
 # parameters), fp32 and bf16, same prompt/decode lengths and thread count; tokenizer encode
-# throughput against @huggingface/tokenizers (npm, `make test-deps`) on the mixed test corpus.
+# throughput against @huggingface/tokenizers (npm, `make test-deps`) on the mixed test corpus; LoRA
+# training steps against a PyTorch eager loop with PEFT's LoRA layer (same model, rows, steps).
 set -euo pipefail
 build=${1:-build/release}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,6 +26,29 @@ PY
 done
 echo
 echo "threads: $(nproc); prompt $P tokens, $N decoded tokens, best of $R; command: make bench"
+
+echo
+echo "| LoRA training step | tok/s llm-mcp | tok/s PyTorch | ratio | peak RSS MiB llm-mcp | peak RSS MiB PyTorch | ratio |"
+echo "|---|---|---|---|---|---|---|"
+B=${TRAIN_BATCH:-2}; S=${TRAIN_SEQ:-512}; K=${TRAIN_STEPS:-3}
+for dtype in float32 bfloat16; do
+  m=$models/small-$dtype
+  bf=$([ "$dtype" = bfloat16 ] && echo 1 || echo 0)
+  args=(--model "$m" --rank 16 --batch "$B" --seq "$S" --steps "$K" --bf16 "$bf")
+  ours=$("$build/bench/train_bench" "${args[@]}")
+  peer=$(/usr/bin/python3 "$here/torch_eager_lora_train.py" "${args[@]}")
+  /usr/bin/python3 - "$dtype" "$ours" "$peer" <<'PY'
+import json, sys
+d, o, p = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+# Same weights, same rows, same LoRA init scheme: the first losses must agree before speed counts.
+assert abs(o["first_loss"] - p["first_loss"]) < 0.05, f"first losses differ: {o['first_loss']} vs {p['first_loss']}"
+label = "fp32" if d == "float32" else "bf16 base + autocast"
+print(f"| {label} | {o['tokens_per_s']:.0f} | {p['tokens_per_s']:.0f} | {o['tokens_per_s'] / p['tokens_per_s']:.2f} "
+      f"| {o['peak_rss_mb']:.0f} | {p['peak_rss_mb']:.0f} | {o['peak_rss_mb'] / p['peak_rss_mb']:.2f} |")
+PY
+done
+echo
+echo "training: small preset, LoRA r=16 alpha=32 dropout 0.05 on all linear layers, batch $B x seq $S, every token a target, AdamW + clipping, mean of $K steps after one warm-up step; peak RSS of each process; command: make bench"
 
 echo
 echo "| tokenizer | encode MB/s llm-mcp | encode MB/s @huggingface/tokenizers | ratio |"

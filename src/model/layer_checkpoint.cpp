@@ -1,10 +1,16 @@
 // Re-entrant recomputation (what torch.utils.checkpoint(use_reentrant=True) does): the custom
 // autograd function's backward re-runs the layer under grad mode and calls backward on it, which
 // accumulates parameter gradients directly and returns the input's gradient to the outer graph.
+// The recomputation sees what the forward saw: the autocast state (backward usually runs after the
+// autocast scope has closed) and the RNG state of the CPU and, for CUDA inputs, of the device.
 #include "model/layer_checkpoint.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
+#include <ATen/autocast_mode.h>
 #include <ATen/core/Generator.h>
+
+#include <optional>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/custom_function.h>
 
@@ -16,6 +22,49 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
+// Sets a generator to a saved state for the recomputation and puts the current state back after.
+class RngReplay {
+ public:
+  RngReplay(at::Generator gen, const c10::IValue& saved) : gen_(std::move(gen)), current_(gen_.get_state()) {
+    gen_.set_state(saved.toTensor());
+  }
+  ~RngReplay() { gen_.set_state(current_); }
+  RngReplay(const RngReplay&) = delete;
+  RngReplay& operator=(const RngReplay&) = delete;
+
+ private:
+  at::Generator gen_;
+  at::Tensor current_;
+};
+
+// The forward's autocast state (CPU and CUDA) during the recomputation, restored after.
+class AutocastReplay {
+ public:
+  explicit AutocastReplay(AutogradContext* ctx)
+      : cpu_(at::autocast::is_cpu_enabled()),
+        cuda_(at::autocast::is_enabled()),
+        cpu_dtype_(at::autocast::get_autocast_cpu_dtype()),
+        cuda_dtype_(at::autocast::get_autocast_gpu_dtype()) {
+    at::autocast::set_cpu_enabled(ctx->saved_data["autocast_cpu"].toBool());
+    at::autocast::set_autocast_cpu_dtype(static_cast<at::ScalarType>(ctx->saved_data["autocast_cpu_dtype"].toInt()));
+    at::autocast::set_enabled(ctx->saved_data["autocast_cuda"].toBool());
+    at::autocast::set_autocast_gpu_dtype(static_cast<at::ScalarType>(ctx->saved_data["autocast_cuda_dtype"].toInt()));
+  }
+  ~AutocastReplay() {
+    at::autocast::set_cpu_enabled(cpu_);
+    at::autocast::set_autocast_cpu_dtype(cpu_dtype_);
+    at::autocast::set_enabled(cuda_);
+    at::autocast::set_autocast_gpu_dtype(cuda_dtype_);
+    at::autocast::clear_cache();
+  }
+  AutocastReplay(const AutocastReplay&) = delete;
+  AutocastReplay& operator=(const AutocastReplay&) = delete;
+
+ private:
+  bool cpu_, cuda_;
+  at::ScalarType cpu_dtype_, cuda_dtype_;
+};
+
 struct LayerFunction : public torch::autograd::Function<LayerFunction> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const Decoder* decoder, int64_t layer,
                             const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& attn_mask) {
@@ -24,6 +73,11 @@ struct LayerFunction : public torch::autograd::Function<LayerFunction> {
     ctx->saved_data["layer"] = layer;
     // Dropout inside adapters must draw the same numbers when the layer is recomputed.
     ctx->saved_data["rng"] = at::detail::getDefaultCPUGenerator().get_state();
+    if (x.is_cuda()) ctx->saved_data["cuda_rng"] = at::globalContext().defaultGenerator(x.device()).get_state();
+    ctx->saved_data["autocast_cpu"] = at::autocast::is_cpu_enabled();
+    ctx->saved_data["autocast_cpu_dtype"] = static_cast<int64_t>(at::autocast::get_autocast_cpu_dtype());
+    ctx->saved_data["autocast_cuda"] = at::autocast::is_enabled();
+    ctx->saved_data["autocast_cuda_dtype"] = static_cast<int64_t>(at::autocast::get_autocast_gpu_dtype());
     at::NoGradGuard no_grad;
     return decoder->layer_forward(layer, x, cos, sin, attn_mask);
   }
@@ -32,16 +86,17 @@ struct LayerFunction : public torch::autograd::Function<LayerFunction> {
     auto saved = ctx->get_saved_variables();
     const auto* decoder = reinterpret_cast<const Decoder*>(ctx->saved_data["decoder"].toInt());
     const int64_t layer = ctx->saved_data["layer"].toInt();
-    auto gen = at::detail::getDefaultCPUGenerator();
-    auto current = gen.get_state();
-    gen.set_state(ctx->saved_data["rng"].toTensor());
     auto x = saved[0].detach().requires_grad_(true);
     at::Tensor y;
     {
+      RngReplay cpu(at::detail::getDefaultCPUGenerator(), ctx->saved_data["rng"]);
+      std::optional<RngReplay> cuda;
+      if (ctx->saved_data.count("cuda_rng"))
+        cuda.emplace(at::globalContext().defaultGenerator(x.device()), ctx->saved_data["cuda_rng"]);
+      AutocastReplay autocast(ctx);
       at::AutoGradMode grad(true);
       y = decoder->layer_forward(layer, x, saved[1], saved[2], saved[3]);
     }
-    gen.set_state(current);
     torch::autograd::backward({y}, {grad_out[0]});
     return {x.grad(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
   }

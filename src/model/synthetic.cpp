@@ -132,6 +132,10 @@ DecoderConfig synthetic_config(const SyntheticSpec& spec) {
   LLMCP_CHECK(spec.overrides.is_object(), kInvalidArgument, "config overrides must be a JSON object");
   nlohmann::json j = arch.write_config(preset_config(spec, arch));
   for (auto it = spec.overrides.begin(); it != spec.overrides.end(); ++it) j[it.key()] = it.value();
+  // The preset's head_dim follows its own shape; HF derives hidden_size / num_attention_heads when
+  // the key is absent, so a reshaped model without an explicit head_dim gets the derived one.
+  const bool reshaped = spec.overrides.contains("hidden_size") || spec.overrides.contains("num_attention_heads");
+  if (reshaped && !spec.overrides.contains("head_dim")) j.erase("head_dim");
   DecoderConfig c = arch.parse_config(io::HfConfig::from_json(j, "synthetic " + spec.family + " config"));
   c.validate();
   return c;

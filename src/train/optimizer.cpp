@@ -38,7 +38,11 @@ void Optimizer::zero_grad() {
 double Optimizer::clip_grad_norm(double max_norm) {
   std::vector<at::Tensor> norms;
   for (auto& p : params_)
-    if (p.tensor->grad().defined()) norms.push_back(p.tensor->grad().detach().to(at::kFloat).norm(2));
+    if (p.tensor->grad().defined()) {
+      // At least fp32 (bf16/fp16 gradients would lose the sum), fp64 kept as torch keeps it.
+      auto g = p.tensor->grad().detach();
+      norms.push_back((g.scalar_type() == at::kDouble ? g : g.to(at::kFloat)).norm(2));
+    }
   if (norms.empty()) return 0;
   const double total = at::stack(norms).norm(2).item<double>();
   if (max_norm > 0 && total > max_norm) {

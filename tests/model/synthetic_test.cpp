@@ -62,5 +62,32 @@ TEST(SyntheticTest, FolderIsACompleteModel) {
   EXPECT_EQ(tok.special().eos, 2);
 }
 
+TEST(SyntheticTest, ReshapedPresetDerivesHeadDimLikeHf) {
+  SyntheticSpec s;
+  s.overrides = {{"hidden_size", 256}, {"num_attention_heads", 4}};
+  EXPECT_EQ(synthetic_config(s).head_dim, 64);  // LlamaConfig: hidden_size // num_attention_heads
+  s.overrides["head_dim"] = 32;
+  EXPECT_EQ(synthetic_config(s).head_dim, 32);
+}
+
+TEST(SyntheticTest, ExtraTokensAndChatTemplate) {
+  testing::TempDir dir;
+  core::write_file_atomic(dir / "t.jinja", "{% for m in messages %}<|im_start|>{{ m.content }}<|im_end|>{% endfor %}");
+  SyntheticSpec s;
+  s.extra_special_tokens = {"<|im_start|>", "<|im_end|>"};
+  s.extra_added_tokens = {"<tool_call>"};
+  s.chat_template = (dir / "t.jinja").string();
+  create_synthetic_model(s, dir / "m");
+  auto tok = tokenizer::Tokenizer::from_dir(dir / "m");
+  auto ids = tok.encode("<|im_start|>hi<tool_call><|im_end|>", false);
+  ASSERT_GE(ids.size(), 4U);
+  EXPECT_EQ(ids.front(), 4);  // after <unk> <s> </s> <pad>
+  EXPECT_EQ(ids.back(), 5);
+  EXPECT_EQ(ids[ids.size() - 2], 6);
+  // Special tokens are dropped when decoding with skip_special_tokens, plain added ones are kept.
+  EXPECT_EQ(tok.decode(ids, true), "hi<tool_call>");
+  EXPECT_EQ(core::read_file(dir / "m" / "chat_template.jinja"), core::read_file(dir / "t.jinja"));
+}
+
 }  // namespace
 }  // namespace llmcp::model

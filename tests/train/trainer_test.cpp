@@ -62,10 +62,16 @@ TEST_F(TrainerTest, AccumulationMatchesOneLargeBatch) {
   EXPECT_LT(max_rel_diff(mb, ms), 1e-5);
 }
 
-TEST_F(TrainerTest, GradientCheckpointingChangesNothing) {
+class CheckpointingTest : public TrainerTest, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(CheckpointingTest, GradientCheckpointingChangesNothing) {
+  const bool bf16 = GetParam();
   auto plain = testing::config(dir_, "plain");
   plain["max_steps"] = 3;
   plain["lora_dropout"] = 0.2;  // recomputation must replay the same dropout masks
+  // In bf16 the recomputation (in backward, after the autocast scope closed) must run under the
+  // forward's autocast state, or its activations and so the gradients differ.
+  plain["bf16"] = bf16;
   auto ckpt = plain;
   ckpt["output_dir"] = (dir_ / "ckpt").string();
   ckpt["gradient_checkpointing"] = true;
@@ -76,6 +82,8 @@ TEST_F(TrainerTest, GradientCheckpointingChangesNothing) {
                          read_all(dir_ / "ckpt" / "adapter_model.safetensors")),
             1e-5);
 }
+INSTANTIATE_TEST_SUITE_P(Precision, CheckpointingTest, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& i) { return i.param ? "bf16" : "fp32"; });
 
 TEST_F(TrainerTest, PackedRowsGiveTheSameLossAsSeparateRows) {
   auto decoder = model::load_decoder(dir_ / "m", {"float32", "cpu"});
@@ -139,6 +147,35 @@ TEST_F(TrainerTest, DivergenceStopsWithTheLastGoodCheckpoint) {
     EXPECT_NE(std::string(e.what()).find("the loss became"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("checkpoint-"), std::string::npos) << e.what();
   }
+}
+
+TEST_F(TrainerTest, EarlyStoppingAfterPatienceEvaluationsWithoutImprovement) {
+  testing::write_instruction_data(dir_ / "e.jsonl", 4);
+  auto c = testing::config(dir_, "early");
+  c["eval_dataset"] = (dir_ / "e.jsonl").string();
+  c["max_steps"] = 20;
+  c["eval_steps"] = 1;
+  c["early_stopping_patience"] = 2;
+  // Only a drop of more than 1e9 counts as an improvement: the first evaluation sets the best,
+  // the next two do not beat it, so the run stops after step 3 whatever the losses are.
+  c["early_stopping_threshold"] = 1e9;
+  auto r = run_training(train_config_from_json(c));
+  EXPECT_EQ(r.stop_reason, "early_stopping");
+  EXPECT_EQ(r.steps, 3);
+  ASSERT_TRUE(r.eval_loss.has_value());
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "early" / "adapter_model.safetensors"));
+
+  // With a threshold of 0 and a loss that keeps falling on the training data itself, it does not stop.
+  auto keep = testing::config(dir_, "keep");
+  keep["eval_dataset"] = (dir_ / "d.jsonl").string();
+  keep["max_steps"] = 6;
+  keep["eval_steps"] = 1;
+  keep["early_stopping_patience"] = 1;
+  keep["batch_size"] = 8;
+  keep["lora_dropout"] = 0;
+  auto rk = run_training(train_config_from_json(keep));
+  EXPECT_EQ(rk.stop_reason, "max_steps");
+  EXPECT_EQ(rk.steps, 6);
 }
 
 }  // namespace

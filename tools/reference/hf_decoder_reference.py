@@ -43,7 +43,7 @@ def save_safetensors(path, tensors):
     for name, t in tensors.items():
         t = t.contiguous()
         raw = t.numpy().tobytes()
-        dt = {torch.float32: "F32", torch.int64: "I64"}[t.dtype]
+        dt = {torch.float32: "F32", torch.float64: "F64", torch.int64: "I64"}[t.dtype]
         header[name] = {"dtype": dt, "shape": list(t.shape), "data_offsets": [off, off + len(raw)]}
         blobs.append(raw)
         off += len(raw)
