@@ -329,6 +329,7 @@ def main():
     ap.add_argument("--log", default=None, help="loss log (JSON lines); default MODEL/../pretrain_log.jsonl")
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--fp32", action="store_true", help="train in float32 instead of bfloat16 autocast")
+    ap.add_argument("--init-from", help="start from this model folder's weights instead of a random init")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -339,6 +340,9 @@ def main():
     model = LlamaForCausalLM(cfg)
     assert sorted(skeleton_names) == sorted(model.state_dict().keys()), "tensor names differ from the skeleton"
     init_weights(model, a.seed)
+    if a.init_from:
+        start, _ = load_model(a.init_from)
+        model.load_state_dict(start.state_dict())
     n_params = sum(p.numel() for p in model.parameters())
 
     cache = a.corpus + ".ids.pt"
