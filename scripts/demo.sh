@@ -4,9 +4,10 @@
 # seven tools; a LoRA adapter trained here on examples/data/tool_calls_train.jsonl teaches it to
 # answer requests with Hermes <tool_call> JSON, and the held-out set (cities, names, numbers and
 # phrasings training never shows) is scored by exact match of the parsed calls, before and after.
-# EPOCHS=1 (or any --set) shortens the run.
+# Arguments after the CLI's path go to `train` (e.g. --set max_steps=150 for a shorter run).
 set -euo pipefail
 cli=${1:-build/release/src/cli/llm-mcp}
+shift || true
 base=examples/demo-base
 adapter=build/demo/tool-adapter
 held_out=examples/data/tool_calls_eval.jsonl
@@ -18,7 +19,7 @@ echo "== the base alone on the held-out requests (it was never taught these tool
 echo
 echo "== train a LoRA adapter (examples/tool_calling.yaml) -> $adapter"
 rm -rf "$adapter"
-"$cli" train examples/tool_calling.yaml --set "epochs=${EPOCHS:-2}"
+"$cli" train examples/tool_calling.yaml "$@"
 echo
 echo "== base + adapter on the held-out requests (every case: ok/MISS, the request, the parsed calls)"
 "$cli" eval --model "$base" --adapter "$adapter" --data "$held_out" --verbose

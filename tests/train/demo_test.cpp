@@ -1,8 +1,15 @@
 // The demo's claim on a shorter run, through the real CLI and the committed files: the base
 // (examples/demo-base) alone calls none of the held-out tools right, and a LoRA adapter trained
 // with examples/tool_calling.yaml for DEMO_STEPS steps gets at least DEMO_BAR of them exactly
-// right (tool name and arguments, parsed from generated text). `make demo` runs the full two
-// epochs; README gives its figure.
+// right (tool name and arguments, parsed from generated text). `make demo` runs the full epoch
+// (450 steps, 83/100 with seeds 0 and 1); README gives its figure.
+//
+// The bar: 150 steps (a third of the demo, ~1m40s on 2 cores) scored 55/100 (seed 0) and 57/100
+// (seed 1), measured with `llm-mcp train examples/tool_calling.yaml --set max_steps=150 --set seed=S`
+// then `llm-mcp eval`. 0.40 sits 15 points under those, room for the float differences of another
+// BLAS or thread count that flip some greedy decodes, and eight times the base's allowed 5%: a
+// trainer, adapter, template or parser fault that stops learning fails it. (100 steps scored 27-29%:
+// too little room under a bar that still means something.)
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -12,8 +19,8 @@
 namespace llmcp::train {
 namespace {
 
-constexpr int kDemoSteps = 100;
-constexpr double kDemoBar = 0.3;
+constexpr int kDemoSteps = 150;
+constexpr double kDemoBar = 0.40;
 
 nlohmann::json eval(const std::string& cli, const std::string& extra) {
   const auto r = llmcp::testing::run_command("cd " + llmcp::testing::source_dir().string() + " && " + cli +

@@ -35,6 +35,16 @@ TRAIN_CITIES = [
     "Kolkata", "Chennai", "Osaka", "Kyoto", "Taipei", "Singapore", "Auckland", "Perth", "Brisbane",
     "Nashville", "Detroit", "San Diego", "New York", "Los Angeles", "Las Vegas",
     "Rio de Janeiro", "Buenos Aires", "Mexico City", "Cape Town", "Hong Kong", "Tel Aviv",
+    # Multi-word and long names, so that the adapter learns to copy a whole entity, not its first word.
+    "San Francisco", "New Orleans", "Abu Dhabi", "Ho Chi Minh City", "Kuwait City", "Panama City",
+    "Santo Domingo", "San Juan", "Sao Paulo", "St. Louis", "Des Moines", "Baton Rouge", "El Paso",
+    "Fort Worth", "Oklahoma City", "Kansas City", "Quebec City", "Guatemala City", "Saint Petersburg",
+    "Dar es Salaam", "Port of Spain", "Port Moresby", "Santa Cruz", "Palo Alto", "Long Beach",
+    "Colorado Springs", "New Delhi", "Bandar Seri Begawan", "Ouagadougou", "Chisinau", "Podgorica",
+    "Skopje", "Tirana", "Sarajevo", "Almaty", "Baku", "Minsk", "Accra", "Dakar", "Harare", "Kampala",
+    "Luanda", "Khartoum", "Tunis", "Algiers", "Rabat", "Amman", "Beirut", "Riyadh", "Colombo", "Dhaka",
+    "Yangon", "Wellington", "Christchurch", "Antofagasta", "Guadalajara", "Monterrey", "Caracas",
+    "La Paz", "Santa Fe", "San Antonio", "Salt Spring", "Grand Rapids", "Cedar Rapids", "Little Rock",
 ]
 EVAL_CITIES = [
     "Nairobi", "Reykjavik", "Kathmandu", "Ulaanbaatar", "Montevideo", "Tbilisi", "Yerevan", "Windhoek",
@@ -50,7 +60,10 @@ TRAIN_NAMES = [
     "Rafael", "Sofia", "Theo", "Ursula", "Victor", "Wanda", "Yusuf", "Zara", "Anna", "Ben", "Chloe",
     "David", "Emma", "Frank", "Greta", "Henry", "Ivan", "Julia", "Kevin", "Lucy", "Mia", "Noah",
     "Olivia", "Peter", "Ruth", "Sam", "Tina", "Uma", "Walter", "my boss", "the team", "Dr. Patel",
-    "Mrs. Chen", "Mr. Lopez",
+    "Mrs. Chen", "Mr. Lopez", "Maximilian", "Anastasia", "Bogdana", "Chiamaka", "Oyelaran", "Evangeline",
+    "Florentina", "Gulnara", "Heathcliff", "Ignatius", "Jacqueline", "Konstantin", "Ludmila", "Magdalena",
+    "Nikolaos", "Ottoline", "Seraphina", "Tatiana", "Valentina", "Wolfgang", "Dr. Nakamura",
+    "Ms. Fitzgerald", "Prof. Adeyemi", "Mr. Castellanos", "Mrs. Oyelowo", "Dr. Rasmussen",
 ]
 EVAL_NAMES = [
     "Anneliese", "Bartholomew", "Cosmina", "Dagny", "Eberhard", "Fenella", "Gwendolyn", "Hamish",
@@ -61,7 +74,10 @@ EVAL_NAMES = [
 TRAIN_CUISINES = [
     "Thai", "sushi", "Italian", "Mexican", "Indian", "Chinese", "French", "Greek", "Spanish", "Korean",
     "Vietnamese", "Turkish", "Lebanese", "pizza", "burger", "vegan", "seafood", "ramen", "tapas",
-    "barbecue", "German", "Japanese", "Brazilian", "dim sum",
+    "barbecue", "German", "Japanese", "Brazilian", "dim sum", "South Indian", "Middle Eastern",
+    "Korean barbecue", "West African", "Sichuan", "Cantonese", "Persian", "Argentinian", "Jamaican",
+    "Polish", "Hungarian", "Portuguese", "Caribbean", "Tex Mex", "New York pizza", "Hawaiian poke",
+    "North African", "Southern soul food",
 ]
 EVAL_CUISINES = [
     "Ethiopian", "Peruvian", "Georgian", "Malaysian", "Nepalese", "Cuban", "Moroccan", "Filipino",
@@ -74,6 +90,8 @@ TRAIN_SUBJECTS = [
     "conference tickets", "rent payment", "book club", "vacation request", "product launch",
     "customer feedback", "onboarding", "code review", "the new website", "office move", "training schedule",
     "expense report", "the deadline", "weekend trip", "parking permits", "annual review",
+    "kitchen remodel", "fundraising gala", "client presentation", "visa application", "science fair",
+    "quarterly tax filing", "soccer practice carpool", "lab safety training", "apartment viewing",
 ]
 EVAL_SUBJECTS = [
     "warehouse inventory", "grant proposal", "volunteer shifts", "insurance claim", "podcast episode",
@@ -87,7 +105,8 @@ TRAIN_TASKS = [
     "order printer ink", "stretch", "drink water", "review the pull request", "charge my phone",
     "buy flowers", "email the landlord", "back up my laptop", "clean the kitchen", "pack my bag",
     "cancel the gym membership", "prepare the agenda", "call the plumber", "pick up the dry cleaning",
-    "refill the prescription",
+    "refill the prescription", "wash the car", "fix the leaky faucet", "mow the lawn", "iron my shirts",
+    "clean the gutters", "change the air filter", "bake the birthday cake", "renew the car insurance",
 ]
 EVAL_TASKS = [
     "defrost the freezer", "sharpen the kitchen knives", "rotate the tires", "repot the orchid",
@@ -97,7 +116,8 @@ EVAL_TASKS = [
 TRAIN_TIMES = [
     "3pm", "9am", "noon", "midnight", "tonight", "tomorrow", "8:30am", "5pm", "6:45pm", "7am",
     "tomorrow morning", "this evening", "10am", "11:15am", "4:30pm", "Monday", "Friday", "2pm",
-    "tomorrow at 9am", "next week", "8pm", "1:20pm",
+    "tomorrow at 9am", "next week", "8pm", "1:20pm", "Tuesday at 10am", "Saturday afternoon",
+    "quarter to nine", "half past three", "Friday evening", "7:40am",
 ]
 EVAL_TIMES = [
     "6:10am", "9:50pm", "Thursday at 4pm", "Sunday morning", "half past seven", "2:05pm", "tomorrow at 11am",
@@ -130,7 +150,9 @@ WEATHER = (
      "Weather for {city}", "Is it raining in {city} right now?", "Tell me the forecast for {city}.",
      "Do I need an umbrella in {city}?", "How hot is it in {city}?", "Check the weather in {city}",
      "what's it like outside in {city}", "Give me the current weather in {city}.", "Is it cold in {city}?",
-     "{city} weather please", "Any rain expected in {city} today?"],
+     "{city} weather please", "Any rain expected in {city} today?",
+     "What are the conditions like in {city}?", "Weather report for {city}, please", "Is it sunny in {city}?",
+     "Forecast for {city} please", "Weather check: {city}"],
     ["Could you look up the conditions in {city}?", "I'm heading to {city}, how's the weather there?",
      "Current temperature in {city}?"],
 )
@@ -140,7 +162,8 @@ TIMER = (
     ["Set a timer for {n} minutes", "Can you start a {n} minute timer?", "Timer for {n} minutes please",
      "Start a timer: {n} minutes", "Set a {n}-minute timer", "Count down {n} minutes for me",
      "I need a timer for {n} minutes.", "Please set a timer of {n} minutes", "{n} minute timer",
-     "Wake me up in {n} minutes", "Remind me in {n} minutes with a timer", "start a countdown of {n} minutes"],
+     "Wake me up in {n} minutes", "Remind me in {n} minutes with a timer", "start a countdown of {n} minutes",
+     "Begin a {n} minute countdown", "Could you set a timer for {n} minutes?", "{n} min timer please", "Timer: {n} minutes"],
     ["Could you time {n} minutes for me?", "Put a timer on for {n} minutes, thanks",
      "Give me a {n} min timer"],
 )
@@ -150,7 +173,9 @@ EMAIL = (
      "Email {name}, subject: {subject}", "Can you email {name} about {subject}?",
      "Shoot {name} an email about {subject}", "Please send {name} an email titled {subject}",
      "Draft an email to {name} about {subject}", "Mail {name} about {subject}",
-     "Let {name} know about {subject} by email", "Compose an email to {name} on {subject}"],
+     "Let {name} know about {subject} by email", "Compose an email to {name} on {subject}",
+     "Send {name} an update on {subject}", "Message {name} by email about {subject}",
+     "New email for {name} about {subject}"],
     ["Drop {name} a quick note about {subject}", "I need to email {name} concerning {subject}",
      "Fire off an email to {name}: {subject}"],
 )
@@ -159,7 +184,9 @@ CURRENCY = (
      "What's {amount} {from} in {to}?", "Change {amount} {from} into {to}",
      "Convert {amount} {from} into {to} please", "{amount} {from} to {to}",
      "How many {to} is {amount} {from}?", "Exchange {amount} {from} to {to}",
-     "What do {amount} {from} come to in {to}?", "Please convert {amount} {from} to {to}."],
+     "What do {amount} {from} come to in {to}?", "Please convert {amount} {from} to {to}.",
+     "If I convert {amount} {from} to {to}, what do I get?", "{amount} {from} in {to} please",
+     "Calculate {amount} {from} in {to}", "Quote {amount} {from} in {to}"],
     ["If I have {amount} {from}, how much is that in {to}?", "Turn {amount} {from} into {to} for me",
      "{amount} {from} is how much in {to}?"],
 )
@@ -168,7 +195,9 @@ RESTAURANT = (
      "Search for {cuisine} restaurants in {city}", "Where can I get {cuisine} food in {city}?",
      "I want {cuisine} in {city}", "Recommend a {cuisine} restaurant in {city}",
      "Look up {cuisine} spots in {city}", "Show me {cuisine} restaurants near {city}",
-     "Best {cuisine} in {city}?", "Find {cuisine} food in {city}", "Where should we eat {cuisine} in {city}?"],
+     "Best {cuisine} in {city}?", "Find {cuisine} food in {city}", "Where should we eat {cuisine} in {city}?",
+     "Good {cuisine} near {city}?", "List {cuisine} restaurants in {city}",
+     "Top {cuisine} restaurants in {city}", "{cuisine} food in {city}?"],
     ["Hungry for {cuisine} food, what's good in {city}?", "Is there decent {cuisine} around {city}?",
      "Suggest {cuisine} places to eat in {city}"],
 )
@@ -177,7 +206,9 @@ REMINDER = (
      "Remind me at {time} to {task}", "Don't let me forget to {task} at {time}",
      "Add a reminder for {time}: {task}", "Please remind me to {task} at {time}",
      "I need a reminder to {task} at {time}", "At {time} remind me to {task}",
-     "Make a reminder to {task} at {time}", "reminder: {task} at {time}"],
+     "Make a reminder to {task} at {time}", "reminder: {task} at {time}",
+     "Schedule a reminder to {task} at {time}", "Set up a reminder at {time} to {task}",
+     "Remember to {task} at {time}, remind me"],
     ["Could you nudge me to {task} at {time}?", "Ping me at {time} so I {task}",
      "Note to self at {time}: {task}"],
 )
@@ -185,7 +216,8 @@ STOCK = (
     ["What's the stock price of {symbol}?", "How is {symbol} trading?", "Get me the price of {symbol}",
      "Check {symbol} stock", "What is {symbol} at right now?", "Quote for {symbol}",
      "Show me the share price of {symbol}", "How much is {symbol} stock worth?", "{symbol} price please",
-     "Look up the ticker {symbol}"],
+     "Look up the ticker {symbol}", "Current price of {symbol}?", "Fetch the price of {symbol}",
+     "What's {symbol} worth right now?", "Pull up the {symbol} stock price"],
     ["Where is {symbol} trading today?", "Give me a quote on {symbol}", "Has {symbol} gone up today?"],
 )
 
@@ -280,7 +312,7 @@ KINDS = ["weather", "timer", "email", "currency", "restaurant", "reminder", "sto
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out-dir", default=os.path.join(os.path.dirname(__file__), "..", "..", "examples", "data"))
-    ap.add_argument("--train", type=int, default=2400)
+    ap.add_argument("--train", type=int, default=7200)
     ap.add_argument("--eval", type=int, default=100)
     ap.add_argument("--eval-held-out-phrasing", type=float, default=0.3,
                     help="share of eval records that use a phrasing training never uses")
@@ -311,16 +343,8 @@ def main():
     }
     assert not set(eval_amounts) & set(amounts)
 
-    train, seen = [], set()
-    while len(train) < a.train:
-        r = make_record(rng, KINDS[len(train) % len(KINDS)], train_ent, 0.0)
-        key = r["input"]
-        if key in seen:
-            continue
-        seen.add(key)
-        train.append(r)
-    rng.shuffle(train)
-    evals = []
+    # The held-out records first, so that they do not depend on --train.
+    evals, seen = [], set()
     while len(evals) < a.eval:
         r = make_record(rng, KINDS[len(evals) % len(KINDS)], eval_ent, a.eval_held_out_phrasing)
         if r["input"] in seen:
@@ -328,6 +352,14 @@ def main():
         seen.add(r["input"])
         evals.append(r)
     rng.shuffle(evals)
+    train = []
+    while len(train) < a.train:
+        r = make_record(rng, KINDS[len(train) % len(KINDS)], train_ent, 0.0)
+        if r["input"] in seen:
+            continue
+        seen.add(r["input"])
+        train.append(r)
+    rng.shuffle(train)
 
     os.makedirs(a.out_dir, exist_ok=True)
     for name, rows in [("tool_calls_train.jsonl", train), ("tool_calls_eval.jsonl", evals),
