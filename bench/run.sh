@@ -9,27 +9,38 @@ build=${1:-build/release}
 here=$(cd "$(dirname "$0")" && pwd)
 models=build/bench-models
 P=${PROMPT_TOKENS:-128}; N=${NEW_TOKENS:-64}; R=${REPEATS:-3}
-echo "| dtype | prefill tok/s llm-mcp | prefill tok/s PyTorch | ratio | decode tok/s llm-mcp | decode tok/s PyTorch | ratio |"
-echo "|---|---|---|---|---|---|---|"
+# The peer runs twice: as PyTorch runs by default, and with llm-mcp's CPU runtime set-up applied
+# through the environment (src/core/runtime.h: one ATen thread next to OpenBLAS's pool for fp32,
+# glibc keeping freed blocks), so the second ratio compares the implementations alone.
+same_runtime() {
+  local e=(MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824)
+  [ "$1" = float32 ] && e+=(OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS="$(nproc)")
+  echo "${e[@]}"
+}
+echo "| dtype | prefill tok/s llm-mcp | PyTorch | ratio | PyTorch, same runtime | ratio | decode tok/s llm-mcp | PyTorch | ratio | PyTorch, same runtime | ratio |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for dtype in float32 bfloat16; do
   m=$models/small-$dtype
   [ -f "$m/model.safetensors" ] || "$build/src/cli/llm-mcp" create-model --preset small --dtype "$dtype" --seed 0 --out "$m" >/dev/null
   ours=$("$build/bench/generate_bench" --model "$m" --dtype "$dtype" --prompt-tokens "$P" --new-tokens "$N" --repeats "$R")
-  peer=$(/usr/bin/python3 "$here/torch_eager_generate.py" --model "$m" --dtype "$dtype" --prompt-tokens "$P" --new-tokens "$N" --repeats "$R")
-  /usr/bin/python3 - "$dtype" "$ours" "$peer" <<'PY'
+  gen=(/usr/bin/python3 "$here/torch_eager_generate.py" --model "$m" --dtype "$dtype" --prompt-tokens "$P" --new-tokens "$N" --repeats "$R")
+  peer=$("${gen[@]}")
+  peer_same=$(env $(same_runtime "$dtype") "${gen[@]}")
+  /usr/bin/python3 - "$dtype" "$ours" "$peer" "$peer_same" <<'PY'
 import json, sys
-d, o, p = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
-r = lambda k: o[k] / p[k]
-print(f"| {d} | {o['prefill_tokens_per_s']:.0f} | {p['prefill_tokens_per_s']:.0f} | {r('prefill_tokens_per_s'):.2f} "
-      f"| {o['decode_tokens_per_s']:.1f} | {p['decode_tokens_per_s']:.1f} | {r('decode_tokens_per_s'):.2f} |")
+d, o, p, q = sys.argv[1], *(json.loads(a) for a in sys.argv[2:])
+cells = []
+for k, f in [("prefill_tokens_per_s", ".0f"), ("decode_tokens_per_s", ".1f")]:
+    cells += [f"{o[k]:{f}}", f"{p[k]:{f}}", f"{o[k] / p[k]:.2f}", f"{q[k]:{f}}", f"{o[k] / q[k]:.2f}"]
+print(f"| {d} | " + " | ".join(cells) + " |")
 PY
 done
 echo
 echo "threads: $(nproc); prompt $P tokens, $N decoded tokens, best of $R; command: make bench"
 
 echo
-echo "| LoRA training step | tok/s llm-mcp | tok/s PyTorch | ratio | peak RSS MiB llm-mcp | peak RSS MiB PyTorch | ratio |"
-echo "|---|---|---|---|---|---|---|"
+echo "| LoRA training step | tok/s llm-mcp | PyTorch | ratio | PyTorch, same runtime | ratio | peak RSS MiB llm-mcp | PyTorch | ratio | PyTorch, same runtime | ratio |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 B=${TRAIN_BATCH:-2}; S=${TRAIN_SEQ:-512}; K=${TRAIN_STEPS:-3}
 for dtype in float32 bfloat16; do
   m=$models/small-$dtype
@@ -37,14 +48,18 @@ for dtype in float32 bfloat16; do
   args=(--model "$m" --rank 16 --batch "$B" --seq "$S" --steps "$K" --bf16 "$bf")
   ours=$("$build/bench/train_bench" "${args[@]}")
   peer=$(/usr/bin/python3 "$here/torch_eager_lora_train.py" "${args[@]}")
-  /usr/bin/python3 - "$dtype" "$ours" "$peer" <<'PY'
+  peer_same=$(env $(same_runtime "$dtype") /usr/bin/python3 "$here/torch_eager_lora_train.py" "${args[@]}")
+  /usr/bin/python3 - "$dtype" "$ours" "$peer" "$peer_same" <<'PY'
 import json, sys
-d, o, p = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+d, o, p, q = sys.argv[1], *(json.loads(a) for a in sys.argv[2:])
 # Same weights, same rows, same LoRA init scheme: the first losses must agree before speed counts.
-assert abs(o["first_loss"] - p["first_loss"]) < 0.05, f"first losses differ: {o['first_loss']} vs {p['first_loss']}"
+for peer in (p, q):
+    assert abs(o["first_loss"] - peer["first_loss"]) < 0.05, f"first losses differ: {o['first_loss']} vs {peer['first_loss']}"
 label = "fp32" if d == "float32" else "bf16 base + autocast"
-print(f"| {label} | {o['tokens_per_s']:.0f} | {p['tokens_per_s']:.0f} | {o['tokens_per_s'] / p['tokens_per_s']:.2f} "
-      f"| {o['peak_rss_mb']:.0f} | {p['peak_rss_mb']:.0f} | {o['peak_rss_mb'] / p['peak_rss_mb']:.2f} |")
+cells = []
+for k, f in [("tokens_per_s", ".0f"), ("peak_rss_mb", ".0f")]:
+    cells += [f"{o[k]:{f}}", f"{p[k]:{f}}", f"{o[k] / p[k]:.2f}", f"{q[k]:{f}}", f"{o[k] / q[k]:.2f}"]
+print(f"| {label} | " + " | ".join(cells) + " |")
 PY
 done
 echo

@@ -1,10 +1,14 @@
-// Thread count and device selection, done once at start-up.
+// Thread count, allocator settings and device selection for the torch layers.
 #include "core/runtime.h"
 
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 
+#include <dlfcn.h>
+#include <malloc.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
@@ -13,18 +17,43 @@
 
 namespace llmcp::core {
 
-void init_torch_threads() {
+namespace {
+
+std::optional<int> requested_threads() {
+  for (const char* var : {"LLMCP_THREADS", "OMP_NUM_THREADS"}) {
+    if (const char* v = std::getenv(var)) {
+      const int parsed = std::atoi(v);
+      if (parsed > 0) return parsed;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int cpu_intra_op_threads(int hardware_threads, std::optional<int> requested, bool fp32_compute,
+                         bool openblas_pthreads) {
+  if (requested) return *requested;
+  if (fp32_compute && openblas_pthreads) return 1;
+  return std::max(1, hardware_threads);
+}
+
+bool openblas_has_pthread_pool() {
+  using GetParallel = int (*)();
+  auto* fn = reinterpret_cast<GetParallel>(dlsym(RTLD_DEFAULT, "openblas_get_parallel"));
+  return fn != nullptr && fn() == 1;
+}
+
+void init_torch_threads(std::optional<c10::ScalarType> compute) {
   static std::once_flag once;
   std::call_once(once, [] {
-    int n = static_cast<int>(std::thread::hardware_concurrency());
-    for (const char* var : {"LLMCP_THREADS", "OMP_NUM_THREADS"}) {
-      if (const char* v = std::getenv(var)) {
-        int parsed = std::atoi(v);
-        if (parsed > 0) { n = parsed; break; }
-      }
-    }
-    if (n > 0) at::set_num_threads(n);
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum; larger blocks are still mmap'ed
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
   });
+  const bool fp32 = compute && *compute == at::kFloat;
+  const int n = cpu_intra_op_threads(static_cast<int>(std::thread::hardware_concurrency()), requested_threads(), fp32,
+                                     openblas_has_pthread_pool());
+  if (n != at::get_num_threads()) at::set_num_threads(n);
 }
 
 c10::Device parse_device(const std::string& spec) {

@@ -51,11 +51,11 @@ at::ScalarType resolve_dtype(const std::string& requested, const std::string& co
 }
 
 std::unique_ptr<Decoder> load_decoder(const std::filesystem::path& dir, const LoadOptions& opts) {
-  core::init_torch_threads();
   DecoderConfig cfg = load_decoder_config(dir);
   const ArchSpec& arch = find_arch(cfg.architecture);
   at::Device device = core::parse_device(opts.device);
   at::ScalarType dtype = resolve_dtype(opts.dtype, cfg.torch_dtype, device);
+  core::init_torch_threads(device.is_cpu() ? std::optional<at::ScalarType>(dtype) : std::nullopt);
   auto ckpt = io::Checkpoint::open(dir);
   TensorMap tensors;
   for (const auto& spec : parameter_specs(cfg, arch.names)) {

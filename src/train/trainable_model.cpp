@@ -3,6 +3,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/runtime.h"
 #include "io/safetensors.h"
 #include "model/loader.h"
 #include "model/tensor_view.h"
@@ -20,6 +21,7 @@ std::unique_ptr<TrainableModel> TrainableModel::create(const TrainConfig& c) {
   // Adapters train on a frozen base, which may stay in bf16; full fine-tuning keeps fp32 masters.
   const std::string dtype = (c.bf16 && c.method != Method::kFull) ? "bfloat16" : "float32";
   m->decoder_ = model::load_decoder(c.model, {dtype, c.device});
+  if (c.bf16) core::init_torch_threads(at::kBFloat16);  // autocast: the matmuls run in bf16 whatever the masters
   m->decoder_->set_gradient_checkpointing(c.gradient_checkpointing);
   if (c.method == Method::kFull) {
     for (auto& s : m->decoder_->tensors()) s.tensor->requires_grad_(true);

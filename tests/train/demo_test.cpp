@@ -4,7 +4,7 @@
 // right (tool name and arguments, parsed from generated text). `make demo` runs the full epoch
 // (450 steps, 83/100 with seeds 0 and 1); README gives its figure.
 //
-// The bar: 150 steps (a third of the demo, ~1m40s on 2 cores) scored 55/100 (seed 0) and 57/100
+// The bar: 150 steps (a third of the demo, ~30 s on 2 cores) scored 55/100 (seed 0) and 57/100
 // (seed 1), measured with `llm-mcp train examples/tool_calling.yaml --set max_steps=150 --set seed=S`
 // then `llm-mcp eval`. 0.40 sits 15 points under those, room for the float differences of another
 // BLAS or thread count that flip some greedy decodes, and eight times the base's allowed 5%: a
