@@ -86,7 +86,7 @@ GenerateResponse generate(const GenerateRequest& req, const std::function<bool(c
   opts.sampling.validate();
   auto tok = tokenizer::Tokenizer::from_dir(req.model_dir);
   auto ids32 = tok.encode(req.prompt, /*add_special_tokens=*/true);  // bad UTF-8 fails here
-  auto decoder = model::load_decoder(req.model_dir, {req.dtype, req.device});
+  auto decoder = model::load_decoder(req.model_dir, {req.dtype, req.device, {}});
   opts.eos_ids = defaults.eos_token_ids.empty() ? decoder->config().eos_token_ids : defaults.eos_token_ids;
   if (opts.eos_ids.empty() && tok.special().eos) opts.eos_ids.push_back(*tok.special().eos);
   opts.stop_strings = req.stop;

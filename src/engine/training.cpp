@@ -62,7 +62,7 @@ nlohmann::json train(const TrainRequest& req) {
 nlohmann::json merge_adapter(const MergeRequest& req) {
   LLMCP_CHECK(!req.model_dir.empty() && !req.adapter_dir.empty() && !req.out_dir.empty(), kInvalidArgument,
               "merge needs --model, --adapter and --out");
-  auto decoder = model::load_decoder(req.model_dir, {"float32", "cpu"});
+  auto decoder = model::load_decoder(req.model_dir, {"float32", "cpu", {}});
   peft::PeftModel peft(*decoder);
   auto cfg = peft::load_adapter(peft, req.adapter_dir, "default");
   peft.merge("default");
@@ -83,7 +83,7 @@ nlohmann::json evaluate(const EvalRequest& req) {
   dopt.template_name = req.chat_template;
   auto ctx = data::DataContext::from_model_dir(req.model_dir, dopt);
   auto ds = ctx.load(req.data_path);
-  auto decoder = model::load_decoder(req.model_dir, {"float32", req.device});
+  auto decoder = model::load_decoder(req.model_dir, {"float32", req.device, {}});
   std::unique_ptr<peft::PeftModel> peft;
   if (!req.adapter_dir.empty()) {
     peft = std::make_unique<peft::PeftModel>(*decoder);

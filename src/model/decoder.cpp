@@ -20,14 +20,22 @@ at::Tensor take(TensorMap& m, const std::string& name, const std::vector<int64_t
 
 }  // namespace
 
-Decoder::Decoder(DecoderConfig config, WeightNames names, TensorMap tensors)
+Decoder::Decoder(DecoderConfig config, WeightNames names, TensorMap tensors, QuantizedMap quantized)
     : config_(std::move(config)), names_(std::move(names)) {
   config_.validate();
   std::map<std::string, std::vector<int64_t>> shapes;
   for (const auto& s : parameter_specs(config_, names_)) shapes[s.name] = s.shape;
   auto get = [&](const std::string& name) { return take(tensors, name, shapes.at(name)); };
   auto opt = [&](const std::string& name) { return shapes.count(name) ? get(name) : at::Tensor(); };
-  auto linear = [&](const std::string& mod) { return Linear{mod, get(mod + ".weight"), opt(mod + ".bias"), {}}; };
+  auto linear = [&](const std::string& mod) {
+    auto q = quantized.find(mod);
+    if (q == quantized.end()) return Linear{mod, get(mod + ".weight"), opt(mod + ".bias"), {}, {}};
+    const auto& want = shapes.at(mod + ".weight");
+    LLMCP_CHECK((want == std::vector<int64_t>{q->second->out, q->second->in}), kShapeMismatch, "quantized weight '",
+                mod, "' has shape [", q->second->out, ", ", q->second->in, "] but the config implies ",
+                at::IntArrayRef(want));
+    return Linear{mod, {}, opt(mod + ".bias"), {}, q->second};
+  };
   auto norm = [&](const std::string& mod) {
     return Norm{mod, config_.norm, config_.norm_eps, get(mod + ".weight"), opt(mod + ".bias")};
   };
@@ -47,7 +55,7 @@ Decoder::Decoder(DecoderConfig config, WeightNames names, TensorMap tensors)
     layers_.push_back(std::move(l));
   }
   final_norm_ = norm(names_.final_norm);
-  lm_head_ = config_.tie_word_embeddings ? Linear{names_.lm_head, embed_, {}, {}} : linear(names_.lm_head);
+  lm_head_ = config_.tie_word_embeddings ? Linear{names_.lm_head, embed_, {}, {}, {}} : linear(names_.lm_head);
   rope_ = std::make_unique<Rope>(config_.rope, config_.head_dim, config_.max_position);
 }
 
@@ -140,7 +148,7 @@ at::Tensor Decoder::forward(const at::Tensor& ids, const at::Tensor& mask, KvCac
 
 at::Tensor Decoder::logits(const at::Tensor& hidden) const {
   // Tied: the embedding is read at call time, so replacing it (modules_to_save) keeps them tied.
-  if (config_.tie_word_embeddings) return Linear{lm_head_.name, embed_, {}, lm_head_.deltas}.forward(hidden);
+  if (config_.tie_word_embeddings) return Linear{lm_head_.name, embed_, {}, lm_head_.deltas, {}}.forward(hidden);
   return lm_head_.forward(hidden);
 }
 
@@ -152,7 +160,7 @@ std::vector<Linear*> Decoder::linears() {
   std::vector<Linear*> out;
   for (auto& l : layers_) {
     for (Linear* p : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down})
-      if (p->weight.defined()) out.push_back(p);
+      if (p->present()) out.push_back(p);
   }
   if (!config_.tie_word_embeddings) out.push_back(&lm_head_);
   return out;
@@ -161,7 +169,7 @@ std::vector<Linear*> Decoder::linears() {
 std::vector<TensorSlot> Decoder::tensors() {
   std::vector<TensorSlot> out;
   auto add = [&](const std::string& module, at::Tensor& w, at::Tensor& b) {
-    out.push_back({module + ".weight", &w});
+    if (w.defined()) out.push_back({module + ".weight", &w});
     if (b.defined()) out.push_back({module + ".bias", &b});
   };
   out.push_back({names_.embed + ".weight", &embed_});
@@ -170,10 +178,17 @@ std::vector<TensorSlot> Decoder::tensors() {
     for (Linear* p : {&l.q, &l.k, &l.v, &l.o}) add(p->name, p->weight, p->bias);
     add(l.mlp_norm.name, l.mlp_norm.weight, l.mlp_norm.bias);
     for (Linear* p : {&l.gate, &l.up, &l.down})
-      if (p->weight.defined()) add(p->name, p->weight, p->bias);
+      if (p->present()) add(p->name, p->weight, p->bias);
   }
   add(final_norm_.name, final_norm_.weight, final_norm_.bias);
   if (!config_.tie_word_embeddings) add(lm_head_.name, lm_head_.weight, lm_head_.bias);
+  return out;
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<const quant::QuantizedWeight>>> Decoder::quantized_weights() const {
+  std::vector<std::pair<std::string, std::shared_ptr<const quant::QuantizedWeight>>> out;
+  for (auto* self = const_cast<Decoder*>(this); Linear* p : self->linears())
+    if (p->quantized()) out.emplace_back(p->name, p->qweight);
   return out;
 }
 

@@ -23,6 +23,8 @@ struct DecoderLayer {
 };
 
 using TensorMap = std::map<std::string, at::Tensor>;
+// Quantized base weights by module name ("model.layers.0.mlp.down_proj").
+using QuantizedMap = std::map<std::string, std::shared_ptr<const quant::QuantizedWeight>>;
 
 // Which positions get logits: all (training, scoring) or the last (generation).
 enum class LogitsFor { kAll, kLast };
@@ -37,7 +39,8 @@ struct TensorSlot {
 class Decoder {
  public:
   // Takes every tensor named by parameter_specs(); shapes are checked, errors name the tensor.
-  Decoder(DecoderConfig config, WeightNames names, TensorMap tensors);
+  // A linear module found in `quantized` takes that base instead of a dense "<module>.weight".
+  Decoder(DecoderConfig config, WeightNames names, TensorMap tensors, QuantizedMap quantized = {});
 
   // ids [B,T] int64; mask [B,T] (1 real, 0 padding; undefined = all real); cache optional.
   // Returns logits [B,T,V] (or [B,1,V] for LogitsFor::kLast) in the weights' dtype.
@@ -51,9 +54,12 @@ class Decoder {
   at::Tensor logits(const at::Tensor& hidden) const;  // [..., C] -> [..., V]
 
   // Mutable views for adapters and training. linears(): every linear layer, the LM head last
-  // (absent when tied to the embedding). tensors(): every parameter once, in checkpoint order.
+  // (absent when tied to the embedding). tensors(): every dense parameter once, in checkpoint
+  // order (a quantized base weight is not one; its bias is).
   std::vector<Linear*> linears();
   std::vector<TensorSlot> tensors();
+  // The quantized bases, by module name, in checkpoint order.
+  std::vector<std::pair<std::string, std::shared_ptr<const quant::QuantizedWeight>>> quantized_weights() const;
   // Recompute each decoder layer in backward instead of keeping its activations.
   void set_gradient_checkpointing(bool on) { checkpointing_ = on; }
   bool gradient_checkpointing() const { return checkpointing_; }

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "quant/qlinear.h"
+
 namespace llmcp::model {
 namespace {
 // The most negative finite value of the dtype, as HF's eager masks use (finite, so a fully
@@ -26,7 +28,17 @@ at::Tensor Linear::forward(const at::Tensor& x) const {
   return out;
 }
 
+at::Tensor Linear::dense_weight(at::ScalarType dtype) const {
+  return qweight ? qweight->dequantize(dtype) : weight.to(dtype);
+}
+
+at::Tensor Linear::weight_product(const at::Tensor& x) const {
+  if (qweight) return quant::quantized_linear(qweight, x.to(qweight->compute_dtype), {});
+  return at::linear(x.to(weight.scalar_type()), weight);
+}
+
 at::Tensor Linear::base_forward(const at::Tensor& x) const {
+  if (qweight) return quant::quantized_linear(qweight, x, bias);
   // One fp32 row on CPU (decoding a single sequence): BLAS's gemv is several times faster than
   // the gemm that at::linear dispatches to for M = 1 (bench/run.sh).
   if (x.numel() == weight.size(1) && x.scalar_type() == at::kFloat && x.device().is_cpu()) {

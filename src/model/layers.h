@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/decoder_config.h"
+#include "quant/quantized_weight.h"
 
 namespace llmcp::model {
 
@@ -24,14 +25,27 @@ class LinearDelta {
   virtual at::Tensor delta(const Linear& base, const at::Tensor& x, const at::Tensor& base_out) const = 0;
 };
 
+// The base weight is either dense (`weight`) or quantized (`qweight`, weight undefined).
 struct Linear {
   std::string name;   // HF module name, e.g. "model.layers.0.self_attn.q_proj"
   at::Tensor weight;  // [out, in]
   at::Tensor bias;    // [out] or undefined
   std::vector<std::shared_ptr<const LinearDelta>> deltas;  // the active adapters, summed
+  std::shared_ptr<const quant::QuantizedWeight> qweight;    // set when the base is quantized
 
   at::Tensor forward(const at::Tensor& x) const;       // base + every active delta
   at::Tensor base_forward(const at::Tensor& x) const;  // x W^T + b
+  at::Tensor weight_product(const at::Tensor& x) const;  // x W^T (no bias), in dtype()
+
+  bool present() const { return weight.defined() || qweight != nullptr; }
+  bool quantized() const { return qweight != nullptr; }
+  int64_t out_features() const { return qweight ? qweight->out : weight.size(0); }
+  int64_t in_features() const { return qweight ? qweight->in : weight.size(1); }
+  at::Device device() const { return qweight ? qweight->device() : weight.device(); }
+  // The dtype products come back in: the dense weight's, or a quantized base's compute dtype.
+  at::ScalarType dtype() const { return qweight ? qweight->compute_dtype : weight.scalar_type(); }
+  // W [out, in] dense in `dtype` (a quantized base is dequantized: a temporary copy).
+  at::Tensor dense_weight(at::ScalarType dtype) const;
 };
 
 struct Norm {

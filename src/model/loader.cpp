@@ -3,7 +3,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <nlohmann/json.hpp>
+#include <set>
+
 #include "core/error.h"
+#include "core/atomic_file.h"
 #include "core/runtime.h"
 #include "io/checkpoint.h"
 #include "io/mapped_file.h"
@@ -50,6 +54,31 @@ at::ScalarType resolve_dtype(const std::string& requested, const std::string& co
   return t;
 }
 
+std::vector<std::string> quantizable_modules(const DecoderConfig& cfg, const WeightNames& names) {
+  std::vector<std::string> out;
+  for (int64_t i = 0; i < cfg.num_layers; ++i) {
+    std::vector<std::string> mods = {names.q, names.k, names.v, names.o, names.up, names.down};
+    if (cfg.mlp == MlpKind::kGatedSilu) mods.push_back(names.gate);
+    for (const auto& m : mods) out.push_back(layer_module(names, i, m));
+  }
+  return out;
+}
+
+namespace {
+
+// config.json's quantization_config (absent: default, not enabled).
+quant::BnbConfig folder_quantization(const std::filesystem::path& dir) {
+  auto j = nlohmann::json::parse(core::read_file(dir / "config.json"), nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("quantization_config")) return {};
+  try {
+    return quant::BnbConfig::from_json(j["quantization_config"]);
+  } catch (const core::Error& e) {
+    LLMCP_FAIL(kUnsupported, (dir / "config.json").string(), ": quantization_config: ", e.what());
+  }
+}
+
+}  // namespace
+
 std::unique_ptr<Decoder> load_decoder(const std::filesystem::path& dir, const LoadOptions& opts) {
   DecoderConfig cfg = load_decoder_config(dir);
   const ArchSpec& arch = find_arch(cfg.architecture);
@@ -57,8 +86,36 @@ std::unique_ptr<Decoder> load_decoder(const std::filesystem::path& dir, const Lo
   at::ScalarType dtype = resolve_dtype(opts.dtype, cfg.torch_dtype, device);
   core::init_torch_threads(device.is_cpu() ? std::optional<at::ScalarType>(dtype) : std::nullopt);
   auto ckpt = io::Checkpoint::open(dir);
+  const auto saved_quant = folder_quantization(dir);
+  const auto compute = opts.quant.enabled() ? opts.quant.spec().compute_dtype : saved_quant.spec().compute_dtype;
+  std::set<std::string> linear_weights;
+  for (const auto& m : quantizable_modules(cfg, arch.names)) linear_weights.insert(m + ".weight");
+  auto lookup = [&](const std::string& key) {
+    const io::TensorView* v = ckpt.find(key);
+    return v ? tensor_from_view(*v, to_scalar_type(v->dtype), at::kCPU) : at::Tensor();
+  };
   TensorMap tensors;
+  QuantizedMap quantized;
   for (const auto& spec : parameter_specs(cfg, arch.names)) {
+    if (linear_weights.count(spec.name)) {
+      const std::string module = spec.name.substr(0, spec.name.size() - std::string(".weight").size());
+      if (auto q = quant::read_bnb_weight(module, lookup, compute)) {
+        LLMCP_CHECK((std::vector<int64_t>{q->out, q->in} == spec.shape), kShapeMismatch, "quantized weight '", module,
+                    "' in ", dir.string(), " has shape [", q->out, ", ", q->in, "] but config.json implies ",
+                    at::IntArrayRef(spec.shape));
+        quantized[module] = q->to(device);
+        continue;
+      }
+      if (opts.quant.enabled() && !opts.quant.skips(module, arch.names.lm_head)) {
+        const io::TensorView& v = ckpt.at(spec.name);
+        LLMCP_CHECK(v.shape == spec.shape, kShapeMismatch, "weight '", spec.name, "' in ", dir.string(),
+                    " has shape ", at::IntArrayRef(v.shape), " but config.json implies ", at::IntArrayRef(spec.shape));
+        auto w = tensor_from_view(v, to_scalar_type(v.dtype), at::kCPU);
+        io::drop_mapped_pages(v.data, v.nbytes);
+        quantized[module] = quant::QuantizedWeight::quantize(w, opts.quant.spec())->to(device);
+        continue;
+      }
+    }
     // Checked before converting, so a wrong checkpoint fails before gigabytes are copied.
     const io::TensorView& v = ckpt.at(spec.name);
     LLMCP_CHECK(v.shape == spec.shape, kShapeMismatch, "weight '", spec.name, "' in ", dir.string(), " has shape ",
@@ -66,7 +123,7 @@ std::unique_ptr<Decoder> load_decoder(const std::filesystem::path& dir, const Lo
     tensors[spec.name] = tensor_from_view(v, dtype, device);
     io::drop_mapped_pages(v.data, v.nbytes);
   }
-  return std::make_unique<Decoder>(std::move(cfg), arch.names, std::move(tensors));
+  return std::make_unique<Decoder>(std::move(cfg), arch.names, std::move(tensors), std::move(quantized));
 }
 
 }  // namespace llmcp::model

@@ -9,13 +9,21 @@
 #include <string>
 
 #include "model/decoder.h"
+#include "quant/bnb_format.h"
 
 namespace llmcp::model {
 
 struct LoadOptions {
   std::string dtype = "auto";  // auto (config's torch_dtype; fp16 -> bf16 on CPU) | float32 | bfloat16 | float16
   std::string device = "cpu";  // cpu | cuda | cuda:N | auto
+  // load_in_4bit / load_in_8bit: quantize the decoder layers' linear weights while loading, one
+  // tensor at a time (the dense model is never held). A folder saved quantized (bitsandbytes'
+  // keys) loads quantized whatever this says.
+  quant::BnbConfig quant;
 };
+
+// The decoder layers' linear modules (the ones a bitsandbytes config quantizes; the LM head is not).
+std::vector<std::string> quantizable_modules(const DecoderConfig& cfg, const WeightNames& names);
 
 std::unique_ptr<Decoder> load_decoder(const std::filesystem::path& dir, const LoadOptions& opts = {});
 

@@ -22,11 +22,11 @@ at::Tensor LoraDelta::delta(const model::Linear& base, const at::Tensor& x, cons
   auto lora = at::linear(at::linear(xa, A_), B_);  // [..., out]
   if (!is_dora()) return lora * scaling_;
 
-  auto n = weight_norm(base.weight);
+  auto n = weight_norm(base.quantized() ? base.dense_weight(at::kFloat) : base.weight);
   auto scale = magnitude_ / n;  // [out], gradient only through m
   at::Tensor w0x;
   if (drop) {
-    w0x = at::linear(xa.to(base.weight.scalar_type()), base.weight).to(dt);
+    w0x = base.weight_product(xa).to(dt);
   } else {
     w0x = base_out.to(dt);
     if (base.bias.defined()) w0x = w0x - base.bias.to(dt);

@@ -3,6 +3,11 @@
 // their slots while their adapter is active.
 #include "peft/peft_model.h"
 
+#include <spdlog/spdlog.h>
+
+#include <functional>
+#include <utility>
+
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
@@ -58,7 +63,7 @@ Adapter& PeftModel::add_adapter(const std::string& name, const LoraConfig& confi
   std::map<std::string, at::Tensor> tensors;
   for (const auto& t : plan) {
     auto& base = linear(t.module);
-    const int64_t out = base.weight.size(0), in = base.weight.size(1), r = t.rank;
+    const int64_t out = base.out_features(), in = base.in_features(), r = t.rank;
     auto bound = [](int64_t fan_in) { return 1.0 / std::sqrt(static_cast<double>(fan_in)); };
     at::Tensor A = at::empty({r, in}, at::kFloat), B = at::zeros({out, r}, at::kFloat);
     switch (config.init) {
@@ -70,7 +75,7 @@ Adapter& PeftModel::add_adapter(const std::string& name, const LoraConfig& confi
         break;
     }
     if (config.use_dora) {  // m starts as the row norms of W0 + s B A, so the output is unchanged
-      auto w = base.weight.to(at::kCPU, at::kFloat) + config.scaling(r, t.alpha) * at::matmul(B, A);
+      auto w = base.dense_weight(at::kFloat).to(at::kCPU) + config.scaling(r, t.alpha) * at::matmul(B, A);
       tensors[peft_key(t.module, ".lora_magnitude_vector")] = w.norm(2, {1});
     }
     tensors[peft_key(t.module, ".lora_A.weight")] = A;
@@ -101,7 +106,7 @@ Adapter& PeftModel::add_loaded_adapter(const std::string& name, const LoraConfig
   std::set<std::string> targeted;
   for (const auto& t : plan) {
     auto& base = linear(t.module);
-    const int64_t out = base.weight.size(0), in = base.weight.size(1);
+    const int64_t out = base.out_features(), in = base.in_features();
     auto A = take(peft_key(t.module, ".lora_A.weight"));
     auto B = take(peft_key(t.module, ".lora_B.weight"));
     auto hint = [&] {
@@ -188,10 +193,31 @@ void PeftModel::enable() {
   rebuild();
 }
 
+namespace {
+
+// Applies `edit` to a linear layer's base weight: in place when dense; a quantized base is
+// dequantized, edited and quantized again in its own format, which rounds (a warning says so).
+void edit_base(model::Linear& l, const std::function<void(at::Tensor&)>& edit) {
+  if (!l.quantized()) return edit(l.weight);
+  const auto& q = *l.qweight;
+  auto w = q.dequantize(at::kFloat);
+  edit(w);
+  quant::QuantSpec spec{q.format, q.blocksize, q.nested, q.compute_dtype};
+  l.qweight = quant::QuantizedWeight::quantize(w.to(q.source_dtype), spec);
+  static bool warned = false;
+  if (!std::exchange(warned, true))
+    spdlog::warn("merging into a quantized ({}) base re-quantizes its weights: outputs differ from the adapter's by "
+                 "the rounding; merge into a dense copy of the base (merge --dense) to keep them exact",
+                 quant::format_name(q.format));
+}
+
+}  // namespace
+
 void PeftModel::merge(const std::string& name) {
   auto& a = adapter(name);
   LLMCP_CHECK(!a.merged, kInvalidArgument, "adapter '", name, "' is already merged");
-  for (const auto& module : a.module_order) a.modules[module]->merge_into(linear(module).weight);
+  for (const auto& module : a.module_order)
+    edit_base(linear(module), [&](at::Tensor& w) { a.modules[module]->merge_into(w); });
   a.merged = true;
   rebuild();
 }
@@ -199,7 +225,8 @@ void PeftModel::merge(const std::string& name) {
 void PeftModel::unmerge(const std::string& name) {
   auto& a = adapter(name);
   LLMCP_CHECK(a.merged, kInvalidArgument, "adapter '", name, "' is not merged");
-  for (const auto& module : a.module_order) a.modules[module]->unmerge_from(linear(module).weight);
+  for (const auto& module : a.module_order)
+    edit_base(linear(module), [&](at::Tensor& w) { a.modules[module]->unmerge_from(w); });
   a.merged = false;
   rebuild();
 }

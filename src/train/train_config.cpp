@@ -78,6 +78,9 @@ const std::vector<ConfigKey> kKeys = {
     {"bnb_4bit_quant_type", "string", "nf4 | fp4"},
     {"bnb_4bit_compute_dtype", "string", "float32 | bfloat16 | float16"},
     {"bnb_4bit_use_double_quant", "bool", "quantize the quantization constants too"},
+    {"bnb_4bit_quant_storage", "string", "uint8 (the only storage)"},
+    {"bnb_4bit_blocksize", "int", "values per 4-bit block: 32..4096, a power of two (default 64)"},
+    {"llm_int8_skip_modules", "list", "modules kept dense (the LM head always is)"},
     // Sparse fine-tuning (seed keys)
     {"sparsity_ratio", "number", "fraction of each weight that stays frozen"},
     {"sparsity_type", "string", "unstructured | structured"},
@@ -262,7 +265,8 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
                 " is not supported; llm-mcp trains causal language models (CAUSAL_LM)");
   c.lora = peft::lora_config_from_json(peft, "the training config");
   for (const char* k : {"load_in_4bit", "load_in_8bit", "bnb_4bit_quant_type", "bnb_4bit_compute_dtype",
-                        "bnb_4bit_use_double_quant"})
+                        "bnb_4bit_use_double_quant", "bnb_4bit_quant_storage", "bnb_4bit_blocksize",
+                        "llm_int8_skip_modules"})
     if (j.contains(k) && !j[k].is_null()) c.quantization[k] = j[k];
   for (const char* k : {"sparsity_ratio", "sparsity_type", "mask_update_interval", "mask_update_fraction", "use_rigl",
                         "use_topk_attention", "topk_ratio"})

@@ -12,15 +12,23 @@
 namespace llmcp::train {
 
 std::unique_ptr<TrainableModel> TrainableModel::create(const TrainConfig& c) {
-  LLMCP_CHECK(c.method != Method::kQlora, kUnsupported,
-              "method qlora (load_in_4bit / load_in_8bit) is not available yet; train with method lora or dora");
   LLMCP_CHECK(c.method != Method::kSparse, kUnsupported,
               "method sparse (sparsity_ratio, ...) is not available yet; train with method lora or dora");
   auto m = std::unique_ptr<TrainableModel>(new TrainableModel());
   m->config_ = c;
   // Adapters train on a frozen base, which may stay in bf16; full fine-tuning keeps fp32 masters.
   const std::string dtype = (c.bf16 && c.method != Method::kFull) ? "bfloat16" : "float32";
-  m->decoder_ = model::load_decoder(c.model, {dtype, c.device});
+  model::LoadOptions load{dtype, c.device, {}};
+  if (c.method == Method::kQlora) {
+    load.quant = quant::BnbConfig::from_json(c.quantization);
+    // method: qlora alone means the QLoRA paper's base: NF4 (a config that sets load_in_4bit
+    // without a type gets transformers' default, fp4).
+    if (!load.quant.enabled()) {
+      load.quant.load_in_4bit = true;
+      if (!c.quantization.contains("bnb_4bit_quant_type")) load.quant.quant_type = quant::QuantType::kNf4;
+    }
+  }
+  m->decoder_ = model::load_decoder(c.model, load);
   if (c.bf16) core::init_torch_threads(at::kBFloat16);  // autocast: the matmuls run in bf16 whatever the masters
   m->decoder_->set_gradient_checkpointing(c.gradient_checkpointing);
   if (c.method == Method::kFull) {

@@ -60,7 +60,7 @@ TEST_P(DecoderReferenceTest, LogitsMatchReference) {
   auto ref_file = io::SafetensorsFile::open(dir / "ref.safetensors");
   auto ref = tensor_from_view(ref_file->at("logits"), at::kFloat, at::kCPU);
 
-  auto decoder = load_decoder(dir / "model", {c.dtype, "cpu"});
+  auto decoder = load_decoder(dir / "model", {c.dtype, "cpu", {}});
   auto flat_ids = at::tensor(std::vector<int64_t>(ids[0].begin(), ids[0].end())).view({1, T});
   auto id_t = at::cat({flat_ids, at::tensor(ids[1]).view({1, T})});
   auto mask_t = at::cat({at::tensor(mask[0]).view({1, T}), at::tensor(mask[1]).view({1, T})});

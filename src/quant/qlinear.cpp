@@ -1,0 +1,111 @@
+// The quantized linear product and its autograd node. The node holds the weight (shared), not
+// a dense copy, so a backward pass costs one more dequantization instead of the memory of W.
+#include "quant/qlinear.h"
+
+#include <ATen/Parallel.h>
+
+#include <torch/csrc/autograd/custom_function.h>
+
+#include "core/error.h"
+#include "quant/blockwise.h"
+#include "quant/qkernels.h"
+
+namespace llmcp::quant {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+// Rows per dequantized tile: about 1 MiB of fp32.
+int64_t tile_rows(const QuantizedWeight& w) { return std::max<int64_t>(1, (int64_t{1} << 18) / std::max<int64_t>(w.in, 1)); }
+
+// x2 [M, in] in the compute dtype -> [M, out].
+at::Tensor forward_2d(const QuantizedWeight& w, const at::Tensor& x2) {
+  const int64_t M = x2.size(0);
+  const auto dt = x2.scalar_type();
+  if (w.is_4bit() && x2.device().is_cpu() && dt == at::kFloat && M <= 4) {
+    auto xc = x2.contiguous();
+    auto y = at::empty({M, w.out}, xc.options());
+    const int64_t n = w.out * w.in;
+    const auto scales = w.block_scales(0, num_blocks(n, w.blocksize));
+    Packed4 p{w.data.data_ptr<uint8_t>(), scales.data(), 0, w.blocksize, w.code.data_ptr<float>()};
+    at::parallel_for(0, w.out, 64, [&](int64_t a, int64_t b) {
+      gemv4_f32(p, w.in, a, b - a, xc.data_ptr<float>(), M, y.data_ptr<float>() + a, w.out);
+    });
+    return y;
+  }
+  const int64_t T = tile_rows(w);
+  if (T >= w.out) return at::mm(x2, w.dequantize(dt).t());
+  auto y = at::empty({M, w.out}, x2.options());
+  for (int64_t r0 = 0; r0 < w.out; r0 += T) {
+    const int64_t r1 = std::min(w.out, r0 + T);
+    y.narrow(1, r0, r1 - r0).copy_(at::mm(x2, w.dequantize_rows(r0, r1, dt).t()));
+  }
+  return y;
+}
+
+// g2 [M, out] -> [M, in] = g2 W.
+at::Tensor backward_2d(const QuantizedWeight& w, const at::Tensor& g2) {
+  const auto dt = g2.scalar_type();
+  const int64_t T = tile_rows(w);
+  if (T >= w.out) return at::mm(g2, w.dequantize(dt));
+  auto gx = at::zeros({g2.size(0), w.in}, g2.options());
+  for (int64_t r0 = 0; r0 < w.out; r0 += T) {
+    const int64_t r1 = std::min(w.out, r0 + T);
+    gx.addmm_(g2.narrow(1, r0, r1 - r0), w.dequantize_rows(r0, r1, dt));
+  }
+  return gx;
+}
+
+struct Holder : torch::CustomClassHolder {
+  explicit Holder(std::shared_ptr<const QuantizedWeight> w) : weight(std::move(w)) {}
+  std::shared_ptr<const QuantizedWeight> weight;
+};
+
+class QLinearFn : public torch::autograd::Function<QLinearFn> {
+ public:
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x2, c10::intrusive_ptr<Holder> holder) {
+    const auto& w = *holder->weight;
+    ctx->saved_data["w"] = at::IValue::make_capsule(holder);
+    return forward_2d(w, x2);
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    auto holder = c10::static_intrusive_pointer_cast<Holder>(ctx->saved_data["w"].toCapsule());
+    auto g = grads[0].contiguous();
+    return {backward_2d(*holder->weight, g), at::Tensor()};
+  }
+};
+
+void check_input(const QuantizedWeight& w, const at::Tensor& x) {
+  LLMCP_CHECK(x.dim() >= 1 && x.size(-1) == w.in, kShapeMismatch, "input has ", x.size(-1),
+              " features but the quantized weight expects ", w.in);
+}
+
+}  // namespace
+
+at::Tensor quantized_linear(const std::shared_ptr<const QuantizedWeight>& w, const at::Tensor& x,
+                            const at::Tensor& bias) {
+  check_input(*w, x);
+  auto shape = x.sizes().vec();
+  shape.back() = w->out;
+  auto x2 = x.reshape({-1, w->in}).to(w->compute_dtype);
+  at::Tensor y2;
+  if (x2.requires_grad()) {
+    y2 = QLinearFn::apply(x2, c10::make_intrusive<Holder>(w));
+  } else {
+    at::NoGradGuard no_grad;
+    y2 = forward_2d(*w, x2);
+  }
+  auto y = y2.view(shape).to(x.scalar_type());
+  if (bias.defined()) y = y + bias.to(y.scalar_type());
+  return y;
+}
+
+at::Tensor quantized_linear_reference(const QuantizedWeight& w, const at::Tensor& x, const at::Tensor& bias) {
+  check_input(w, x);
+  auto y = at::linear(x.to(w.compute_dtype), w.dequantize(w.compute_dtype)).to(x.scalar_type());
+  if (bias.defined()) y = y + bias.to(y.scalar_type());
+  return y;
+}
+
+}  // namespace llmcp::quant

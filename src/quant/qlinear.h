@@ -1,0 +1,21 @@
+// y = x W^T + b with W quantized: the input is cast to the weight's compute dtype, W is
+// dequantized tile by tile of output rows (never whole), and the product comes back in x's dtype.
+// Autograd gives x its gradient (grad_y W, again tile by tile); W has none. Few input rows on
+// the CPU (decoding) take a fused kernel that reads the packed bytes directly.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <memory>
+
+#include "quant/quantized_weight.h"
+
+namespace llmcp::quant {
+
+at::Tensor quantized_linear(const std::shared_ptr<const QuantizedWeight>& w, const at::Tensor& x,
+                            const at::Tensor& bias);
+
+// The plain ATen formulation (dequantize all of W, then at::linear), for parity tests.
+at::Tensor quantized_linear_reference(const QuantizedWeight& w, const at::Tensor& x, const at::Tensor& bias);
+
+}  // namespace llmcp::quant
