@@ -13,6 +13,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/error.h"
+
 namespace llmcp::quant {
 namespace {
 
@@ -32,10 +34,11 @@ Isa detect() {
   return Isa::kScalar;
 }
 
-Isa isa() {
-  static const Isa i = detect();
+Isa& current() {
+  static Isa i = detect();
   return i;
 }
+Isa isa() { return current(); }
 
 inline float value_at(const Packed4& w, int64_t i) {
   const uint8_t byte = w.packed[i / 2];
@@ -225,6 +228,15 @@ void gemv4_f32(const Packed4& w, int64_t in, int64_t row0, int64_t rows, const f
       for (int64_t m = 0; m < mm; ++m) y[(m0 + m) * ldy + r] = acc[m];
     }
   }
+}
+
+void set_qkernel_isa(const std::string& name) {
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+  if (name == "scalar") current() = Isa::kScalar;
+  else if (name == "avx2" && avx2) current() = Isa::kAvx2;
+  else if (name == "avx512" && avx512) current() = Isa::kAvx512;
+  else LLMCP_FAIL(kUnsupported, "kernel body '", name, "' is unknown or this CPU lacks it (", qkernel_isa(), " in use)");
 }
 
 std::string qkernel_isa() {

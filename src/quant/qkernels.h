@@ -29,5 +29,7 @@ void gemv4_f32(const Packed4& w, int64_t in, int64_t row0, int64_t rows, const f
 
 // "avx512", "avx2" or "scalar": the body in use.
 std::string qkernel_isa();
+// Use another body from now on (tests and benchmarks compare them); one the CPU lacks is an error.
+void set_qkernel_isa(const std::string& isa);
 
 }  // namespace llmcp::quant

@@ -103,7 +103,7 @@ at::Tensor quantized_linear(const std::shared_ptr<const QuantizedWeight>& w, con
 
 at::Tensor quantized_linear_reference(const QuantizedWeight& w, const at::Tensor& x, const at::Tensor& bias) {
   check_input(w, x);
-  auto y = at::linear(x.to(w.compute_dtype), w.dequantize(w.compute_dtype)).to(x.scalar_type());
+  auto y = at::linear(x.to(w.compute_dtype), w.dequantize_rows_aten(0, w.out, w.compute_dtype)).to(x.scalar_type());
   if (bias.defined()) y = y + bias.to(y.scalar_type());
   return y;
 }

@@ -97,25 +97,8 @@ at::Tensor QuantizedWeight::dequantize_rows(int64_t r0, int64_t r1, at::ScalarTy
     auto q = data.narrow(0, r0, rows).to(at::kFloat);
     return (q * absmax.narrow(0, r0, rows).unsqueeze(1) * 7.874015718698502e-3).to(dtype);
   }
+  if (!device().is_cpu()) return dequantize_rows_aten(r0, r1, dtype);
   const int64_t begin = r0 * in, end = r1 * in;
-  if (!device().is_cpu()) {  // ATen formulation: any device
-    const int64_t b0 = begin / 2, b1 = (end + 1) / 2;
-    auto bytes = data.view({-1}).slice(0, b0, b1).to(at::kLong);
-    auto idx = at::stack({bytes.bitwise_right_shift(4), bytes.bitwise_and(15)}, 1).view({-1});
-    idx = idx.slice(0, begin - 2 * b0, begin - 2 * b0 + (end - begin));
-    auto vals = code.index_select(0, idx);
-    auto blocks = at::arange(begin, end, idx.options()).floor_divide(blocksize);
-    at::Tensor scales;
-    if (nested) {
-      auto nq = absmax.to(at::kLong);
-      scales = nested_code.index_select(0, nq) *
-                   nested_absmax.index_select(0, at::arange(nq.size(0), nq.options()).floor_divide(nested_blocksize)) +
-               offset;
-    } else {
-      scales = absmax;
-    }
-    return (vals * scales.index_select(0, blocks)).view({rows, in}).to(dtype);
-  }
   const int64_t blk0 = begin / blocksize, blk1 = num_blocks(end, blocksize);
   const auto scales = block_scales(blk0, blk1);
   Packed4 p{data.data_ptr<uint8_t>(), scales.data(), blk0, blocksize, code.data_ptr<float>()};
@@ -129,6 +112,26 @@ at::Tensor QuantizedWeight::dequantize_rows(int64_t r0, int64_t r1, at::ScalarTy
       dequant4_f32(p, begin + a * in, begin + b * in, result.data_ptr<float>() + a * in);
   });
   return bf16 || dtype == at::kFloat ? result : result.to(dtype);
+}
+
+at::Tensor QuantizedWeight::dequantize_rows_aten(int64_t r0, int64_t r1, at::ScalarType dtype) const {
+  LLMCP_CHECK(0 <= r0 && r0 <= r1 && r1 <= out, kInvalidArgument, "rows [", r0, ", ", r1, ") outside [0, ", out, ")");
+  const int64_t rows = r1 - r0;
+  if (format == WeightFormat::kInt8) return dequantize_rows(r0, r1, dtype);
+  const int64_t begin = r0 * in, end = r1 * in;
+  const int64_t b0 = begin / 2, b1 = (end + 1) / 2;
+  auto bytes = data.view({-1}).slice(0, b0, b1).to(at::kLong);
+  auto idx = at::stack({bytes.bitwise_right_shift(4), bytes.bitwise_and(15)}, 1).view({-1});
+  idx = idx.slice(0, begin - 2 * b0, begin - 2 * b0 + (end - begin));
+  auto vals = code.index_select(0, idx);
+  auto blocks = at::arange(begin, end, idx.options()).floor_divide(blocksize);
+  at::Tensor scales = absmax;
+  if (nested) {
+    auto nq = absmax.to(at::kLong);
+    auto nb = at::arange(nq.size(0), nq.options()).floor_divide(nested_blocksize);
+    scales = nested_code.index_select(0, nq) * nested_absmax.index_select(0, nb) + offset;
+  }
+  return (vals * scales.index_select(0, blocks)).view({rows, in}).to(dtype);
 }
 
 int64_t QuantizedWeight::nbytes() const {

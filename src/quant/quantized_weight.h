@@ -47,6 +47,9 @@ struct QuantizedWeight {
   // Rows [r0, r1) dense, [r1 - r0, in], in `dtype`, on the weight's device.
   at::Tensor dequantize_rows(int64_t r0, int64_t r1, at::ScalarType dtype) const;
   at::Tensor dequantize(at::ScalarType dtype) const { return dequantize_rows(0, out, dtype); }
+  // The same values by plain ATen ops (code lookup by index, times the block scale): the path
+  // for devices without a kernel here, and the reference the CPU kernels are tested against.
+  at::Tensor dequantize_rows_aten(int64_t r0, int64_t r1, at::ScalarType dtype) const;
   // fp32 scales of 4-bit blocks [b0, b1) (undoing double quantization), on the CPU.
   std::vector<float> block_scales(int64_t b0, int64_t b1) const;
   // Bytes held (data + constants).

@@ -18,7 +18,7 @@ import struct
 import torch
 
 DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "I64": torch.int64,
-          "F64": torch.float64, "I32": torch.int32}
+          "F64": torch.float64, "I32": torch.int32, "U8": torch.uint8, "I8": torch.int8}
 
 
 def load_safetensors(path):
@@ -43,7 +43,7 @@ def save_safetensors(path, tensors):
     for name, t in tensors.items():
         t = t.contiguous()
         raw = t.numpy().tobytes()
-        dt = {torch.float32: "F32", torch.float64: "F64", torch.int64: "I64"}[t.dtype]
+        dt = {v: k for k, v in DTYPES.items()}[t.dtype]
         header[name] = {"dtype": dt, "shape": list(t.shape), "data_offsets": [off, off + len(raw)]}
         blobs.append(raw)
         off += len(raw)
