@@ -33,7 +33,22 @@ void add_merge(CLI::App& app) {
   cmd->add_option("--adapter", req->adapter_dir, "PEFT adapter folder")->required();
   cmd->add_option("--out", req->out_dir, "Output model folder")->required();
   cmd->add_option("--dtype", req->dtype, "auto | float32 | bfloat16 | float16 (auto: the base's)")->capture_default_str();
+  cmd->add_flag("--dense", req->dense,
+                "Quantized base: write dense merged weights instead of re-quantizing (which rounds)");
   cmd->callback([req] { std::cout << engine::merge_adapter(*req).dump(2) << std::endl; });
+}
+
+void add_quantize(CLI::App& app) {
+  auto req = std::make_shared<engine::QuantizeRequest>();
+  auto* cmd = app.add_subcommand("quantize", "Quantize a model's linear weights (bitsandbytes layout) into a new folder");
+  cmd->add_option("--model", req->model_dir, "Model folder")->required();
+  cmd->add_option("--out", req->out_dir, "Output model folder")->required();
+  cmd->add_option("--type", req->type, "nf4 | fp4 | int8")->capture_default_str();
+  cmd->add_option("--blocksize", req->blocksize, "values per 4-bit block (32..4096)")->capture_default_str();
+  cmd->add_flag("--double-quant", req->double_quant, "quantize the absmax constants too (bnb_4bit_use_double_quant)");
+  cmd->add_option("--compute-dtype", req->compute_dtype, "float32 | bfloat16 | float16 (bnb_4bit_compute_dtype)")
+      ->capture_default_str();
+  cmd->callback([req] { std::cout << engine::quantize_model(*req).dump(2) << std::endl; });
 }
 
 void add_eval(CLI::App& app) {
@@ -76,6 +91,7 @@ void add_eval(CLI::App& app) {
 void add_train_commands(CLI::App& app) {
   add_train(app);
   add_merge(app);
+  add_quantize(app);
   add_eval(app);
 }
 

@@ -2,6 +2,8 @@
 // tool-call exact match (greedy generation, calls parsed in the template's style).
 #include "engine/training.h"
 
+#include <chrono>
+
 #include <fstream>
 
 #include "core/error.h"
@@ -9,6 +11,8 @@
 #include "io/hf_config.h"
 #include "model/loader.h"
 #include "peft/peft_io.h"
+#include "quant/blockwise.h"
+#include "quant/bnb_format.h"
 #include "tokenizer/chat/tool_calls.h"
 #include "train/data/dataset.h"
 #include "train/evaluate.h"
@@ -63,17 +67,59 @@ nlohmann::json merge_adapter(const MergeRequest& req) {
   LLMCP_CHECK(!req.model_dir.empty() && !req.adapter_dir.empty() && !req.out_dir.empty(), kInvalidArgument,
               "merge needs --model, --adapter and --out");
   auto decoder = model::load_decoder(req.model_dir, {"float32", "cpu", {}});
+  const bool quantized = !decoder->quantized_weights().empty();
+  if (quantized && req.dense) {  // the base becomes dense first, so the merge does not round
+    for (auto* l : decoder->linears())
+      if (l->quantized()) {
+        l->weight = l->qweight->dequantize(at::kFloat);
+        l->qweight.reset();
+      }
+  }
   peft::PeftModel peft(*decoder);
   auto cfg = peft::load_adapter(peft, req.adapter_dir, "default");
   peft.merge("default");
   const auto base_dtype = io::HfConfig::load(req.model_dir).get_string("torch_dtype", "float32");
   const auto dtype = model::parse_dtype(req.dtype == "auto" ? base_dtype : req.dtype);
-  train::save_model_folder(*decoder, req.model_dir, req.out_dir, dtype);
+  train::save_model_folder(*decoder, req.model_dir, req.out_dir, dtype, /*keep_quantized=*/!req.dense);
   nlohmann::json j;
   j["path"] = req.out_dir;
   j["modules_merged"] = peft.adapter("default").module_order.size();
   j["dtype"] = model::dtype_to_string(dtype);
   j["use_dora"] = cfg.use_dora;
+  j["quantized"] = quantized && !req.dense;
+  return j;
+}
+
+nlohmann::json quantize_model(const QuantizeRequest& req) {
+  LLMCP_CHECK(!req.model_dir.empty() && !req.out_dir.empty(), kInvalidArgument, "quantize needs --model and --out");
+  model::LoadOptions load{"auto", "cpu", {}};
+  if (req.type == "int8") {
+    load.quant.load_in_8bit = true;
+  } else {
+    load.quant.load_in_4bit = true;
+    load.quant.quant_type = quant::parse_quant_type(req.type);
+  }
+  quant::check_blocksize(req.blocksize);
+  load.quant.blocksize = req.blocksize;
+  load.quant.double_quant = req.double_quant;
+  load.quant.compute_dtype = quant::parse_compute_dtype(req.compute_dtype);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto decoder = model::load_decoder(req.model_dir, load);
+  const auto q = decoder->quantized_weights();
+  LLMCP_CHECK(!q.empty(), kInvalidArgument, req.model_dir, " has no linear weights to quantize");
+  int64_t dense = 0, packed = 0;
+  for (const auto& [m, w] : q) {
+    dense += w->out * w->in * static_cast<int64_t>(c10::elementSize(w->source_dtype));
+    packed += w->nbytes();
+  }
+  train::save_model_folder(*decoder, req.model_dir, req.out_dir, decoder->dtype(), /*keep_quantized=*/true);
+  nlohmann::json j;
+  j["path"] = req.out_dir;
+  j["type"] = req.type;
+  j["modules_quantized"] = q.size();
+  j["dense_bytes"] = dense;
+  j["quantized_bytes"] = packed;
+  j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return j;
 }
 

@@ -28,9 +28,23 @@ nlohmann::json resolve_train_config(const TrainRequest& req);
 struct MergeRequest {
   std::string model_dir, adapter_dir, out_dir;
   std::string dtype = "auto";  // of the written weights; auto = the base's
+  // A quantized base: false = merge into it and re-quantize (rounds; warned); true = write a
+  // dense folder (dequantized base + adapter, no re-quantization).
+  bool dense = false;
 };
 // Writes a complete HF model folder with the adapter merged in. {"path", "modules_merged", ...}
 nlohmann::json merge_adapter(const MergeRequest& req);
+
+struct QuantizeRequest {
+  std::string model_dir, out_dir;
+  std::string type = "nf4";  // nf4 | fp4 | int8
+  int64_t blocksize = 64;
+  bool double_quant = false;
+  std::string compute_dtype = "float32";  // recorded as bnb_4bit_compute_dtype
+};
+// Quantizes the decoder layers' linear weights while loading, one tensor at a time, and writes a
+// bitsandbytes-layout folder. {"path", "modules_quantized", "dense_bytes", "quantized_bytes", ...}
+nlohmann::json quantize_model(const QuantizeRequest& req);
 
 struct EvalRequest {
   std::string model_dir, adapter_dir, data_path;

@@ -85,7 +85,8 @@ std::string TrainableModel::summary() const {
 }
 
 void save_model_folder(model::Decoder& decoder, const std::filesystem::path& base_dir,
-                       const std::filesystem::path& out, at::ScalarType dtype) {
+                       const std::filesystem::path& out, at::ScalarType dtype,
+                       bool keep_quantized) {
   std::filesystem::create_directories(out);
   for (const char* f : {"tokenizer.json", "tokenizer_config.json", "tokenizer.model", "special_tokens_map.json",
                         "generation_config.json", "chat_template.jinja", "chat_template.json"})
@@ -95,6 +96,25 @@ void save_model_folder(model::Decoder& decoder, const std::filesystem::path& bas
   config["torch_dtype"] = model::dtype_to_string(dtype);
   model::NamedTensors tensors;
   for (auto& s : decoder.tensors()) tensors.emplace_back(s.name, s.tensor->detach().to(dtype));
+  // Quantized bases: bitsandbytes' keys when the folder stays quantized, else dense weights.
+  config.erase("quantization_config");
+  const auto quantized = decoder.quantized_weights();
+  if (!quantized.empty() && keep_quantized) {
+    quant::NamedTensorList q;
+    for (const auto& [module, w] : quantized) quant::append_bnb_tensors(module, *w, q);
+    tensors.insert(tensors.end(), q.begin(), q.end());
+    const auto& first = *quantized.front().second;
+    quant::BnbConfig bnb;
+    bnb.load_in_8bit = first.format == quant::WeightFormat::kInt8;
+    bnb.load_in_4bit = !bnb.load_in_8bit;
+    bnb.quant_type = first.quant_type();
+    bnb.compute_dtype = first.compute_dtype;
+    bnb.double_quant = first.nested;
+    bnb.blocksize = first.blocksize;
+    config["quantization_config"] = bnb.to_json();
+  } else {
+    for (const auto& [module, w] : quantized) tensors.emplace_back(module + ".weight", w->dequantize(dtype).to(at::kCPU));
+  }
   model::save_tensors(out / "model.safetensors", tensors, {{"format", "pt"}});
   core::write_file_atomic(out / "config.json", config.dump(2) + "\n");
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/decoder.h"
+#include "quant/bnb_format.h"
 #include "peft/peft_model.h"
 #include "train/optimizer.h"
 #include "train/train_config.h"
@@ -34,8 +35,10 @@ class TrainableModel {
 };
 
 // Writes a complete model folder (config.json, generation_config.json, tokenizer files copied
-// from `base_dir`, model.safetensors with the decoder's current tensors in `dtype`).
+// from `base_dir`, model.safetensors with the decoder's current tensors in `dtype`). Quantized
+// bases are written in bitsandbytes' layout with a quantization_config when `keep_quantized`,
+// else dequantized to `dtype`.
 void save_model_folder(model::Decoder& decoder, const std::filesystem::path& base_dir,
-                       const std::filesystem::path& out, at::ScalarType dtype);
+                       const std::filesystem::path& out, at::ScalarType dtype, bool keep_quantized = false);
 
 }  // namespace llmcp::train
