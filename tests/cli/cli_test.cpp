@@ -57,5 +57,35 @@ TEST(CliTest, BadInputSaysWhatToFix) {
   EXPECT_NE(r.output.find("tpu"), std::string::npos) << r.output;
 }
 
+// Each seed example config runs as written (two steps), and `quantize` writes a folder that
+// loads, quantized, with a quantization_config transformers reads.
+TEST(CliTest, ExampleConfigsAndQuantize) {
+  testing::TempDir dir;
+  const std::string src = testing::source_dir().string();
+  for (const char* name : {"lora", "dora", "qlora"}) {
+    auto r = testing::run_command("cd " + src + " && " + cli() + " train examples/" + name +
+                                  ".yaml --set max_steps=2 --set epochs=1 --set output_dir=" +
+                                  (dir / name).string() + " 2>&1");
+    ASSERT_EQ(r.status, 0) << name << ": " << r.output;
+    EXPECT_TRUE(std::filesystem::exists(dir / name / "adapter_model.safetensors")) << name;
+  }
+  auto q = testing::run_command(cli() + " quantize --model " + src + "/examples/demo-base --type fp4 --out " +
+                                (dir / "q").string() + " 2>/dev/null");
+  ASSERT_EQ(q.status, 0) << q.output;
+  auto j = nlohmann::json::parse(q.output);
+  EXPECT_EQ(j["modules_quantized"], 28);
+  EXPECT_LT(j["quantized_bytes"].get<double>(), 0.3 * j["dense_bytes"].get<double>());
+  auto cfg = nlohmann::json::parse(testing::run_command("cat " + (dir / "q" / "config.json").string()).output);
+  EXPECT_EQ(cfg["quantization_config"]["quant_method"], "bitsandbytes");
+  EXPECT_EQ(cfg["quantization_config"]["bnb_4bit_quant_type"], "fp4");
+  auto gen = testing::run_command(cli() + " generate --model " + (dir / "q").string() +
+                                  " --prompt 'Hello' --max-new-tokens 4 2>&1");
+  EXPECT_EQ(gen.status, 0) << gen.output;
+  auto bad = testing::run_command(cli() + " quantize --model " + src + "/examples/demo-base --type nf3 --out " +
+                                  (dir / "b").string() + " 2>&1");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.output.find("nf4 or fp4"), std::string::npos) << bad.output;
+}
+
 }  // namespace
 }  // namespace llmcp::cli
