@@ -66,6 +66,39 @@ echo
 echo "training: small preset, LoRA r=16 alpha=32 dropout 0.05 on all linear layers, batch $B x seq $S, every token a target, AdamW + clipping, mean of $K steps after one warm-up step; peak RSS of each process; command: make bench"
 
 echo
+echo "| NF4 product (double quant) | W out x in | rows M | GFLOP/s NF4 | GFLOP/s dense | ratio | kernel |"
+echo "|---|---|---|---|---|---|---|"
+"$build/bench/quant_bench" | /usr/bin/python3 -c '
+import json, sys
+for line in sys.stdin:
+    j = json.loads(line)
+    print(f"| {j[\"dtype\"]} | {j[\"out\"]} x {j[\"in\"]} | {j[\"M\"]} | {j[\"nf4_gflops\"]:.1f} | {j[\"dense_gflops\"]:.1f} | {j[\"ratio\"]:.2f} | {j[\"kernel\"]} |")'
+echo
+echo "NF4 product: small preset layer shapes, x W^T with W dequantized tile by tile (fused gemv for M <= 4 in fp32) against at::linear on the dense W; command: make bench"
+
+echo
+echo "| QLoRA vs LoRA training step | LoRA tok/s | QLoRA tok/s | speed ratio | LoRA linear weights MiB | QLoRA | ratio | LoRA peak RSS MiB | QLoRA | ratio |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+for dtype in float32 bfloat16; do
+  m=$models/small-$dtype
+  bf=$([ "$dtype" = bfloat16 ] && echo 1 || echo 0)
+  args=(--model "$m" --rank 16 --batch "$B" --seq "$S" --steps "$K" --bf16 "$bf")
+  lora=$("$build/bench/train_bench" "${args[@]}")
+  qlora=$("$build/bench/train_bench" "${args[@]}" --qlora nf4)
+  /usr/bin/python3 - "$dtype" "$lora" "$qlora" <<'PY'
+import json, sys
+d, l, q = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+label = "fp32" if d == "float32" else "bf16 base + autocast, bf16 compute"
+cells = []
+for k in ("tokens_per_s", "linear_weight_mb", "peak_rss_mb"):
+    cells += [f"{l[k]:.0f}", f"{q[k]:.0f}", f"{q[k] / l[k]:.2f}"]
+print(f"| {label} | " + " | ".join(cells) + " |")
+PY
+done
+echo
+echo "QLoRA: NF4 with double quantization, blocks of 64, same adapter, rows and steps as the LoRA table; command: make bench"
+
+echo
 echo "| tokenizer | encode MB/s llm-mcp | encode MB/s @huggingface/tokenizers | ratio |"
 echo "|---|---|---|---|"
 corpus=build/bench-tok/corpus.txt

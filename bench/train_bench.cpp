@@ -2,7 +2,7 @@
 // causal_lm_loss, AdamW with clipping), printed as JSON so bench/run.sh can put it beside the
 // PyTorch eager loop of bench/torch_eager_lora_train.py from the same run. Random token rows,
 // every position a target, so both sides do exactly the same work.
-//   train_bench --model DIR --rank 16 --batch 2 --seq 512 --steps 3 [--bf16 1] [--checkpointing 1]
+//   train_bench --model DIR --rank 16 --batch 2 --seq 512 --steps 3 [--bf16 1] [--checkpointing 1] [--qlora nf4]
 #include <ATen/ATen.h>
 #include <ATen/autocast_mode.h>
 
@@ -33,8 +33,14 @@ int main(int argc, char** argv) try {
     else if (k == "--batch") batch = std::stoll(v);
     else if (k == "--seq") seq = std::stoll(v);
     else if (k == "--steps") steps = std::stoll(v);
-    else LLMCP_FAIL(kInvalidArgument, "unknown option ", k);
+    else if (k == "--qlora") {  // nf4 | fp4: a 4-bit double-quantized base, computing in the run's dtype
+      cfg["method"] = "qlora";
+      cfg["load_in_4bit"] = true;
+      cfg["bnb_4bit_quant_type"] = v;
+      cfg["bnb_4bit_use_double_quant"] = true;
+    } else LLMCP_FAIL(kInvalidArgument, "unknown option ", k);
   }
+  if (cfg.contains("load_in_4bit")) cfg["bnb_4bit_compute_dtype"] = cfg.value("bf16", false) ? "bfloat16" : "float32";
   core::init_torch_threads();
   const auto c = train::train_config_from_json(cfg);
   auto model = train::TrainableModel::create(c);
@@ -70,7 +76,14 @@ int main(int argc, char** argv) try {
     if (s == 0) first_loss = last_loss;
     else seconds += std::chrono::duration<double>(Clock::now() - t0).count();
   }
+  // Bytes of the decoder layers' linear base weights (dense or quantized, constants included).
+  int64_t linear_bytes = 0;
+  for (auto* l : model->decoder().linears()) {
+    if (l->name == model->decoder().names().lm_head) continue;
+    linear_bytes += l->quantized() ? l->qweight->nbytes() : l->weight.numel() * static_cast<int64_t>(l->weight.element_size());
+  }
   nlohmann::json out = {{"tokens_per_s", static_cast<double>(batch * seq * steps) / seconds},
+                        {"linear_weight_mb", static_cast<double>(linear_bytes) / (1 << 20)},
                         {"peak_rss_mb", static_cast<double>(train::peak_rss_bytes()) / (1 << 20)},
                         {"first_loss", first_loss},
                         {"last_loss", last_loss},

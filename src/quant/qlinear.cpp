@@ -23,8 +23,8 @@ int64_t tile_rows(const QuantizedWeight& w) { return std::max<int64_t>(1, (int64
 at::Tensor forward_2d(const QuantizedWeight& w, const at::Tensor& x2) {
   const int64_t M = x2.size(0);
   const auto dt = x2.scalar_type();
-  if (w.is_4bit() && x2.device().is_cpu() && dt == at::kFloat && M <= 4) {
-    auto xc = x2.contiguous();
+  if (w.is_4bit() && x2.device().is_cpu() && M <= 4) {  // decoding: read the packed bytes once
+    auto xc = x2.to(at::kFloat).contiguous();
     auto y = at::empty({M, w.out}, xc.options());
     const int64_t n = w.out * w.in;
     const auto scales = w.block_scales(0, num_blocks(n, w.blocksize));
@@ -32,7 +32,7 @@ at::Tensor forward_2d(const QuantizedWeight& w, const at::Tensor& x2) {
     at::parallel_for(0, w.out, 64, [&](int64_t a, int64_t b) {
       gemv4_f32(p, w.in, a, b - a, xc.data_ptr<float>(), M, y.data_ptr<float>() + a, w.out);
     });
-    return y;
+    return y.to(dt);  // accumulated in fp32 whatever the compute dtype, as bitsandbytes' gemv does
   }
   const int64_t T = tile_rows(w);
   if (T >= w.out) return at::mm(x2, w.dequantize(dt).t());

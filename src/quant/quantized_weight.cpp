@@ -8,6 +8,12 @@
 #include "quant/blockwise.h"
 #include "quant/qkernels.h"
 
+#ifdef LLMCP_CUDA
+#include <ATen/cuda/CUDAContext.h>
+
+#include "quant/cuda/dequant4.h"
+#endif
+
 namespace llmcp::quant {
 namespace {
 
@@ -97,6 +103,28 @@ at::Tensor QuantizedWeight::dequantize_rows(int64_t r0, int64_t r1, at::ScalarTy
     auto q = data.narrow(0, r0, rows).to(at::kFloat);
     return (q * absmax.narrow(0, r0, rows).unsqueeze(1) * 7.874015718698502e-3).to(dtype);
   }
+#ifdef LLMCP_CUDA
+  if (device().is_cuda()) {
+    cuda::Dequant4Args a{data.data_ptr<uint8_t>(),
+                         nested ? nullptr : absmax.data_ptr<float>(),
+                         nested ? absmax.data_ptr<uint8_t>() : nullptr,
+                         nested ? nested_absmax.data_ptr<float>() : nullptr,
+                         nested ? nested_code.data_ptr<float>() : nullptr,
+                         offset,
+                         nested_blocksize,
+                         code.data_ptr<float>(),
+                         r0 * in,
+                         r1 * in,
+                         blocksize};
+    const auto kind = dtype == at::kBFloat16 ? cuda::OutType::kBF16
+                      : dtype == at::kHalf   ? cuda::OutType::kF16
+                                             : cuda::OutType::kF32;
+    auto result = at::empty({r1 - r0, in}, data.options().dtype(kind == cuda::OutType::kF32 ? at::kFloat : dtype));
+    const int err = cuda::dequant4(a, result.data_ptr(), kind, at::cuda::getCurrentCUDAStream().stream());
+    LLMCP_CHECK(err == 0, kInternal, "the CUDA dequantization kernel failed (cudaError ", err, ")");
+    return result.to(dtype);
+  }
+#endif
   if (!device().is_cpu()) return dequantize_rows_aten(r0, r1, dtype);
   const int64_t begin = r0 * in, end = r1 * in;
   const int64_t blk0 = begin / blocksize, blk1 = num_blocks(end, blocksize);
