@@ -274,6 +274,8 @@ std::string PeftModel::trainable_summary(const std::string& name) {
   int64_t trainable = 0, all = 0;
   for (auto& p : parameters(name)) trainable += p.tensor->numel();
   for (auto& s : decoder_.tensors()) all += s.tensor->numel();
+  // A quantized base counts its parameters, not its packed bytes (as PEFT does for 4-bit weights).
+  for (const auto& [m, q] : decoder_.quantized_weights()) all += q->out * q->in;
   for (auto& [n, a] : adapters_) {
     for (auto& [m, d] : a.modules) all += d->A().numel() + d->B().numel() + (d->is_dora() ? d->magnitude().numel() : 0);
     for (auto& [t, copy] : a.saved) all += copy.numel();
