@@ -16,6 +16,7 @@
 #include "tokenizer/chat/tool_calls.h"
 #include "train/data/dataset.h"
 #include "train/evaluate.h"
+#include "train/metrics.h"
 #include "train/trainable_model.h"
 #include "train/train_config.h"
 #include "train/trainer.h"
@@ -120,6 +121,7 @@ nlohmann::json quantize_model(const QuantizeRequest& req) {
   j["dense_bytes"] = dense;
   j["quantized_bytes"] = packed;
   j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  j["peak_rss_bytes"] = train::peak_rss_bytes();
   return j;
 }
 

@@ -90,9 +90,12 @@ std::unique_ptr<Decoder> load_decoder(const std::filesystem::path& dir, const Lo
   const auto compute = opts.quant.enabled() ? opts.quant.spec().compute_dtype : saved_quant.spec().compute_dtype;
   std::set<std::string> linear_weights;
   for (const auto& m : quantizable_modules(cfg, arch.names)) linear_weights.insert(m + ".weight");
-  auto lookup = [&](const std::string& key) {
+  auto lookup = [&](const std::string& key) {  // a copy; the file's pages are released
     const io::TensorView* v = ckpt.find(key);
-    return v ? tensor_from_view(*v, to_scalar_type(v->dtype), at::kCPU) : at::Tensor();
+    if (!v) return at::Tensor();
+    auto t = tensor_from_view(*v, to_scalar_type(v->dtype), at::kCPU);
+    io::drop_mapped_pages(v->data, v->nbytes);
+    return t;
   };
   TensorMap tensors;
   QuantizedMap quantized;
