@@ -12,16 +12,12 @@
 #include "model/tensor_view.h"
 #include "test_util.h"
 #include "train/optimizer.h"
+#include "trainer_test_util.h"
 
 namespace llmcp::train {
 namespace {
 
-std::map<std::string, at::Tensor> read_all(const std::filesystem::path& file) {
-  auto st = io::SafetensorsFile::open(file);
-  std::map<std::string, at::Tensor> out;
-  for (const auto& v : st->tensors()) out[v.name] = model::tensor_from_view(v, at::kDouble, at::kCPU);
-  return out;
-}
+using testing::read_all;
 
 struct Problem {
   at::Tensor w, b;                   // parameters: a matrix (decayed) and a vector (not)
@@ -56,7 +52,7 @@ struct Problem {
 };
 
 TEST(OptimizerTest, ThreeStepsMatchTorchAdamW) {
-  testing::TempDir dir;
+  llmcp::testing::TempDir dir;
   Problem p;
   model::NamedTensors in = {{"w", p.w}, {"b", p.b}};
   for (size_t s = 0; s < p.lrs.size(); ++s) {
@@ -70,8 +66,8 @@ TEST(OptimizerTest, ThreeStepsMatchTorchAdamW) {
                                                          {"weight_decay", p.settings.weight_decay},
                                                          {"max_grad_norm", p.max_norm}}
                                               .dump();
-  const auto script = testing::source_dir() / "tools/reference/adamw_reference.py";
-  const auto r = testing::run_command(testing::reference_python() + " " + script.string() + " --in " +
+  const auto script = llmcp::testing::source_dir() / "tools/reference/adamw_reference.py";
+  const auto r = llmcp::testing::run_command(llmcp::testing::reference_python() + " " + script.string() + " --in " +
                                       (dir / "in.safetensors").string() + " --settings " +
                                       (dir / "settings.json").string() + " --out " + (dir / "ref.safetensors").string());
   ASSERT_EQ(r.status, 0) << r.output;
@@ -93,7 +89,7 @@ TEST(OptimizerTest, ThreeStepsMatchTorchAdamW) {
 }
 
 TEST(OptimizerTest, SavedStateResumesBitForBit) {
-  testing::TempDir dir;
+  llmcp::testing::TempDir dir;
   Problem p;
   at::Tensor aw = p.w.clone().requires_grad_(true), ab = p.b.clone().requires_grad_(true);
   Optimizer a({{"w", &aw}, {"b", &ab}}, p.settings);

@@ -15,12 +15,7 @@
 namespace llmcp::train {
 namespace {
 
-std::map<std::string, at::Tensor> read_all(const std::filesystem::path& file) {
-  auto st = io::SafetensorsFile::open(file);
-  std::map<std::string, at::Tensor> out;
-  for (const auto& v : st->tensors()) out[v.name] = model::tensor_from_view(v, at::kDouble, at::kCPU);
-  return out;
-}
+using testing::read_all;
 
 const nlohmann::json kQuant = {{"load_in_4bit", true}, {"bnb_4bit_quant_type", "nf4"},
                                {"bnb_4bit_use_double_quant", true}, {"bnb_4bit_compute_dtype", "float32"}};

@@ -17,12 +17,7 @@
 namespace llmcp::train {
 namespace {
 
-std::map<std::string, at::Tensor> read_all(const std::filesystem::path& file) {
-  auto st = io::SafetensorsFile::open(file);
-  std::map<std::string, at::Tensor> out;
-  for (const auto& v : st->tensors()) out[v.name] = model::tensor_from_view(v, at::kDouble, at::kCPU);
-  return out;
-}
+using testing::read_all;
 
 double max_rel_diff(const std::map<std::string, at::Tensor>& a, const std::map<std::string, at::Tensor>& b) {
   double worst = 0;

@@ -2,11 +2,14 @@
 #pragma once
 
 #include <fstream>
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "io/safetensors.h"
 #include "model/synthetic.h"
+#include "model/tensor_view.h"
 #include "test_util.h"
 #include "train/train_config.h"
 
@@ -32,6 +35,14 @@ inline nlohmann::json config(const llmcp::testing::TempDir& dir, const std::stri
   return {{"model", (dir / "m").string()}, {"dataset", (dir / "d.jsonl").string()}, {"output_dir", (dir / out).string()},
           {"lora_rank", 4}, {"lora_alpha", 8}, {"target_modules", "all-linear"}, {"learning_rate", 1e-2},
           {"seed", 3}, {"logging_steps", 1}};
+}
+
+// Every tensor of a safetensors file, as fp64 CPU tensors by name.
+inline std::map<std::string, at::Tensor> read_all(const std::filesystem::path& file) {
+  auto st = io::SafetensorsFile::open(file);
+  std::map<std::string, at::Tensor> out;
+  for (const auto& v : st->tensors()) out[v.name] = model::tensor_from_view(v, at::kDouble, at::kCPU);
+  return out;
 }
 
 }  // namespace llmcp::train::testing
