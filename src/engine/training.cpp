@@ -93,6 +93,8 @@ nlohmann::json merge_adapter(const MergeRequest& req) {
 
 nlohmann::json quantize_model(const QuantizeRequest& req) {
   LLMCP_CHECK(!req.model_dir.empty() && !req.out_dir.empty(), kInvalidArgument, "quantize needs --model and --out");
+  LLMCP_CHECK(req.type == "nf4" || req.type == "fp4" || req.type == "int8", kInvalidArgument, "quantization type '",
+              req.type, "' is unknown; choose nf4, fp4 or int8");
   model::LoadOptions load{"auto", "cpu", {}};
   if (req.type == "int8") {
     load.quant.load_in_8bit = true;

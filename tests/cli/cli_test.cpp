@@ -84,7 +84,7 @@ TEST(CliTest, ExampleConfigsAndQuantize) {
   auto bad = testing::run_command(cli() + " quantize --model " + src + "/examples/demo-base --type nf3 --out " +
                                   (dir / "b").string() + " 2>&1");
   EXPECT_NE(bad.status, 0);
-  EXPECT_NE(bad.output.find("nf4 or fp4"), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("nf4, fp4 or int8"), std::string::npos) << bad.output;
 }
 
 }  // namespace
