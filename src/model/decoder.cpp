@@ -70,7 +70,7 @@ at::Tensor Decoder::attention_block(const DecoderLayer& l, const at::Tensor& h, 
   q = Rope::apply(q, cos, sin);
   k = Rope::apply(k, cos, sin);
   if (cache) std::tie(k, v) = cache->append(layer, k, v);  // [B,K,S,D]
-  auto y = attention(q, k, v, mask);                          // [B,H,T,D]
+  auto y = attention(q, k, v, mask, cache ? 0.0 : topk_ratio_);  // [B,H,T,D]
   return l.o.forward(y.transpose(1, 2).reshape({B, T, H * D}));
 }
 

@@ -63,6 +63,10 @@ class Decoder {
   // Recompute each decoder layer in backward instead of keeping its activations.
   void set_gradient_checkpointing(bool on) { checkpointing_ = on; }
   bool gradient_checkpointing() const { return checkpointing_; }
+  // Top-k attention (sparse fine-tuning, training only): 0 = off; else each query keeps its
+  // ceil(ratio * visible) highest scores. Never applied with a KV cache (generation).
+  void set_topk_attention(double ratio) { topk_ratio_ = ratio; }
+  double topk_attention() const { return topk_ratio_; }
   // One decoder layer (attention + MLP with residuals), without a cache.
   at::Tensor layer_forward(int64_t layer, const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin,
                            const at::Tensor& attn_mask) const;
@@ -89,6 +93,7 @@ class Decoder {
   Linear lm_head_;
   std::unique_ptr<Rope> rope_;
   bool checkpointing_ = false;
+  double topk_ratio_ = 0;
 };
 
 }  // namespace llmcp::model

@@ -73,7 +73,8 @@ at::Tensor build_attention_mask(const at::Tensor& key_valid, int64_t past, int64
   return mask.unsqueeze(1);  // [B,1,T,S]
 }
 
-at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed) {
+at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed,
+                     double topk_ratio) {
   const int64_t H = q.size(1), K = k.size(1);
   at::Tensor kk = k, vv = v;
   if (H != K) {  // GQA: each KV head serves H/K query heads
@@ -82,7 +83,20 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
   }
   const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
   auto scores = at::matmul(q, kk.transpose(-2, -1)) * scale;  // [B,H,T,S]
-  scores = scores.masked_fill(allowed.logical_not(), lowest_value(scores.scalar_type()));
+  at::Tensor drop;
+  const auto lowest = lowest_value(scores.scalar_type());
+  scores = scores.masked_fill(allowed.logical_not(), lowest);
+  if (topk_ratio > 0) {
+    at::NoGradGuard no_grad;  // which scores survive is a selection, not a function to differentiate
+    const int64_t S = scores.size(-1);
+    auto visible = allowed.expand(scores.sizes()).sum(-1, /*keepdim=*/true);              // [B,H,T,1]
+    auto keep_n = (visible.to(at::kDouble) * topk_ratio).ceil().clamp_min(1).to(at::kLong);
+    auto order = std::get<1>(scores.detach().sort(c10::optional<bool>(true), -1, /*descending=*/true));
+    auto rank_kept = at::arange(S, at::kLong).view({1, 1, 1, S}).lt(keep_n).expand(scores.sizes());
+    auto keep = at::zeros(scores.sizes(), allowed.options()).scatter(-1, order, rank_kept);
+    drop = keep.logical_not();
+  }
+  if (drop.defined()) scores = scores.masked_fill(drop, lowest);
   const auto softmax_type = q.scalar_type() == at::kDouble ? at::kDouble : at::kFloat;
   auto probs = at::softmax(scores, -1, softmax_type).to(q.scalar_type());
   return at::matmul(probs, vv);

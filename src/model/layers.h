@@ -60,8 +60,11 @@ struct Norm {
 // q [B,H,T,D], k/v [B,K,S,D], boolean `allowed` [B,1,T,S] -> [B,H,T,D]. Grouped KV heads are
 // expanded to H. Masked scores are set (not added) to the dtype's lowest finite value, so fp16
 // cannot overflow to -inf and a fully masked (padding) row gives a uniform softmax, never NaN.
-// Softmax in fp32.
-at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed);
+// Softmax in fp32. topk_ratio > 0 (sparse fine-tuning's top-k attention): each query keeps only
+// its ceil(ratio * visible) highest scores among the visible keys (at least one; ties: the lower
+// key position), the rest are masked like invisible keys.
+at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed,
+                     double topk_ratio = 0);
 
 // [B,1,T,S] bool: key j visible to query i (slot index past+t) when j <= i, the key is a real
 // token, and (with a sliding window W) j > i - W. With `segments` [B,T] (packed rows, no cache),

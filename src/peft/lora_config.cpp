@@ -72,8 +72,8 @@ BiasMode parse_bias_mode(const std::string& s) {
 LoraConfig lora_config_from_json(const json& j, const std::string& source) {
   LLMCP_CHECK(j.is_object(), kMalformedFile, source, " must hold a JSON object");
   const std::string type = j.value("peft_type", std::string("LORA"));
-  LLMCP_CHECK(type == "LORA", kUnsupported, source, " is a '", type,
-              "' adapter; only LORA adapters (with use_dora for DoRA) load here");
+  LLMCP_CHECK(type == "LORA" || type == "SPARSE", kUnsupported, source, " is a '", type,
+              "' adapter; LORA adapters (with use_dora for DoRA) and llm-mcp's SPARSE adapters load here");
   for (auto it = j.begin(); it != j.end(); ++it)
     LLMCP_CHECK(!unsupported_value(it.key(), it.value()), kUnsupported, source, ": '", it.key(), "' = ",
                 it.value().dump(), " is not supported (remove it or train the adapter without it)");
@@ -117,6 +117,7 @@ LoraConfig lora_config_from_json(const json& j, const std::string& source) {
       c.base_model_name_or_path = j["base_model_name_or_path"].get<std::string>();
     if (j.contains("revision") && j["revision"].is_string()) c.revision = j["revision"].get<std::string>();
     c.inference_mode = j.value("inference_mode", true);
+    if (type == "SPARSE") c.sparse = SparseConfig::from_json(j, source);
   } catch (const json::exception& e) {
     LLMCP_FAIL(kMalformedFile, source, ": a key has the wrong type (", e.what(), ")");
   }
@@ -124,7 +125,38 @@ LoraConfig lora_config_from_json(const json& j, const std::string& source) {
   return c;
 }
 
+namespace {
+
+json target_modules_json(const LoraConfig& c) {
+  if (!c.target_modules) return nullptr;
+  if (c.target_modules->kind == TargetModules::Kind::kAllLinear) return "all-linear";
+  if (c.target_modules->kind == TargetModules::Kind::kRegex) return c.target_modules->regex;
+  // PEFT stores the list as a set; written sorted so files are reproducible.
+  std::set<std::string> sorted(c.target_modules->names.begin(), c.target_modules->names.end());
+  return json(std::vector<std::string>(sorted.begin(), sorted.end()));
+}
+
+nlohmann::ordered_json sparse_config_to_json(const LoraConfig& c) {
+  json j;  // sorted keys, as for LoRA
+  j["base_model_name_or_path"] = c.base_model_name_or_path.empty() ? json() : json(c.base_model_name_or_path);
+  j["bias"] = bias_mode_name(c.bias);
+  j["exclude_modules"] = c.exclude_modules.empty() ? json() : json(c.exclude_modules);
+  j["inference_mode"] = c.inference_mode;
+  j["layers_pattern"] = c.layers_pattern.empty() ? json() : json(c.layers_pattern);
+  j["layers_to_transform"] = c.layers_to_transform ? json(*c.layers_to_transform) : json();
+  j["modules_to_save"] = c.modules_to_save.empty() ? json() : json(c.modules_to_save);
+  j["peft_type"] = "SPARSE";
+  j["revision"] = c.revision.empty() ? json() : json(c.revision);
+  j["target_modules"] = target_modules_json(c);
+  j["task_type"] = "CAUSAL_LM";
+  c.sparse->to_json(j);
+  return nlohmann::ordered_json::parse(j.dump());
+}
+
+}  // namespace
+
 nlohmann::ordered_json lora_config_to_json(const LoraConfig& c) {
+  if (c.sparse) return sparse_config_to_json(c);
   json j;  // nlohmann::json keeps keys sorted, as PEFT's json.dumps(sort_keys=True) does
   auto number = [](double v) { return v == std::floor(v) && std::abs(v) < 1e15 ? json(static_cast<int64_t>(v)) : json(v); };
   j["alpha_pattern"] = json::object();
@@ -149,17 +181,7 @@ nlohmann::ordered_json lora_config_to_json(const LoraConfig& c) {
   j["r"] = c.r;
   j["rank_pattern"] = json(c.rank_pattern);
   j["revision"] = c.revision.empty() ? json() : json(c.revision);
-  if (!c.target_modules) {
-    j["target_modules"] = nullptr;
-  } else if (c.target_modules->kind == TargetModules::Kind::kAllLinear) {
-    j["target_modules"] = "all-linear";
-  } else if (c.target_modules->kind == TargetModules::Kind::kRegex) {
-    j["target_modules"] = c.target_modules->regex;
-  } else {
-    // PEFT stores the list as a set; written sorted so files are reproducible.
-    std::set<std::string> sorted(c.target_modules->names.begin(), c.target_modules->names.end());
-    j["target_modules"] = json(std::vector<std::string>(sorted.begin(), sorted.end()));
-  }
+  j["target_modules"] = target_modules_json(c);
   j["task_type"] = "CAUSAL_LM";
   j["use_dora"] = c.use_dora;
   j["use_rslora"] = c.use_rslora;

@@ -1,5 +1,6 @@
 // An adapter's configuration as Hugging Face PEFT writes it in adapter_config.json (LoRA and DoRA:
-// DoRA is LoRA with use_dora). Torch-free, so front ends can read and validate adapters cheaply.
+// DoRA is LoRA with use_dora), or our own peft_type "SPARSE" (a sparse delta: the same targeting
+// keys plus the seed's sparse keys). Torch-free, so front ends can read and validate adapters cheaply.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "peft/sparse_config.h"
 
 namespace llmcp::peft {
 
@@ -42,6 +45,8 @@ struct LoraConfig {
   std::string base_model_name_or_path;
   std::string revision;
   bool inference_mode = true;
+  // Set: a sparse-delta adapter (peft_type "SPARSE"); r, alpha, dropout and DoRA do not apply.
+  std::optional<SparseConfig> sparse;
 
   // s = alpha / r, or alpha / sqrt(r) with use_rslora, for a module's own r and alpha.
   double scaling(int64_t rank, double alpha) const;
@@ -55,7 +60,8 @@ BiasMode parse_bias_mode(const std::string& s);  // error lists none | all | lor
 // ignored) but refuses features that would change the adapter's meaning and that we do not
 // implement (e.g. lora_bias, layer_replication, trainable_token_indices), naming the key.
 LoraConfig lora_config_from_json(const nlohmann::json& j, const std::string& source);
-// PEFT's key set, sorted, for `peft_type: "LORA"`, `task_type: "CAUSAL_LM"`.
+// PEFT's key set, sorted, for `peft_type: "LORA"`, `task_type: "CAUSAL_LM"`; for a sparse
+// adapter, the targeting keys and the sparse keys with `peft_type: "SPARSE"`.
 nlohmann::ordered_json lora_config_to_json(const LoraConfig& c);
 LoraConfig load_lora_config(const std::filesystem::path& adapter_dir);
 

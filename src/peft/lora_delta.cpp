@@ -34,6 +34,12 @@ at::Tensor LoraDelta::delta(const model::Linear& base, const at::Tensor& x, cons
   return (scale - 1) * w0x + scale * lora * scaling_;
 }
 
+std::vector<SuffixTensor> LoraDelta::parameters() {
+  std::vector<SuffixTensor> out = {{".lora_A.weight", &A_}, {".lora_B.weight", &B_}};
+  if (is_dora()) out.emplace_back(".lora_magnitude_vector", &magnitude_);
+  return out;
+}
+
 at::Tensor LoraDelta::delta_weight() const {
   at::NoGradGuard no_grad;
   return at::matmul(B_.to(at::kFloat), A_.to(at::kFloat)) * scaling_;

@@ -6,11 +6,11 @@
 
 #include <ATen/ATen.h>
 
-#include "model/layers.h"
+#include "peft/adapter_delta.h"
 
 namespace llmcp::peft {
 
-class LoraDelta : public model::LinearDelta {
+class LoraDelta : public AdapterDelta {
  public:
   // magnitude undefined = plain LoRA. Tensors are used as given (they may require grad).
   LoraDelta(at::Tensor A, at::Tensor B, at::Tensor magnitude, double scaling, double dropout);
@@ -24,11 +24,13 @@ class LoraDelta : public model::LinearDelta {
 
   // In place on `weight` (the base's): merge W <- W + s B A (LoRA) or W <- (m/n)(W + s B A) (DoRA);
   // unmerge undoes it (DoRA with the n cached at merge time).
-  void merge_into(at::Tensor& weight);
-  void unmerge_from(at::Tensor& weight);
+  void merge_into(at::Tensor& weight) override;
+  void unmerge_from(at::Tensor& weight) override;
+  // lora_A, lora_B (and DoRA's lora_magnitude_vector) under PEFT's key suffixes.
+  std::vector<SuffixTensor> parameters() override;
 
   bool is_dora() const { return magnitude_.defined(); }
-  void set_training(bool on) { training_ = on; }
+  void set_training(bool on) override { training_ = on; }
   const at::Tensor& A() const { return A_; }
   const at::Tensor& B() const { return B_; }
   const at::Tensor& magnitude() const { return magnitude_; }

@@ -1,4 +1,5 @@
-// Adapter folder I/O: the key names PEFT's get_peft_model_state_dict produces, F32 on disk.
+// Adapter folder I/O: the key names PEFT's get_peft_model_state_dict produces, F32 on disk
+// (a sparse adapter's indices: I64).
 #include "peft/peft_io.h"
 
 #include <algorithm>
@@ -14,6 +15,7 @@ void save_adapter(PeftModel& model, const std::string& name, const std::filesyst
   std::filesystem::create_directories(dir);
   model::NamedTensors tensors;
   for (const auto& p : model.parameters(name)) tensors.emplace_back(p.key, p.tensor->detach().to(at::kFloat));
+  for (const auto& p : model.buffers(name)) tensors.emplace_back(p.key, p.tensor->detach().cpu());  // int64 indices
   std::sort(tensors.begin(), tensors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   model::save_tensors(dir / "adapter_model.safetensors", tensors, {{"format", "pt"}});
   core::write_file_atomic(dir / "adapter_config.json", lora_config_to_json(model.adapter(name).config).dump(2) + "\n");
@@ -33,7 +35,9 @@ LoraConfig load_adapter(PeftModel& model, const std::filesystem::path& dir, cons
   for (const auto& v : st->tensors()) {
     LLMCP_CHECK(v.name.rfind("base_model.model.", 0) == 0, kMalformedFile, file.string(), ": tensor '", v.name,
                 "' does not start with 'base_model.model.' (not a PEFT causal-LM adapter)");
-    tensors[v.name] = model::tensor_from_view(v, at::kFloat, at::kCPU);
+    // Indices stay integers (fp32 would round positions past 2^24); everything else is read as fp32.
+    const bool integral = v.name.ends_with(".sparse_indices");
+    tensors[v.name] = model::tensor_from_view(v, integral ? at::kLong : at::kFloat, at::kCPU);
   }
   model.add_loaded_adapter(name, config, std::move(tensors), file.string());
   return config;

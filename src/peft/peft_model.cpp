@@ -15,6 +15,8 @@
 #include <set>
 
 #include "core/error.h"
+#include "peft/lora_delta.h"
+#include "peft/sparse_delta.h"
 #include "peft/targets.h"
 
 namespace llmcp::peft {
@@ -64,6 +66,12 @@ Adapter& PeftModel::add_adapter(const std::string& name, const LoraConfig& confi
   for (const auto& t : plan) {
     auto& base = linear(t.module);
     const int64_t out = base.out_features(), in = base.in_features(), r = t.rank;
+    if (config.sparse) {
+      auto d = SparseDelta::random(out, in, *config.sparse, gen, at::kCPU, t.module);
+      tensors[peft_key(t.module, ".sparse_indices")] = d->indices();
+      tensors[peft_key(t.module, ".sparse_values")] = d->values().detach();
+      continue;
+    }
     auto bound = [](int64_t fan_in) { return 1.0 / std::sqrt(static_cast<double>(fan_in)); };
     at::Tensor A = at::empty({r, in}, at::kFloat), B = at::zeros({out, r}, at::kFloat);
     switch (config.init) {
@@ -107,6 +115,20 @@ Adapter& PeftModel::add_loaded_adapter(const std::string& name, const LoraConfig
   for (const auto& t : plan) {
     auto& base = linear(t.module);
     const int64_t out = base.out_features(), in = base.in_features();
+    a.module_order.push_back(t.module);
+    targeted.insert(t.module);
+    if (config.sparse) {
+      auto key = peft_key(t.module, ".sparse_indices");
+      auto it = tensors.find(key);
+      LLMCP_CHECK(it != tensors.end(), kNotFound, source, " has no tensor '", key,
+                  "' although its adapter_config.json targets that module (was the file cut short?)");
+      auto idx = it->second.to(device);
+      tensors.erase(it);
+      auto values = take(peft_key(t.module, ".sparse_values"));
+      a.modules[t.module] = std::make_shared<SparseDelta>(
+          out, in, idx, values, config.sparse->sparsity_type == SparsityType::kStructured, source + ": " + t.module);
+      continue;
+    }
     auto A = take(peft_key(t.module, ".lora_A.weight"));
     auto B = take(peft_key(t.module, ".lora_B.weight"));
     auto hint = [&] {
@@ -125,8 +147,6 @@ Adapter& PeftModel::add_loaded_adapter(const std::string& name, const LoraConfig
                   " has shape ", m.sizes(), " but this base needs [", out, "]", hint());
     }
     a.modules[t.module] = std::make_shared<LoraDelta>(A, B, m, config.scaling(t.rank, t.alpha), config.lora_dropout);
-    a.module_order.push_back(t.module);
-    targeted.insert(t.module);
   }
   for (auto& s : decoder_.tensors()) {
     const auto module = module_of(s.name);
@@ -256,17 +276,21 @@ void PeftModel::rebuild() {
 std::vector<NamedParameter> PeftModel::parameters(const std::string& name) {
   auto& a = adapter(name);
   std::vector<NamedParameter> out;
-  for (const auto& module : a.module_order) {
-    auto& d = *a.modules.at(module);
-    out.push_back({peft_key(module, ".lora_A.weight"), &d.A()});
-    out.push_back({peft_key(module, ".lora_B.weight"), &d.B()});
-    if (d.is_dora()) out.push_back({peft_key(module, ".lora_magnitude_vector"), &d.magnitude()});
-  }
+  for (const auto& module : a.module_order)
+    for (auto& [suffix, t] : a.modules.at(module)->parameters()) out.push_back({peft_key(module, suffix), t});
   for (auto& [tname, copy] : a.saved) out.push_back({peft_key(tname, ""), &copy});
   for (const auto& b : a.biases) {
     const auto module = module_of(b);
     out.push_back({peft_key(module, a.modules.count(module) ? ".base_layer.bias" : ".bias"), &slot(b)});
   }
+  return out;
+}
+
+std::vector<NamedParameter> PeftModel::buffers(const std::string& name) {
+  auto& a = adapter(name);
+  std::vector<NamedParameter> out;
+  for (const auto& module : a.module_order)
+    for (auto& [suffix, t] : a.modules.at(module)->buffers()) out.push_back({peft_key(module, suffix), t});
   return out;
 }
 
@@ -277,7 +301,8 @@ std::string PeftModel::trainable_summary(const std::string& name) {
   // A quantized base counts its parameters, not its packed bytes (as PEFT does for 4-bit weights).
   for (const auto& [m, q] : decoder_.quantized_weights()) all += q->out * q->in;
   for (auto& [n, a] : adapters_) {
-    for (auto& [m, d] : a.modules) all += d->A().numel() + d->B().numel() + (d->is_dora() ? d->magnitude().numel() : 0);
+    for (auto& [m, d] : a.modules)
+      for (auto& [suffix, t] : d->parameters()) all += t->numel();
     for (auto& [t, copy] : a.saved) all += copy.numel();
   }
   char pct[32];

@@ -1,5 +1,6 @@
 // A base decoder plus named adapters, as PEFT's PeftModel: add, load, save, activate, disable,
 // merge and unmerge adapters; list the trainable tensors under their PEFT checkpoint keys.
+// Adapters are LoRA/DoRA or sparse deltas (LoraConfig::sparse), handled alike through AdapterDelta.
 // The base weights are never replaced by adapter state, only added to (merge) or swapped
 // (modules_to_save, restored when the adapter is switched off).
 #pragma once
@@ -14,7 +15,7 @@
 
 #include "model/decoder.h"
 #include "peft/lora_config.h"
-#include "peft/lora_delta.h"
+#include "peft/adapter_delta.h"
 
 namespace llmcp::peft {
 
@@ -26,7 +27,7 @@ struct NamedParameter {
 
 struct Adapter {
   LoraConfig config;
-  std::map<std::string, std::shared_ptr<LoraDelta>> modules;  // by module name, in model order
+  std::map<std::string, std::shared_ptr<AdapterDelta>> modules;  // LoraDelta or SparseDelta, by module name
   std::vector<std::string> module_order;
   std::map<std::string, at::Tensor> saved;      // modules_to_save: tensor name -> trainable copy
   std::vector<std::string> biases;               // tensor names of base biases this adapter trains
@@ -39,8 +40,8 @@ class PeftModel {
   PeftModel(const PeftModel&) = delete;
   PeftModel& operator=(const PeftModel&) = delete;
 
-  // A fresh adapter initialised per config (init_lora_weights) from `seed`, in fp32 on the base's
-  // device. The first adapter added becomes active.
+  // A fresh adapter initialised per config (init_lora_weights; a sparse one: a random mask with
+  // zero values) from `seed`, in fp32 on the base's device. The first adapter added becomes active.
   Adapter& add_adapter(const std::string& name, const LoraConfig& config, uint64_t seed);
   // Inserts an adapter whose tensors come from a file (peft_io); shapes are checked against the base.
   Adapter& add_loaded_adapter(const std::string& name, const LoraConfig& config,
@@ -60,6 +61,8 @@ class PeftModel {
   void set_training(bool on);  // dropout on in training
   // Tensors of `name` under their checkpoint keys, in a stable order; with requires_grad.
   std::vector<NamedParameter> parameters(const std::string& name);
+  // Saved but not trained (a sparse adapter's indices), under their checkpoint keys.
+  std::vector<NamedParameter> buffers(const std::string& name);
   // "trainable params: N || all params: M || trainable%: P" as PEFT prints it.
   std::string trainable_summary(const std::string& name);
 

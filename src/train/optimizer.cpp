@@ -58,6 +58,20 @@ void Optimizer::step(double lr) {
   adam_->step();
 }
 
+void Optimizer::remap_state(const at::Tensor& param, const at::Tensor& source) {
+  auto it = adam_->state().find(state_key(param));
+  if (it == adam_->state().end()) return;  // no step taken yet: nothing to move
+  auto& st = static_cast<torch::optim::AdamWParamState&>(*it->second);
+  at::NoGradGuard no_grad;
+  auto src = source.to(param.device());
+  auto remap = [&](const at::Tensor& m) {
+    auto moved = m.index_select(0, src.clamp_min(0));
+    return at::where(src >= 0, moved, at::zeros({1}, moved.options()));
+  };
+  st.exp_avg(remap(st.exp_avg()));
+  st.exp_avg_sq(remap(st.exp_avg_sq()));
+}
+
 void Optimizer::save(const std::filesystem::path& file) const {
   model::NamedTensors out;
   for (const auto& p : params_) {

@@ -36,6 +36,10 @@ class Optimizer {
   double clip_grad_norm(double max_norm);
   void step(double lr);
 
+  // After a parameter's entries were rearranged (a sparse mask update): new entry j takes the
+  // moments of old entry source[j]; source[j] = -1 starts from zero moments.
+  void remap_state(const at::Tensor& param, const at::Tensor& source);
+
   // Moments and step counts, F32 plus an I64 "step" per parameter.
   void save(const std::filesystem::path& file) const;
   void load(const std::filesystem::path& file);  // errors name the missing/mismatched key

@@ -274,7 +274,7 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
 
   // The method: explicit, or implied by the keys.
   const bool four_bit = c.quantization.value("load_in_4bit", false) || c.quantization.value("load_in_8bit", false);
-  Method implied = four_bit ? Method::kQlora : !c.sparse.empty() ? Method::kSparse : c.lora.use_dora ? Method::kDora : Method::kLora;
+  Method implied = !c.sparse.empty() ? Method::kSparse : four_bit ? Method::kQlora : c.lora.use_dora ? Method::kDora : Method::kLora;
   if (j.contains("method") && !j["method"].is_null()) {
     const std::string m = j["method"].get<std::string>();
     std::map<std::string, Method> methods = {{"lora", Method::kLora}, {"qlora", Method::kQlora}, {"dora", Method::kDora},
@@ -287,6 +287,14 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
     c.method = implied;
   }
   if (c.method == Method::kDora) c.lora.use_dora = true;
+  if (c.method == Method::kSparse) {
+    LLMCP_CHECK(!c.lora.use_dora, kInvalidArgument, "use_dora applies to LoRA adapters; method sparse trains a sparse "
+                "delta (drop use_dora, or choose method dora)");
+    c.lora.sparse = peft::SparseConfig::from_json(c.sparse, "the training config");
+  } else if (!c.sparse.empty()) {
+    LLMCP_FAIL(kInvalidArgument, "'", c.sparse.begin().key(), "' configures sparse fine-tuning, but method is ",
+               method_name(c.method), "; set method: sparse (or remove the sparse keys)");
+  }
   if (c.method == Method::kFull && !j.contains("learning_rate")) c.learning_rate = 2e-5;
   take(j, "learning_rate", c.learning_rate);
 

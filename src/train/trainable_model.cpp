@@ -8,22 +8,24 @@
 #include "model/loader.h"
 #include "model/tensor_view.h"
 #include "peft/peft_io.h"
+#include "peft/sparse_delta.h"
 
 namespace llmcp::train {
 
 std::unique_ptr<TrainableModel> TrainableModel::create(const TrainConfig& c) {
-  LLMCP_CHECK(c.method != Method::kSparse, kUnsupported,
-              "method sparse (sparsity_ratio, ...) is not available yet; train with method lora or dora");
   auto m = std::unique_ptr<TrainableModel>(new TrainableModel());
   m->config_ = c;
   // Adapters train on a frozen base, which may stay in bf16; full fine-tuning keeps fp32 masters.
   const std::string dtype = (c.bf16 && c.method != Method::kFull) ? "bfloat16" : "float32";
   model::LoadOptions load{dtype, c.device, {}};
-  if (c.method == Method::kQlora) {
+  if (c.method == Method::kQlora || !c.quantization.empty()) {  // a quantized base under any adapter
+    LLMCP_CHECK(c.method != Method::kFull, kInvalidArgument,
+                "full fine-tuning trains every weight, so it cannot keep a quantized base; drop load_in_4bit/"
+                "load_in_8bit or train an adapter (method lora, dora, qlora or sparse)");
     load.quant = quant::BnbConfig::from_json(c.quantization);
     // method: qlora alone means the QLoRA paper's base: NF4 (a config that sets load_in_4bit
     // without a type gets transformers' default, fp4).
-    if (!load.quant.enabled()) {
+    if (!load.quant.enabled() && c.method == Method::kQlora) {
       load.quant.load_in_4bit = true;
       if (!c.quantization.contains("bnb_4bit_quant_type")) load.quant.quant_type = quant::QuantType::kNf4;
     }
@@ -55,6 +57,8 @@ std::vector<TrainableParam> TrainableModel::parameters() {
 
 void TrainableModel::set_training(bool on) {
   if (peft_) peft_->set_training(on);
+  const auto& sc = config_.lora.sparse;
+  decoder_->set_topk_attention(on && sc && sc->use_topk_attention ? sc->topk_ratio : 0.0);
 }
 
 void TrainableModel::save(const std::filesystem::path& dir) const {
@@ -69,12 +73,57 @@ void TrainableModel::load_trainable(const std::filesystem::path& dir) {
   const auto file = dir / (peft_ ? "adapter_model.safetensors" : "model.safetensors");
   auto st = io::SafetensorsFile::open(file);
   at::NoGradGuard no_grad;
-  for (auto& p : const_cast<TrainableModel*>(this)->parameters()) {
+  auto targets = parameters();
+  if (peft_)  // a sparse adapter's mask changes during training: its indices come back too
+    for (auto& b : peft_->buffers("default")) targets.push_back({b.key, b.tensor});
+  for (auto& p : targets) {
     const auto& v = st->at(p.key);
     LLMCP_CHECK(v.shape == p.tensor->sizes().vec(), kShapeMismatch, file.string(), ": '", p.key, "' has shape ",
                 at::IntArrayRef(v.shape), " but the model's is ", p.tensor->sizes());
     p.tensor->copy_(model::tensor_from_view(v, p.tensor->scalar_type(), p.tensor->device()));
   }
+}
+
+namespace {
+
+std::vector<peft::SparseDelta*> sparse_deltas(peft::PeftModel* peft) {
+  std::vector<peft::SparseDelta*> out;
+  if (!peft) return out;
+  auto& a = peft->adapter("default");
+  for (const auto& module : a.module_order)
+    if (auto* d = dynamic_cast<peft::SparseDelta*>(a.modules.at(module).get())) out.push_back(d);
+  return out;
+}
+
+}  // namespace
+
+void TrainableModel::before_step(int64_t step, int64_t total) {
+  const auto& sc = config_.lora.sparse;
+  if (!sc || !sc->updates_at(step, total)) return;
+  for (auto* d : sparse_deltas(peft_.get())) d->collect_dense_gradient(true);
+}
+
+nlohmann::ordered_json TrainableModel::after_step(int64_t step, int64_t total, Optimizer& optimizer) {
+  const auto& sc = config_.lora.sparse;
+  if (!sc || !sc->updates_at(step, total)) return nullptr;
+  int64_t swapped = 0, active = 0, modules = 0;
+  for (auto* d : sparse_deltas(peft_.get())) {
+    const int64_t unit = d->structured() ? d->in_features() : 1;
+    const int64_t units = d->size() / unit, all = d->out_features() * d->in_features() / unit;
+    auto change = d->update_mask(sc->swap_count(step, total, units, all - units));
+    optimizer.remap_state(d->values(), change.source);
+    swapped += change.swapped;
+    active += d->size();
+    ++modules;
+  }
+  nlohmann::ordered_json j;
+  j["step"] = step;
+  j["mask_update_fraction"] = sc->update_fraction(step, total);
+  j["mask_swapped"] = swapped;
+  j["mask_active"] = active;
+  j["mask_overlap"] = active > 0 ? static_cast<double>(active - swapped) / static_cast<double>(active) : 1.0;
+  j["mask_modules"] = modules;
+  return j;
 }
 
 std::string TrainableModel::summary() const {

@@ -1,5 +1,6 @@
-// The model a run trains: the base decoder plus either one PEFT adapter ("default", LoRA or
-// DoRA) or, for full fine-tuning, every base tensor. Knows its trainable tensors by checkpoint
+// The model a run trains: the base decoder plus either one adapter ("default": LoRA, DoRA or a
+// sparse delta, on a dense or quantized base) or, for full fine-tuning, every base tensor. Sparse
+// runs also change their masks between steps (RigL) through before_step/after_step. Knows its trainable tensors by checkpoint
 // key and how to write itself: a PEFT folder, or a complete Hugging Face model folder.
 #pragma once
 
@@ -27,6 +28,13 @@ class TrainableModel {
   // Restores the trainable tensors from a folder written by save().
   void load_trainable(const std::filesystem::path& dir);
   std::string summary() const;  // PEFT's "trainable params: ..." line
+
+  // Around optimizer step `step` (1-based) of `total`. Sparse with RigL: before a step after which
+  // the masks change, backward starts collecting dense gradients; after it, every mask drops and
+  // grows per the cosine schedule, the optimizer's moments follow the entries (grown ones start
+  // at zero), and the statistics come back for metrics.jsonl (null when nothing changed).
+  void before_step(int64_t step, int64_t total);
+  nlohmann::ordered_json after_step(int64_t step, int64_t total, Optimizer& optimizer);
 
  private:
   TrainConfig config_;

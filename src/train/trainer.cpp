@@ -197,6 +197,7 @@ TrainResult run_training(const TrainConfig& c, const TrainOptions& options) {
       tokens += batches.back().attention.sum().item<int64_t>();
     }
     model->set_training(true);
+    model->before_step(state.global_step + 1, total);
     optimizer.zero_grad();
     double loss_sum = 0;
     for (auto& b : batches) {
@@ -216,6 +217,7 @@ TrainResult run_training(const TrainConfig& c, const TrainOptions& options) {
     const double grad_norm = optimizer.clip_grad_norm(c.max_grad_norm);
     const double lr = c.learning_rate * lr_multiplier(c.lr_scheduler, state.global_step, total, warmup);
     optimizer.step(lr);
+    const auto mask_update = model->after_step(state.global_step + 1, total, optimizer);
     ++state.global_step;
     ++state.step_in_epoch;
     state.tokens_seen += tokens;
@@ -237,6 +239,7 @@ TrainResult run_training(const TrainConfig& c, const TrainOptions& options) {
             {"eta_seconds", eta}});
       progress.update(state.global_step, loss, lr, step_seconds > 0 ? static_cast<double>(tokens) / step_seconds : 0, eta);
     }
+    if (!mask_update.is_null()) emit(mask_update);
     bool stop = false;
     if (c.eval_steps > 0 && state.global_step % c.eval_steps == 0 && state.global_step < total) {
       stop = run_eval();
