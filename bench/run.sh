@@ -72,7 +72,7 @@ echo "|---|---|---|---|---|---|---|"
 import json, sys
 for line in sys.stdin:
     j = json.loads(line)
-    print(f"| {j[\"dtype\"]} | {j[\"out\"]} x {j[\"in\"]} | {j[\"M\"]} | {j[\"nf4_gflops\"]:.1f} | {j[\"dense_gflops\"]:.1f} | {j[\"ratio\"]:.2f} | {j[\"kernel\"]} |")'
+    print("| {dtype} | {out} x {in} | {M} | {nf4_gflops:.1f} | {dense_gflops:.1f} | {ratio:.2f} | {kernel} |".format(**j))'
 echo
 echo "NF4 product: small preset layer shapes, x W^T with W dequantized tile by tile (fused gemv for M <= 4 in fp32) against at::linear on the dense W; command: make bench"
 
@@ -97,6 +97,18 @@ PY
 done
 echo
 echo "QLoRA: NF4 with double quantization, blocks of 64, same adapter, rows and steps as the LoRA table; command: make bench"
+
+echo
+echo "| 4-bit base resident (small preset) | double quant | theoretical MB | resident MB | ratio |"
+echo "|---|---|---|---|---|"
+for dq in 1 0; do
+  "$build/bench/quant_resident" --model "$models/small-float32" --double-quant "$dq" | /usr/bin/python3 -c '
+import json, sys
+j = json.loads(sys.stdin.read())
+print("| nf4 | {double_quant} | {t:.1f} | {r:.1f} | {ratio:.3f} |".format(t=j["theoretical_bytes"] / 1e6, r=j["resident_bytes"] / 1e6, **j))'
+done
+echo
+echo "resident: VmRSS after loading with load_in_4bit minus before; theoretical: 0.5 byte per 4-bit parameter + constants + the dense tensors; command: make bench"
 
 echo
 echo "| tokenizer | encode MB/s llm-mcp | encode MB/s @huggingface/tokenizers | ratio |"

@@ -76,4 +76,6 @@ c10::Device parse_device(const std::string& spec) {
   return d;
 }
 
+void release_free_memory() { malloc_trim(0); }
+
 }  // namespace llmcp::core

@@ -18,6 +18,10 @@ namespace llmcp::core {
 // Safe to call again when the compute dtype changes (the last call wins).
 void init_torch_threads(std::optional<c10::ScalarType> compute = std::nullopt);
 
+// Hands the allocator's free pages back to the system (after a one-off burst of temporaries,
+// such as quantizing a model while loading it, which would otherwise stay resident).
+void release_free_memory();
+
 // The rule, separate for tests. fp32 matmuls run in OpenBLAS's own pthread pool while ATen's
 // elementwise kernels run in libgomp's pool; on a machine with as many threads as cores the two
 // pools spin-wait on each other's cores (2 cores, `small` preset, `make bench`: fp32 decode went from
