@@ -1,8 +1,11 @@
 // LoRA training-step throughput and peak memory of the C++ trainer's pieces (TrainableModel,
 // causal_lm_loss, AdamW with clipping), printed as JSON so bench/run.sh can put it beside the
 // PyTorch eager loop of bench/torch_eager_lora_train.py from the same run. Random token rows,
-// every position a target, so both sides do exactly the same work.
-//   train_bench --model DIR --rank 16 --batch 2 --seq 512 --steps 3 [--bf16 1] [--checkpointing 1] [--qlora nf4]
+// every position a target, so both sides do exactly the same work. --qlora trains the same adapter
+// on a 4-bit base; --sparse RATIO trains a sparse delta instead, with a RigL mask update after the
+// second step, timed on its own (update_step_s) and left out of tokens_per_s.
+//   train_bench --model DIR --rank 16 --batch 2 --seq 512 --steps 3 [--bf16 1] [--checkpointing 1]
+//               [--qlora nf4] [--sparse 0.99]
 #include <ATen/ATen.h>
 #include <ATen/autocast_mode.h>
 
@@ -38,6 +41,10 @@ int main(int argc, char** argv) try {
       cfg["load_in_4bit"] = true;
       cfg["bnb_4bit_quant_type"] = v;
       cfg["bnb_4bit_use_double_quant"] = true;
+    } else if (k == "--sparse") {
+      cfg["method"] = "sparse";
+      cfg["sparsity_ratio"] = std::stod(v);
+      cfg["mask_update_interval"] = 2;
     } else LLMCP_FAIL(kInvalidArgument, "unknown option ", k);
   }
   if (cfg.contains("load_in_4bit")) cfg["bnb_4bit_compute_dtype"] = cfg.value("bf16", false) ? "bfloat16" : "float32";
@@ -55,9 +62,12 @@ int main(int argc, char** argv) try {
   b.targets.select(1, 0).fill_(false);
 
   using Clock = std::chrono::steady_clock;
-  double seconds = 0, first_loss = 0, last_loss = 0;
-  for (int64_t s = 0; s <= steps; ++s) {  // step 0 warms up
+  double seconds = 0, update_seconds = 0, first_loss = 0, last_loss = 0;
+  int64_t timed = 0;
+  const int64_t total = steps + 2;  // optimizer steps 1..steps+1; a sparse mask changes after step 2
+  for (int64_t s = 1; s <= steps + 1; ++s) {  // step 1 warms up
     const auto t0 = Clock::now();
+    model->before_step(s, total);
     opt.zero_grad();
     train::LossSum l;
     {
@@ -72,9 +82,17 @@ int main(int argc, char** argv) try {
     loss.backward();
     opt.clip_grad_norm(1.0);
     opt.step(1e-4);
+    const bool updated = !model->after_step(s, total, opt).is_null();
     last_loss = loss.item<double>();
-    if (s == 0) first_loss = last_loss;
-    else seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+    const double el = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (s == 1) {
+      first_loss = last_loss;
+    } else if (updated) {
+      update_seconds = el;
+    } else {
+      seconds += el;
+      ++timed;
+    }
   }
   // Bytes of the decoder layers' linear base weights (dense or quantized, constants included).
   int64_t linear_bytes = 0;
@@ -82,7 +100,9 @@ int main(int argc, char** argv) try {
     if (l->name == model->decoder().names().lm_head) continue;
     linear_bytes += l->quantized() ? l->qweight->nbytes() : l->weight.numel() * static_cast<int64_t>(l->weight.element_size());
   }
-  nlohmann::json out = {{"tokens_per_s", static_cast<double>(batch * seq * steps) / seconds},
+  nlohmann::json out = {{"tokens_per_s", static_cast<double>(batch * seq * timed) / seconds},
+                        {"step_s", seconds / static_cast<double>(timed)},
+                        {"update_step_s", update_seconds},
                         {"linear_weight_mb", static_cast<double>(linear_bytes) / (1 << 20)},
                         {"peak_rss_mb", static_cast<double>(train::peak_rss_bytes()) / (1 << 20)},
                         {"first_loss", first_loss},

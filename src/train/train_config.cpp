@@ -82,13 +82,13 @@ const std::vector<ConfigKey> kKeys = {
     {"bnb_4bit_blocksize", "int", "values per 4-bit block: 32..4096, a power of two (default 64)"},
     {"llm_int8_skip_modules", "list", "modules kept dense (the LM head always is)"},
     // Sparse fine-tuning (seed keys)
-    {"sparsity_ratio", "number", "fraction of each weight that stays frozen"},
-    {"sparsity_type", "string", "unstructured | structured"},
-    {"mask_update_interval", "int", "optimizer steps between mask updates"},
-    {"mask_update_fraction", "number", "fraction of the mask updated (cosine-decayed)"},
-    {"use_rigl", "bool", "RigL regrowth by gradient magnitude"},
-    {"use_topk_attention", "bool", "keep only the top-k attention scores per query in training"},
-    {"topk_ratio", "number", "fraction of scores kept by top-k attention"},
+    {"sparsity_ratio", "number", "fraction of each targeted weight kept frozen; k = round((1 - s) x out x in) entries train (0.99)"},
+    {"sparsity_type", "string", "unstructured (single entries) | structured (whole output rows) (unstructured)"},
+    {"mask_update_interval", "int", "optimizer steps between RigL mask updates; 0 = a static mask (100)"},
+    {"mask_update_fraction", "number", "fraction of the mask replaced, decayed by a cosine over the run (0.3)"},
+    {"use_rigl", "bool", "drop the smallest deltas, grow the largest dense gradients; false keeps the random mask (true)"},
+    {"use_topk_attention", "bool", "in training, each query keeps only its top-k attention scores (false)"},
+    {"topk_ratio", "number", "fraction of a query's visible scores kept by top-k attention (0.1)"},
 };
 
 size_t edit_distance(const std::string& a, const std::string& b) {

@@ -62,13 +62,20 @@ TEST(CliTest, BadInputSaysWhatToFix) {
 TEST(CliTest, ExampleConfigsAndQuantize) {
   testing::TempDir dir;
   const std::string src = testing::source_dir().string();
-  for (const char* name : {"lora", "dora", "qlora"}) {
+  for (const char* name : {"lora", "dora", "qlora", "sparse"}) {
     auto r = testing::run_command("cd " + src + " && " + cli() + " train examples/" + name +
                                   ".yaml --set max_steps=2 --set epochs=1 --set output_dir=" +
                                   (dir / name).string() + " 2>&1");
     ASSERT_EQ(r.status, 0) << name << ": " << r.output;
     EXPECT_TRUE(std::filesystem::exists(dir / name / "adapter_model.safetensors")) << name;
   }
+  // A sparse adapter merges like any other and the merged folder generates.
+  auto m = testing::run_command(cli() + " merge --model " + src + "/examples/demo-base --adapter " +
+                                (dir / "sparse").string() + " --out " + (dir / "sparse-merged").string() + " 2>&1");
+  ASSERT_EQ(m.status, 0) << m.output;
+  auto g = testing::run_command(cli() + " generate --model " + (dir / "sparse-merged").string() +
+                                " --prompt 'Hello' --max-new-tokens 4 2>&1");
+  EXPECT_EQ(g.status, 0) << g.output;
   auto q = testing::run_command(cli() + " quantize --model " + src + "/examples/demo-base --type fp4 --out " +
                                 (dir / "q").string() + " 2>/dev/null");
   ASSERT_EQ(q.status, 0) << q.output;

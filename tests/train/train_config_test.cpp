@@ -50,6 +50,14 @@ TEST(TrainConfigTest, SeedYamlBlocksParseAsWritten) {
     }
     if (j.contains("sparsity_ratio")) {
       EXPECT_EQ(c.method, Method::kSparse);
+      ASSERT_TRUE(c.lora.sparse.has_value());
+      EXPECT_DOUBLE_EQ(c.lora.sparse->sparsity_ratio, 0.5);
+      EXPECT_EQ(c.lora.sparse->sparsity_type, peft::SparsityType::kUnstructured);
+      EXPECT_EQ(c.lora.sparse->mask_update_interval, 100);
+      EXPECT_DOUBLE_EQ(c.lora.sparse->mask_update_fraction, 0.3);
+      EXPECT_TRUE(c.lora.sparse->use_rigl);
+      EXPECT_TRUE(c.lora.sparse->use_topk_attention);
+      EXPECT_DOUBLE_EQ(c.lora.sparse->topk_ratio, 0.1);
     }
   }
   EXPECT_EQ(n, 4);
@@ -89,6 +97,33 @@ TEST(TrainConfigTest, UnknownKeysNameTheNearest) {
   j["use_dora"] = true;
   EXPECT_NE(error_of(j).find("method: dora"), std::string::npos);
   EXPECT_NE(error_of({{"dataset", "d"}, {"output_dir", "o"}}).find("'model'"), std::string::npos);
+}
+
+TEST(TrainConfigTest, SparseKeysAreChecked) {
+  auto j = base();
+  j["method"] = "lora";
+  j["sparsity_ratio"] = 0.9;
+  EXPECT_NE(error_of(j).find("set method: sparse"), std::string::npos) << error_of(j);
+  j = base();
+  j["sparsity_ratio"] = 1.0;
+  EXPECT_NE(error_of(j).find("sparsity_ratio must be in [0, 1)"), std::string::npos) << error_of(j);
+  j = base();
+  j["sparsity_type"] = "blocks";
+  EXPECT_NE(error_of(j).find("unstructured"), std::string::npos) << error_of(j);
+  j = base();
+  j["topk_ratio"] = 0;
+  EXPECT_NE(error_of(j).find("topk_ratio"), std::string::npos) << error_of(j);
+  j = base();
+  j["method"] = "sparse";
+  j["use_dora"] = true;
+  EXPECT_NE(error_of(j).find("use_dora"), std::string::npos) << error_of(j);
+  j = base();
+  j["method"] = "sparse";  // the method alone: the defaults
+  auto c = train_config_from_json(j);
+  ASSERT_TRUE(c.lora.sparse.has_value());
+  EXPECT_DOUBLE_EQ(c.lora.sparse->sparsity_ratio, 0.99);
+  EXPECT_FALSE(c.lora.sparse->use_topk_attention);
+  EXPECT_EQ(c.to_json()["adapter"]["peft_type"], "SPARSE");
 }
 
 TEST(TrainConfigTest, YamlTypesAndOverrides) {
