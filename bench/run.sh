@@ -99,6 +99,26 @@ echo
 echo "QLoRA: NF4 with double quantization, blocks of 64, same adapter, rows and steps as the LoRA table; command: make bench"
 
 echo
+echo "| sparse vs LoRA training step | LoRA step s | sparse 0.99 step s | ratio | mask-update step s | LoRA peak RSS MiB | sparse | ratio |"
+echo "|---|---|---|---|---|---|---|---|"
+for dtype in float32 bfloat16; do
+  m=$models/small-$dtype
+  bf=$([ "$dtype" = bfloat16 ] && echo 1 || echo 0)
+  args=(--model "$m" --rank 16 --batch "$B" --seq "$S" --steps "$K" --bf16 "$bf")
+  lora=$("$build/bench/train_bench" "${args[@]}")
+  sparse=$("$build/bench/train_bench" "${args[@]}" --sparse 0.99)
+  /usr/bin/python3 - "$dtype" "$lora" "$sparse" <<'PY'
+import json, sys
+d, l, s = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+label = "fp32" if d == "float32" else "bf16 base + autocast"
+print(f"| {label} | {l['step_s']:.2f} | {s['step_s']:.2f} | {s['step_s'] / l['step_s']:.2f} | {s['update_step_s']:.2f} "
+      f"| {l['peak_rss_mb']:.0f} | {s['peak_rss_mb']:.0f} | {s['peak_rss_mb'] / l['peak_rss_mb']:.2f} |")
+PY
+done
+echo
+echo "sparse: unstructured, 1% of every decoder linear weight trainable, same rows and steps as the LoRA table; the mask-update step also computes the dense gradients and swaps entries (RigL); command: make bench"
+
+echo
 echo "| 4-bit base resident (small preset) | double quant | theoretical MB | resident MB | ratio |"
 echo "|---|---|---|---|---|"
 for dq in 1 0; do

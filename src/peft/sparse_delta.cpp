@@ -217,7 +217,9 @@ at::Tensor SparseDelta::delta(const model::Linear& base, const at::Tensor& x, co
     at::NoGradGuard no_grad;
     y2 = forward_impl(*holder->s, x2, values_.to(at::kFloat).contiguous()).first;
   }
-  return y2.reshape(shape).to(base_out.scalar_type());
+  // Row-major like the base output: a transposed sum would make the next layer's input strided,
+  // which sends bf16 matmuls to ATen's slow generic kernel.
+  return y2.to(base_out.scalar_type()).contiguous().view(shape);
 }
 
 at::Tensor SparseDelta::delta_reference(const at::Tensor& x) const {
