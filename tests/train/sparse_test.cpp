@@ -131,13 +131,15 @@ TEST_F(SparseTest, StoppedAndResumedRunEqualsUninterrupted) {
   for (const auto& [key, t] : ta) EXPECT_TRUE(at::equal(t, tb.at(key))) << key;
 }
 
-TEST_F(SparseTest, StructuredOnA4BitBaseWithTopkAttention) {
+TEST_F(SparseTest, StructuredOnA4BitBaseWithTopkAttentionAndCheckpointing) {
   auto c = sparse_config("q");
   c["sparsity_type"] = "structured";
   c["load_in_4bit"] = true;
   c["bnb_4bit_quant_type"] = "nf4";
   c["use_topk_attention"] = true;
   c["topk_ratio"] = 0.5;
+  c["gradient_checkpointing"] = true;  // the layers are replayed in backward, mask update included
+  c["mask_update_interval"] = 4;
   c["max_steps"] = 10;
   const auto cfg = train_config_from_json(c);
   EXPECT_EQ(cfg.method, Method::kSparse);
@@ -146,9 +148,19 @@ TEST_F(SparseTest, StructuredOnA4BitBaseWithTopkAttention) {
   o.on_metrics = [&](const nlohmann::ordered_json& j) {
     if (j.contains("loss")) losses.push_back(j["loss"].get<double>());
   };
+  int64_t updates = 0;
+  auto on_metrics = o.on_metrics;
+  o.on_metrics = [&](const nlohmann::ordered_json& j) {
+    on_metrics(j);
+    if (j.contains("mask_swapped")) {
+      ++updates;
+      EXPECT_GT(j["mask_swapped"].get<int64_t>(), 0);
+    }
+  };
   run_training(cfg, o);
   ASSERT_EQ(losses.size(), 10u);
   EXPECT_LT(losses.back(), losses.front());
+  EXPECT_EQ(updates, 2);  // after steps 4 and 8
   // The saved adapter loads onto the 4-bit base and holds whole rows.
   model::LoadOptions opts{"float32", "cpu", {}};
   opts.quant.load_in_4bit = true;
