@@ -26,15 +26,7 @@ LoraConfig qv_config() {
   return c;
 }
 
-class PeftIoTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    testing::make_tiny_model(dir_ / "m");
-    decoder_ = model::load_decoder(dir_ / "m", {"float32", "cpu", {}});
-  }
-  llmcp::testing::TempDir dir_;
-  std::unique_ptr<model::Decoder> decoder_;
-};
+class PeftIoTest : public testing::TinyModelTest {};
 
 TEST_F(PeftIoTest, WritesPeftKeysAndConfig) {
   PeftModel peft(*decoder_);

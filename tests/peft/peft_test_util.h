@@ -4,13 +4,16 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "model/loader.h"
 #include "model/synthetic.h"
+#include "test_util.h"
 
 namespace llmcp::peft::testing {
 
@@ -35,5 +38,16 @@ inline at::Tensor masked_nll(const at::Tensor& logits, const at::Tensor& ids, co
   auto m = targets.narrow(1, 1, T - 1).to(at::kDouble);
   return (nll * m).sum() / m.sum();
 }
+
+// A fixture with the tiny model's folder in dir_/m and it loaded in fp32.
+class TinyModelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    make_tiny_model(dir_ / "m");
+    decoder_ = model::load_decoder(dir_ / "m", {"float32", "cpu", {}});
+  }
+  llmcp::testing::TempDir dir_;
+  std::unique_ptr<model::Decoder> decoder_;
+};
 
 }  // namespace llmcp::peft::testing

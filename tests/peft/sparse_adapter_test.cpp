@@ -36,15 +36,7 @@ void randomize(PeftModel& peft, uint64_t seed) {
   for (auto& p : peft.parameters("default")) p.tensor->normal_(0, 0.05, gen);
 }
 
-class SparseAdapterTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    testing::make_tiny_model(dir_ / "m");
-    decoder_ = model::load_decoder(dir_ / "m", {"float32", "cpu", {}});
-  }
-  llmcp::testing::TempDir dir_;
-  std::unique_ptr<model::Decoder> decoder_;
-};
+class SparseAdapterTest : public testing::TinyModelTest {};
 
 TEST_F(SparseAdapterTest, WritesIndicesValuesAndSeedKeys) {
   PeftModel peft(*decoder_);
