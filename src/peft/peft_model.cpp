@@ -66,10 +66,10 @@ Adapter& PeftModel::add_adapter(const std::string& name, const LoraConfig& confi
   for (const auto& t : plan) {
     auto& base = linear(t.module);
     const int64_t out = base.out_features(), in = base.in_features(), r = t.rank;
-    if (config.sparse) {
-      auto d = SparseDelta::random(out, in, *config.sparse, gen, at::kCPU, t.module);
-      tensors[peft_key(t.module, ".sparse_indices")] = d->indices();
-      tensors[peft_key(t.module, ".sparse_values")] = d->values().detach();
+    if (config.sparse) {  // a random mask, values 0
+      auto idx = SparseDelta::random_indices(out, in, *config.sparse, gen);
+      tensors[peft_key(t.module, ".sparse_values")] = at::zeros({idx.numel()}, at::kFloat);
+      tensors[peft_key(t.module, ".sparse_indices")] = std::move(idx);
       continue;
     }
     auto bound = [](int64_t fan_in) { return 1.0 / std::sqrt(static_cast<double>(fan_in)); };

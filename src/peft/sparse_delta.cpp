@@ -119,12 +119,6 @@ class SparseFn : public torch::autograd::Function<SparseFn> {
 SparseDelta::SparseDelta(int64_t out, int64_t in, at::Tensor indices, at::Tensor values, bool structured,
                          const std::string& what)
     : out_(out), in_(in), structured_(structured), what_(what), sink_(std::make_shared<DenseGradientSink>()) {
-  set_state(indices, values);
-}
-
-SparseDelta::~SparseDelta() = default;
-
-void SparseDelta::set_state(const at::Tensor& indices, const at::Tensor& values) {
   LLMCP_CHECK(indices.dim() == 1 && values.dim() == 1 && indices.numel() == values.numel() && indices.numel() > 0,
               kShapeMismatch, what_, ": sparse_indices ", indices.sizes(), " and sparse_values ", values.sizes(),
               " must be two vectors of the same non-zero length");
@@ -151,29 +145,27 @@ void SparseDelta::set_state(const at::Tensor& indices, const at::Tensor& values)
   const bool was_sorted = at::equal(order, at::arange(order.numel(), at::kLong));
   auto v = values.to(at::kFloat);
   if (!was_sorted) v = v.index_select(0, order.to(v.device()));
-  if (!indices_.defined()) {  // construction: keep the caller's tensor (a leaf that may require grad)
-    indices_ = sorted.to(values.device());
-    values_ = was_sorted && values.scalar_type() == at::kFloat ? values
-                                                                : v.detach().clone().requires_grad_(values.requires_grad());
-  } else {
-    LLMCP_CHECK(sorted.numel() == indices_.numel(), kShapeMismatch, what_, ": the saved mask has ", sorted.numel(),
-                " entries but this delta has ", indices_.numel(), " (another sparsity_ratio?)");
-    indices_.copy_(sorted);
-    values_.copy_(v);
+  indices_ = sorted.to(values.device());
+  // The caller's tensor itself when it can be (a leaf that may require grad), else a sorted fp32 copy.
+  values_ = was_sorted && values.scalar_type() == at::kFloat ? values
+                                                              : v.detach().clone().requires_grad_(values.requires_grad());
+}
+
+SparseDelta::~SparseDelta() = default;
+
+at::Tensor SparseDelta::random_indices(int64_t out, int64_t in, const SparseConfig& c, at::Generator gen) {
+  const int64_t k = c.trainable_entries(out, in);
+  if (c.sparsity_type == SparsityType::kStructured) {
+    auto rows = std::get<0>(at::randperm(out, gen, at::kLong).slice(0, 0, k / in).sort());
+    return (rows.unsqueeze(1) * in + at::arange(in, at::kLong).unsqueeze(0)).reshape({-1});
   }
+  return std::get<0>(at::randperm(out * in, gen, at::kLong).slice(0, 0, k).sort());
 }
 
 std::shared_ptr<SparseDelta> SparseDelta::random(int64_t out, int64_t in, const SparseConfig& c, at::Generator gen,
                                                  at::Device device, const std::string& what) {
-  const int64_t k = c.trainable_entries(out, in);
-  at::Tensor idx;
-  if (c.sparsity_type == SparsityType::kStructured) {
-    auto rows = std::get<0>(at::randperm(out, gen, at::kLong).slice(0, 0, k / in).sort());
-    idx = (rows.unsqueeze(1) * in + at::arange(in, at::kLong).unsqueeze(0)).reshape({-1});
-  } else {
-    idx = std::get<0>(at::randperm(out * in, gen, at::kLong).slice(0, 0, k).sort());
-  }
-  auto values = at::zeros({k}, at::TensorOptions(at::kFloat).device(device)).requires_grad_(true);
+  auto idx = random_indices(out, in, c, std::move(gen));
+  auto values = at::zeros({idx.numel()}, at::TensorOptions(at::kFloat).device(device)).requires_grad_(true);
   return std::make_shared<SparseDelta>(out, in, idx, values, c.sparsity_type == SparsityType::kStructured, what);
 }
 
@@ -259,8 +251,8 @@ at::Tensor SparseDelta::dense_gradient() const {
 
 SparseDelta::MaskChange SparseDelta::update_mask(int64_t n) {
   at::NoGradGuard no_grad;
-  const int64_t k = indices_.numel(), unit = structured_ ? in_ : 1, units = k / unit, all = out_ * in_ / unit;
-  n = std::clamp<int64_t>(n, 0, std::min(units, all - units));
+  const int64_t k = indices_.numel(), unit = structured_ ? in_ : 1, units = active_units();
+  n = std::clamp<int64_t>(n, 0, std::min(units, all_units() - units));
   auto grad = dense_gradient();
   MaskChange change;
   change.source = at::arange(k, at::kLong);

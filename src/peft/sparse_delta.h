@@ -23,7 +23,9 @@ class SparseDelta : public AdapterDelta {
   // values: [k], used as given (they may require grad). Errors name `what`.
   SparseDelta(int64_t out, int64_t in, at::Tensor indices, at::Tensor values, bool structured, const std::string& what);
   ~SparseDelta() override;
-  // The starting mask: k entries (or rows) drawn uniformly without replacement, values 0 (fp32).
+  // The starting mask: k entries (or rows) drawn uniformly without replacement, sorted (int64, CPU).
+  static at::Tensor random_indices(int64_t out, int64_t in, const SparseConfig& c, at::Generator gen);
+  // A delta on that mask with values 0 (fp32, requiring grad).
   static std::shared_ptr<SparseDelta> random(int64_t out, int64_t in, const SparseConfig& c, at::Generator gen,
                                              at::Device device, const std::string& what);
 
@@ -40,6 +42,9 @@ class SparseDelta : public AdapterDelta {
   int64_t out_features() const { return out_; }
   int64_t in_features() const { return in_; }
   int64_t size() const { return indices_.numel(); }
+  // What a mask update swaps: entries, or whole rows when structured. Active ones, and all positions.
+  int64_t active_units() const { return structured_ ? size() / in_ : size(); }
+  int64_t all_units() const { return structured_ ? out_ : out_ * in_; }
   bool structured() const { return structured_; }
   const at::Tensor& indices() const { return indices_; }
   const at::Tensor& values() const { return values_; }
@@ -57,8 +62,6 @@ class SparseDelta : public AdapterDelta {
   // (row L2 norm), keeps the indices sorted and the values of the kept entries; grown values are 0.
   // Clears the collected gradient and switches collection off.
   MaskChange update_mask(int64_t n);
-  // Replaces the mask and values (resuming a run), with the constructor's checks.
-  void set_state(const at::Tensor& indices, const at::Tensor& values);
 
   struct Structure;  // the mask in the kernels' forms (internal)
 

@@ -108,9 +108,8 @@ nlohmann::ordered_json TrainableModel::after_step(int64_t step, int64_t total, O
   if (!sc || !sc->updates_at(step, total)) return nullptr;
   int64_t swapped = 0, active = 0, modules = 0;
   for (auto* d : sparse_deltas(peft_.get())) {
-    const int64_t unit = d->structured() ? d->in_features() : 1;
-    const int64_t units = d->size() / unit, all = d->out_features() * d->in_features() / unit;
-    auto change = d->update_mask(sc->swap_count(step, total, units, all - units));
+    const int64_t units = d->active_units();
+    auto change = d->update_mask(sc->swap_count(step, total, units, d->all_units() - units));
     optimizer.remap_state(d->values(), change.source);
     swapped += change.swapped;
     active += d->size();
