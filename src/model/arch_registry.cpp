@@ -1,6 +1,7 @@
 // The architecture table, filled by static registrars in model/arch/.
 #include "model/arch_registry.h"
 
+#include <cstdlib>
 #include <map>
 
 #include "core/error.h"
@@ -20,7 +21,9 @@ std::string supported_list() {
 
 bool register_arch(ArchSpec spec) {
   std::string name = spec.hf_name;
-  table().emplace(name, std::move(spec));
+  const bool inserted = table().emplace(name, std::move(spec)).second;
+  if (!inserted) std::abort();  // two files register one HF name: a build mistake, caught by every test
+
   return true;
 }
 
@@ -43,6 +46,12 @@ const ArchSpec& find_arch_by_family(const std::string& family) {
 std::vector<std::string> supported_archs() {
   std::vector<std::string> out;
   for (const auto& [name, spec] : table()) out.push_back(name);
+  return out;
+}
+
+std::vector<const ArchSpec*> registered_archs() {
+  std::vector<const ArchSpec*> out;
+  for (const auto& [name, spec] : table()) out.push_back(&spec);
   return out;
 }
 

@@ -13,8 +13,9 @@
 
 namespace llmcp::model {
 
-// Module names (without ".weight"/".bias") of one architecture's checkpoint layout.
-// Layer modules are relative to layer_prefix + "<i>.".
+// Module names (without ".weight"/".bias") of one architecture's checkpoint layout; the defaults
+// are Llama's. Layer modules are relative to layer_prefix + "<i>.". Which of them exist follows
+// the DecoderConfig (fused qkv or q/k/v, experts or a dense MLP, a second norm or not).
 struct WeightNames {
   std::string embed = "model.embed_tokens";
   std::string final_norm = "model.norm";
@@ -23,7 +24,16 @@ struct WeightNames {
   std::string attn_norm = "input_layernorm";
   std::string mlp_norm = "post_attention_layernorm";
   std::string q = "self_attn.q_proj", k = "self_attn.k_proj", v = "self_attn.v_proj", o = "self_attn.o_proj";
+  std::string qkv = "self_attn.qkv_proj";  // QkvKind::kFused
   std::string gate = "mlp.gate_proj", up = "mlp.up_proj", down = "mlp.down_proj";
+  // Mixture of experts: <router>, <experts><e>.<expert_gate|expert_up|expert_down>.
+  std::string router = "block_sparse_moe.gate";
+  std::string experts = "block_sparse_moe.experts.";
+  std::string expert_gate = "w1", expert_up = "w3", expert_down = "w2";
+  // PEFT's default LoRA targets for the architecture (when target_modules is not given).
+  std::vector<std::string> default_targets = {"q_proj", "v_proj"};
+
+  std::string expert(int64_t e, const std::string& which) const { return experts + std::to_string(e) + "." + which; }
 };
 
 struct ArchSpec {
@@ -31,7 +41,10 @@ struct ArchSpec {
   std::string family;   // "llama", used by create-model --arch
   std::function<DecoderConfig(const io::HfConfig&)> parse_config;
   std::function<nlohmann::ordered_json(const DecoderConfig&)> write_config;  // inverse, for synthetic models
-  WeightNames names;
+  std::function<WeightNames(const DecoderConfig&)> names = [](const DecoderConfig&) { return WeightNames{}; };
+  // Synthetic models: turns a generic preset shape (Llama's layout; preset "tiny" ... "8b") into
+  // this family's model of that size.
+  std::function<void(DecoderConfig&, const std::string& preset)> adapt_preset = [](DecoderConfig&, const std::string&) {};
 };
 
 // Called from a static initialiser in each model/arch/*.cpp.
@@ -40,6 +53,9 @@ bool register_arch(ArchSpec spec);
 const ArchSpec& find_arch(const std::string& hf_name);
 const ArchSpec& find_arch_by_family(const std::string& family);
 std::vector<std::string> supported_archs();
+
+// Every registered architecture, by HF name (one entry per HF name; families may repeat).
+std::vector<const ArchSpec*> registered_archs();
 
 // Reads <dir>/config.json and maps it through the registered architecture.
 DecoderConfig load_decoder_config(const std::filesystem::path& model_dir);

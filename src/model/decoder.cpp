@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "model/layer_checkpoint.h"
+#include "model/moe.h"
 #include "model/parameters.h"
 
 namespace llmcp::model {
@@ -39,19 +40,31 @@ Decoder::Decoder(DecoderConfig config, WeightNames names, TensorMap tensors, Qua
   auto norm = [&](const std::string& mod) {
     return Norm{mod, config_.norm, config_.norm_eps, get(mod + ".weight"), opt(mod + ".bias")};
   };
+  auto mlp = [&](const std::string& gate, const std::string& up, const std::string& down) {
+    return Mlp{config_.mlp == MlpKind::kGatedSilu ? linear(gate) : Linear{}, linear(up), linear(down)};
+  };
   embed_ = get(names_.embed + ".weight");
   for (int64_t i = 0; i < config_.num_layers; ++i) {
     auto m = [&](const std::string& s) { return layer_module(names_, i, s); };
     DecoderLayer l;
     l.attn_norm = norm(m(names_.attn_norm));
-    l.mlp_norm = norm(m(names_.mlp_norm));
-    l.q = linear(m(names_.q));
-    l.k = linear(m(names_.k));
-    l.v = linear(m(names_.v));
+    if (!config_.shared_block_norm) l.mlp_norm = norm(m(names_.mlp_norm));
+    if (config_.qkv == QkvKind::kFused) {
+      l.qkv = linear(m(names_.qkv));
+    } else {
+      l.q = linear(m(names_.q));
+      l.k = linear(m(names_.k));
+      l.v = linear(m(names_.v));
+    }
     l.o = linear(m(names_.o));
-    if (config_.mlp == MlpKind::kGatedSilu) l.gate = linear(m(names_.gate));
-    l.up = linear(m(names_.up));
-    l.down = linear(m(names_.down));
+    if (config_.moe) {
+      l.router = linear(m(names_.router));
+      for (int64_t e = 0; e < config_.moe->num_experts; ++e)
+        l.experts.push_back(mlp(m(names_.expert(e, names_.expert_gate)), m(names_.expert(e, names_.expert_up)),
+                                m(names_.expert(e, names_.expert_down))));
+    } else {
+      l.mlp = mlp(m(names_.gate), m(names_.up), m(names_.down));
+    }
     layers_.push_back(std::move(l));
   }
   final_norm_ = norm(names_.final_norm);
@@ -64,9 +77,18 @@ at::Tensor Decoder::attention_block(const DecoderLayer& l, const at::Tensor& h, 
                                     int64_t layer) const {
   const int64_t B = h.size(0), T = h.size(1), H = config_.num_heads, K = config_.num_kv_heads,
                 D = config_.head_dim;
-  auto q = l.q.forward(h).view({B, T, H, D}).transpose(1, 2);  // [B,H,T,D]
-  auto k = l.k.forward(h).view({B, T, K, D}).transpose(1, 2);  // [B,K,T,D]
-  auto v = l.v.forward(h).view({B, T, K, D}).transpose(1, 2);
+  at::Tensor q, k, v;
+  if (config_.qkv == QkvKind::kFused) {  // K groups of [H/K query heads, 1 key, 1 value]
+    const int64_t G = H / K;
+    auto fused = l.qkv.forward(h).view({B, T, K, G + 2, D});
+    q = fused.narrow(3, 0, G).reshape({B, T, H, D}).transpose(1, 2);
+    k = fused.select(3, G).transpose(1, 2);
+    v = fused.select(3, G + 1).transpose(1, 2);
+  } else {
+    q = l.q.forward(h).view({B, T, H, D}).transpose(1, 2);  // [B,H,T,D]
+    k = l.k.forward(h).view({B, T, K, D}).transpose(1, 2);  // [B,K,T,D]
+    v = l.v.forward(h).view({B, T, K, D}).transpose(1, 2);
+  }
   q = Rope::apply(q, cos, sin);
   k = Rope::apply(k, cos, sin);
   if (cache) std::tie(k, v) = cache->append(layer, k, v);  // [B,K,S,D]
@@ -74,20 +96,36 @@ at::Tensor Decoder::attention_block(const DecoderLayer& l, const at::Tensor& h, 
   return l.o.forward(y.transpose(1, 2).reshape({B, T, H * D}));
 }
 
-at::Tensor Decoder::mlp_block(const DecoderLayer& l, const at::Tensor& h) const {
-  if (config_.mlp == MlpKind::kGatedSilu) return l.down.forward(at::silu(l.gate.forward(h)) * l.up.forward(h));
-  return l.down.forward(at::gelu(l.up.forward(h)));
+at::Tensor Decoder::mlp_block(const DecoderLayer& l, const at::Tensor& h, RouterTrace* trace) const {
+  if (!config_.moe) return l.mlp.forward(config_.mlp, h);
+  auto r = moe_forward(*config_.moe, config_.mlp, l.router, l.experts, h, training_);
+  if (trace) {
+    trace->logits.push_back(r.logits);
+    trace->selected.push_back(r.selected);
+  }
+  return r.out;
+}
+
+at::Tensor Decoder::block(int64_t layer, const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin,
+                          const at::Tensor& mask, KvCache* cache, RouterTrace* trace) const {
+  const auto& l = layers_[static_cast<size_t>(layer)];
+  auto attn_in = l.attn_norm.forward(x);
+  auto attn = attention_block(l, attn_in, cos, sin, mask, cache, layer);
+  if (config_.block == BlockKind::kSequential) {
+    auto h = x + attn;
+    return h + mlp_block(l, l.mlp_norm.forward(h), trace);
+  }
+  auto mlp_in = config_.shared_block_norm ? attn_in : l.mlp_norm.forward(x);
+  return x + (mlp_block(l, mlp_in, trace) + attn);  // HF Falcon's order: mlp += attn; x + mlp
 }
 
 at::Tensor Decoder::layer_forward(int64_t layer, const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin,
-                                  const at::Tensor& attn_mask) const {
-  const auto& l = layers_[static_cast<size_t>(layer)];
-  auto h = x + attention_block(l, l.attn_norm.forward(x), cos, sin, attn_mask, nullptr, layer);
-  return h + mlp_block(l, l.mlp_norm.forward(h));
+                                  const at::Tensor& attn_mask, RouterTrace* trace) const {
+  return block(layer, x, cos, sin, attn_mask, nullptr, trace);
 }
 
 at::Tensor Decoder::run(const at::Tensor& ids, const at::Tensor& mask_in, const at::Tensor& segments_in,
-                        KvCache* cache, LogitsFor which) const {
+                        KvCache* cache, LogitsFor which, RouterTrace* trace) const {
   LLMCP_CHECK(ids.dim() == 2, kShapeMismatch, "input ids must be [batch, time], got ", ids.sizes());
   const int64_t B = ids.size(0), T = ids.size(1);
   auto dev = embed_.device();
@@ -125,17 +163,9 @@ at::Tensor Decoder::run(const at::Tensor& ids, const at::Tensor& mask_in, const 
 
   auto x = at::embedding(embed_, ids.to(dev));  // [B,T,C]
   const bool recompute = checkpointing_ && !cache && at::GradMode::is_enabled();
-  for (size_t i = 0; i < layers_.size(); ++i) {
-    const auto layer = static_cast<int64_t>(i);
-    if (recompute) {
-      x = checkpointed_layer(*this, layer, x, cos, sin, attn_mask);
-    } else if (cache) {
-      const auto& l = layers_[i];
-      x = x + attention_block(l, l.attn_norm.forward(x), cos, sin, attn_mask, cache, layer);
-      x = x + mlp_block(l, l.mlp_norm.forward(x));
-    } else {
-      x = layer_forward(layer, x, cos, sin, attn_mask);
-    }
+  for (int64_t layer = 0; layer < config_.num_layers; ++layer) {
+    if (recompute) x = checkpointed_layer(*this, layer, x, cos, sin, attn_mask, trace);
+    else x = block(layer, x, cos, sin, attn_mask, cache, trace);
   }
   if (cache) cache->end_step();
   if (which == LogitsFor::kLast) x = x.narrow(1, T - 1, 1);
@@ -143,7 +173,7 @@ at::Tensor Decoder::run(const at::Tensor& ids, const at::Tensor& mask_in, const 
 }
 
 at::Tensor Decoder::forward(const at::Tensor& ids, const at::Tensor& mask, KvCache* cache, LogitsFor which) const {
-  return logits(run(ids, mask, {}, cache, which));  // [B,T,V]
+  return logits(run(ids, mask, {}, cache, which, nullptr));  // [B,T,V]
 }
 
 at::Tensor Decoder::logits(const at::Tensor& hidden) const {
@@ -152,15 +182,19 @@ at::Tensor Decoder::logits(const at::Tensor& hidden) const {
   return lm_head_.forward(hidden);
 }
 
-at::Tensor Decoder::hidden_states(const at::Tensor& ids, const at::Tensor& mask, const at::Tensor& segments) const {
-  return run(ids, mask, segments, nullptr, LogitsFor::kAll);
+at::Tensor Decoder::hidden_states(const at::Tensor& ids, const at::Tensor& mask, const at::Tensor& segments,
+                                  RouterTrace* trace) const {
+  return run(ids, mask, segments, nullptr, LogitsFor::kAll, trace);
 }
 
 std::vector<Linear*> Decoder::linears() {
   std::vector<Linear*> out;
   for (auto& l : layers_) {
-    for (Linear* p : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down})
+    for (Linear* p : {&l.q, &l.k, &l.v, &l.qkv, &l.o, &l.router, &l.mlp.gate, &l.mlp.up, &l.mlp.down})
       if (p->present()) out.push_back(p);
+    for (auto& e : l.experts)
+      for (Linear* p : {&e.gate, &e.up, &e.down})
+        if (p->present()) out.push_back(p);
   }
   if (!config_.tie_word_embeddings) out.push_back(&lm_head_);
   return out;
@@ -175,10 +209,11 @@ std::vector<TensorSlot> Decoder::tensors() {
   out.push_back({names_.embed + ".weight", &embed_});
   for (auto& l : layers_) {
     add(l.attn_norm.name, l.attn_norm.weight, l.attn_norm.bias);
-    for (Linear* p : {&l.q, &l.k, &l.v, &l.o}) add(p->name, p->weight, p->bias);
+    for (Linear* p : {&l.q, &l.k, &l.v, &l.qkv, &l.o}) add(p->name, p->weight, p->bias);
     add(l.mlp_norm.name, l.mlp_norm.weight, l.mlp_norm.bias);
-    for (Linear* p : {&l.gate, &l.up, &l.down})
-      if (p->present()) add(p->name, p->weight, p->bias);
+    for (Linear* p : {&l.router, &l.mlp.gate, &l.mlp.up, &l.mlp.down}) add(p->name, p->weight, p->bias);
+    for (auto& e : l.experts)
+      for (Linear* p : {&e.gate, &e.up, &e.down}) add(p->name, p->weight, p->bias);
   }
   add(final_norm_.name, final_norm_.weight, final_norm_.bias);
   if (!config_.tie_word_embeddings) add(lm_head_.name, lm_head_.weight, lm_head_.bias);

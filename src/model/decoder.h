@@ -1,5 +1,7 @@
-// The one generic decoder-only transformer. Architectures differ only in DecoderConfig and in
-// tensor names (WeightNames); the forward pass is shared. Device- and dtype-agnostic.
+// The one generic decoder-only transformer. Architectures differ only in DecoderConfig (norm,
+// activation, rotary variant, grouped or fused QKV, sequential or parallel block, dense MLP or
+// mixture of experts) and in tensor names (WeightNames); the forward pass is shared.
+// Device- and dtype-agnostic.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -18,8 +20,17 @@
 namespace llmcp::model {
 
 struct DecoderLayer {
-  Norm attn_norm, mlp_norm;
-  Linear q, k, v, o, gate, up, down;
+  Norm attn_norm, mlp_norm;  // mlp_norm has no weight when a parallel block shares attn_norm
+  Linear q, k, v, qkv, o;    // q/k/v, or qkv for QkvKind::kFused
+  Mlp mlp;                   // the dense MLP, or a mixture of experts:
+  Linear router;
+  std::vector<Mlp> experts;
+};
+
+// What the routers of a mixture-of-experts decoder did, per layer, when hidden_states() is asked.
+struct RouterTrace {
+  std::vector<at::Tensor> logits;    // [B*T, E], differentiable (the load-balancing loss)
+  std::vector<at::Tensor> selected;  // [B*T, top_k] int64, highest weight first
 };
 
 using TensorMap = std::map<std::string, at::Tensor>;
@@ -50,7 +61,9 @@ class Decoder {
   // Training: ids [B,T]; mask [B,T] (undefined = all real); segments [B,T] (packed rows: tokens
   // attend within their segment and positions restart at each segment; undefined = one per row).
   // Returns the final-normed hidden states [B,T,C]; logits() turns (a slice of) them into logits.
-  at::Tensor hidden_states(const at::Tensor& ids, const at::Tensor& mask = {}, const at::Tensor& segments = {}) const;
+  // `trace` (mixture of experts only) receives each layer's routing.
+  at::Tensor hidden_states(const at::Tensor& ids, const at::Tensor& mask = {}, const at::Tensor& segments = {},
+                           RouterTrace* trace = nullptr) const;
   at::Tensor logits(const at::Tensor& hidden) const;  // [..., C] -> [..., V]
 
   // Mutable views for adapters and training. linears(): every linear layer, the LM head last
@@ -67,9 +80,11 @@ class Decoder {
   // ceil(ratio * visible) highest scores. Never applied with a KV cache (generation).
   void set_topk_attention(double ratio) { topk_ratio_ = ratio; }
   double topk_attention() const { return topk_ratio_; }
+  // Training mode: only the router's jitter noise (router_jitter_noise) depends on it.
+  void set_training(bool on) { training_ = on; }
   // One decoder layer (attention + MLP with residuals), without a cache.
   at::Tensor layer_forward(int64_t layer, const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin,
-                           const at::Tensor& attn_mask) const;
+                           const at::Tensor& attn_mask, RouterTrace* trace = nullptr) const;
 
   const DecoderConfig& config() const { return config_; }
   const WeightNames& names() const { return names_; }
@@ -80,10 +95,12 @@ class Decoder {
   at::Tensor attention_block(const DecoderLayer& l, const at::Tensor& h, const at::Tensor& cos,
                              const at::Tensor& sin, const at::Tensor& mask, KvCache* cache,
                              int64_t layer) const;
-  at::Tensor mlp_block(const DecoderLayer& l, const at::Tensor& h) const;
+  at::Tensor mlp_block(const DecoderLayer& l, const at::Tensor& h, RouterTrace* trace) const;
+  at::Tensor block(int64_t layer, const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin,
+                   const at::Tensor& mask, KvCache* cache, RouterTrace* trace) const;
   // Embeddings through every layer and the final norm: [B,T,C].
   at::Tensor run(const at::Tensor& ids, const at::Tensor& mask, const at::Tensor& segments, KvCache* cache,
-                 LogitsFor which) const;
+                 LogitsFor which, RouterTrace* trace) const;
 
   DecoderConfig config_;
   WeightNames names_;
@@ -94,6 +111,7 @@ class Decoder {
   std::unique_ptr<Rope> rope_;
   bool checkpointing_ = false;
   double topk_ratio_ = 0;
+  bool training_ = false;
 };
 
 }  // namespace llmcp::model

@@ -11,8 +11,9 @@ int64_t DecoderConfig::parameter_count() const {
   if (attention_bias) attn += H * D + 2 * K * D + C;
   int64_t mlp = (this->mlp == MlpKind::kGatedSilu ? 3 : 2) * C * I;
   if (mlp_bias) mlp += (this->mlp == MlpKind::kGatedSilu ? 2 : 1) * I + C;
+  if (moe) mlp = moe->num_experts * (mlp + C);  // each expert's MLP and its router row
   int64_t norm_params = (norm == NormKind::kLayerNorm ? 2 : 1) * C;
-  int64_t per_layer = attn + mlp + 2 * norm_params;
+  int64_t per_layer = attn + mlp + (shared_block_norm ? 1 : 2) * norm_params;
   int64_t embed = vocab_size * C;
   return embed * (tie_word_embeddings ? 1 : 2) + num_layers * per_layer + norm_params;
 }
@@ -46,6 +47,17 @@ void DecoderConfig::validate() const {
   LLMCP_CHECK(rope.theta > 0, kMalformedFile, architecture, " config: rope_theta must be positive");
   LLMCP_CHECK(!sliding_window || *sliding_window > 0, kMalformedFile, architecture,
               " config: sliding_window must be positive or null");
+  LLMCP_CHECK(!shared_block_norm || block == BlockKind::kParallel, kMalformedFile, architecture,
+              " config: one norm for attention and MLP needs the parallel block");
+  if (moe) {
+    LLMCP_CHECK(moe->num_experts > 0 && moe->num_experts <= 1024, kMalformedFile, architecture,
+                " config: num_local_experts must be in 1..1024, got ", moe->num_experts);
+    LLMCP_CHECK(moe->top_k > 0 && moe->top_k <= moe->num_experts, kMalformedFile, architecture,
+                " config: num_experts_per_tok must be in 1..num_local_experts (", moe->num_experts, "), got ",
+                moe->top_k);
+    LLMCP_CHECK(moe->jitter_noise >= 0 && moe->jitter_noise < 1, kMalformedFile, architecture,
+                " config: router_jitter_noise must be in [0, 1), got ", moe->jitter_noise);
+  }
   if (rope.scaling != RopeScaling::kNone)
     LLMCP_CHECK(rope.factor > 0, kMalformedFile, architecture, " config: rope_scaling.factor must be positive");
   if (rope.scaling == RopeScaling::kLlama3)

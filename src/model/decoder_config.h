@@ -1,5 +1,5 @@
-// The one generic decoder's hyper-parameters. Every architecture (Llama, Mistral, later Falcon,
-// Mixtral) maps its HF config.json onto this struct; the decoder never looks at HF names itself.
+// The one generic decoder's hyper-parameters. Every architecture (Llama, Mistral, Falcon, Mixtral)
+// maps its HF config.json onto this struct; the decoder never looks at HF names itself.
 // Dimension letters: B batch, T time, C channels (hidden), H heads, K kv heads, D head dim, V vocab.
 #pragma once
 
@@ -13,6 +13,22 @@ namespace llmcp::model {
 enum class NormKind { kRmsNorm, kLayerNorm };
 enum class MlpKind { kGatedSilu, kGelu };  // down(silu(gate x) * up x)  |  down(gelu(up x))
 enum class RopeScaling { kNone, kLinear, kDynamic, kLlama3 };
+// Separate q/k/v projections, or one fused projection laid out as Falcon's query_key_value:
+// K groups, each [H/K query heads, 1 key head, 1 value head] of D rows.
+enum class QkvKind { kSeparate, kFused };
+// Sequential: h = x + attn(n1 x); out = h + mlp(n2 h).  Parallel: out = x + attn(n1 x) + mlp(n2 x),
+// where n2 is n1 itself when the block has one norm (DecoderConfig::shared_block_norm).
+enum class BlockKind { kSequential, kParallel };
+
+// Sparse mixture of experts in place of the MLP (Mixtral): a router picks top_k experts per token,
+// their outputs are summed with the softmax of the picked router logits as weights.
+struct MoeConfig {
+  int64_t num_experts = 0;            // num_local_experts
+  int64_t top_k = 2;                  // num_experts_per_tok
+  double aux_loss_coef = 0.0;         // router_aux_loss_coef
+  bool output_router_logits = false;  // as in HF: the load-balancing loss is added to training only when true
+  double jitter_noise = 0.0;          // router_jitter_noise: training multiplies inputs by U(1-j, 1+j)
+};
 
 struct RopeConfig {
   double theta = 10000.0;
@@ -26,7 +42,7 @@ struct DecoderConfig {
   std::string architecture;  // HF "architectures"[0]
   int64_t vocab_size = 0;
   int64_t hidden_size = 0;        // C
-  int64_t intermediate_size = 0;
+  int64_t intermediate_size = 0;  // the MLP's (each expert's, with MoE)
   int64_t num_layers = 0;
   int64_t num_heads = 0;          // H
   int64_t num_kv_heads = 0;       // K (GQA when K < H)
@@ -35,6 +51,10 @@ struct DecoderConfig {
   double norm_eps = 1e-6;
   NormKind norm = NormKind::kRmsNorm;
   MlpKind mlp = MlpKind::kGatedSilu;
+  QkvKind qkv = QkvKind::kSeparate;
+  BlockKind block = BlockKind::kSequential;
+  bool shared_block_norm = false;  // parallel block: one norm feeds attention and MLP
+  std::optional<MoeConfig> moe;
   RopeConfig rope;
   std::optional<int64_t> sliding_window;  // keys with q - k >= window are masked
   bool attention_bias = false;

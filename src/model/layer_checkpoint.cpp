@@ -65,12 +65,16 @@ class AutocastReplay {
   at::ScalarType cpu_dtype_, cuda_dtype_;
 };
 
+// Outputs: the layer's output, and its router logits when routing is traced (a mixture of experts
+// whose load-balancing loss needs them); the backward pass takes both gradients.
 struct LayerFunction : public torch::autograd::Function<LayerFunction> {
-  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const Decoder* decoder, int64_t layer,
-                            const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& attn_mask) {
+  static variable_list forward(AutogradContext* ctx, const at::Tensor& x, const Decoder* decoder, int64_t layer,
+                               const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& attn_mask,
+                               RouterTrace* trace) {
     ctx->save_for_backward({x, cos, sin, attn_mask});
     ctx->saved_data["decoder"] = reinterpret_cast<int64_t>(decoder);
     ctx->saved_data["layer"] = layer;
+    ctx->saved_data["traced"] = trace != nullptr;
     // Dropout inside adapters must draw the same numbers when the layer is recomputed.
     ctx->saved_data["rng"] = at::detail::getDefaultCPUGenerator().get_state();
     if (x.is_cuda()) ctx->saved_data["cuda_rng"] = at::globalContext().defaultGenerator(x.device()).get_state();
@@ -79,7 +83,11 @@ struct LayerFunction : public torch::autograd::Function<LayerFunction> {
     ctx->saved_data["autocast_cuda"] = at::autocast::is_enabled();
     ctx->saved_data["autocast_cuda_dtype"] = static_cast<int64_t>(at::autocast::get_autocast_gpu_dtype());
     at::NoGradGuard no_grad;
-    return decoder->layer_forward(layer, x, cos, sin, attn_mask);
+    RouterTrace local;
+    auto y = decoder->layer_forward(layer, x, cos, sin, attn_mask, trace ? &local : nullptr);
+    if (!trace || local.logits.empty()) return {y};
+    trace->selected.push_back(local.selected.front());
+    return {y, local.logits.front()};
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_out) {
@@ -87,7 +95,8 @@ struct LayerFunction : public torch::autograd::Function<LayerFunction> {
     const auto* decoder = reinterpret_cast<const Decoder*>(ctx->saved_data["decoder"].toInt());
     const int64_t layer = ctx->saved_data["layer"].toInt();
     auto x = saved[0].detach().requires_grad_(true);
-    at::Tensor y;
+    RouterTrace local;
+    std::vector<at::Tensor> outputs;
     {
       RngReplay cpu(at::detail::getDefaultCPUGenerator(), ctx->saved_data["rng"]);
       std::optional<RngReplay> cuda;
@@ -95,21 +104,29 @@ struct LayerFunction : public torch::autograd::Function<LayerFunction> {
         cuda.emplace(at::globalContext().defaultGenerator(x.device()), ctx->saved_data["cuda_rng"]);
       AutocastReplay autocast(ctx);
       at::AutoGradMode grad(true);
-      y = decoder->layer_forward(layer, x, saved[1], saved[2], saved[3]);
+      outputs.push_back(decoder->layer_forward(layer, x, saved[1], saved[2], saved[3],
+                                               ctx->saved_data["traced"].toBool() ? &local : nullptr));
     }
-    torch::autograd::backward({y}, {grad_out[0]});
-    return {x.grad(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+    std::vector<at::Tensor> grads = {grad_out[0]};
+    if (grad_out.size() > 1 && grad_out[1].defined() && !local.logits.empty()) {
+      outputs.push_back(local.logits.front());
+      grads.push_back(grad_out[1]);
+    }
+    torch::autograd::backward(outputs, grads);
+    return {x.grad(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };
 
 }  // namespace
 
 at::Tensor checkpointed_layer(const Decoder& decoder, int64_t layer, const at::Tensor& x, const at::Tensor& cos,
-                              const at::Tensor& sin, const at::Tensor& attn_mask) {
+                              const at::Tensor& sin, const at::Tensor& attn_mask, RouterTrace* trace) {
   // Without an input that requires grad the function would be cut from the graph (the
   // embedding is usually frozen): give it one, as HF's enable_input_require_grads does.
   auto in = x.requires_grad() ? x : x.detach().requires_grad_(true);
-  return LayerFunction::apply(in, &decoder, layer, cos, sin, attn_mask);
+  auto out = LayerFunction::apply(in, &decoder, layer, cos, sin, attn_mask, trace);
+  if (out.size() > 1) trace->logits.push_back(out[1]);
+  return out[0];
 }
 
 }  // namespace llmcp::model

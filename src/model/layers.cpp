@@ -51,6 +51,11 @@ at::Tensor Linear::base_forward(const at::Tensor& x) const {
   return at::linear(x, weight, bias);
 }
 
+at::Tensor Mlp::forward(MlpKind kind, const at::Tensor& x) const {
+  if (kind == MlpKind::kGatedSilu) return down.forward(at::silu(gate.forward(x)) * up.forward(x));
+  return down.forward(at::gelu(up.forward(x)));
+}
+
 at::Tensor Norm::forward(const at::Tensor& x) const {
   if (kind == NormKind::kLayerNorm) return at::layer_norm(x, {x.size(-1)}, weight, bias, eps);
   // fp32 (fp64 stays fp64, for finite-difference checks)

@@ -48,6 +48,13 @@ struct Linear {
   at::Tensor dense_weight(at::ScalarType dtype) const;
 };
 
+// A feed-forward block: down(silu(gate x) * up x) (kGatedSilu) or down(gelu(up x)) (kGelu, exact
+// erf GELU; gate absent). Also each expert of a mixture of experts.
+struct Mlp {
+  Linear gate, up, down;
+  at::Tensor forward(MlpKind kind, const at::Tensor& x) const;
+};
+
 struct Norm {
   std::string name;
   NormKind kind = NormKind::kRmsNorm;

@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "core/error.h"
 #include "core/atomic_file.h"
@@ -56,11 +55,8 @@ at::ScalarType resolve_dtype(const std::string& requested, const std::string& co
 
 std::vector<std::string> quantizable_modules(const DecoderConfig& cfg, const WeightNames& names) {
   std::vector<std::string> out;
-  for (int64_t i = 0; i < cfg.num_layers; ++i) {
-    std::vector<std::string> mods = {names.q, names.k, names.v, names.o, names.up, names.down};
-    if (cfg.mlp == MlpKind::kGatedSilu) mods.push_back(names.gate);
-    for (const auto& m : mods) out.push_back(layer_module(names, i, m));
-  }
+  for (const auto& spec : parameter_specs(cfg, names))
+    if (spec.quantizable) out.push_back(spec.name.substr(0, spec.name.size() - std::string(".weight").size()));
   return out;
 }
 
@@ -81,15 +77,13 @@ quant::BnbConfig folder_quantization(const std::filesystem::path& dir) {
 
 std::unique_ptr<Decoder> load_decoder(const std::filesystem::path& dir, const LoadOptions& opts) {
   DecoderConfig cfg = load_decoder_config(dir);
-  const ArchSpec& arch = find_arch(cfg.architecture);
+  const WeightNames names = find_arch(cfg.architecture).names(cfg);
   at::Device device = core::parse_device(opts.device);
   at::ScalarType dtype = resolve_dtype(opts.dtype, cfg.torch_dtype, device);
   core::init_torch_threads(device.is_cpu() ? std::optional<at::ScalarType>(dtype) : std::nullopt);
   auto ckpt = io::Checkpoint::open(dir);
   const auto saved_quant = folder_quantization(dir);
   const auto compute = opts.quant.enabled() ? opts.quant.spec().compute_dtype : saved_quant.spec().compute_dtype;
-  std::set<std::string> linear_weights;
-  for (const auto& m : quantizable_modules(cfg, arch.names)) linear_weights.insert(m + ".weight");
   auto lookup = [&](const std::string& key) {  // a copy; the file's pages are released
     const io::TensorView* v = ckpt.find(key);
     if (!v) return at::Tensor();
@@ -99,8 +93,8 @@ std::unique_ptr<Decoder> load_decoder(const std::filesystem::path& dir, const Lo
   };
   TensorMap tensors;
   QuantizedMap quantized;
-  for (const auto& spec : parameter_specs(cfg, arch.names)) {
-    if (linear_weights.count(spec.name)) {
+  for (const auto& spec : parameter_specs(cfg, names)) {
+    if (spec.quantizable) {
       const std::string module = spec.name.substr(0, spec.name.size() - std::string(".weight").size());
       if (auto q = quant::read_bnb_weight(module, lookup, compute)) {
         LLMCP_CHECK((std::vector<int64_t>{q->out, q->in} == spec.shape), kShapeMismatch, "quantized weight '", module,
@@ -109,7 +103,7 @@ std::unique_ptr<Decoder> load_decoder(const std::filesystem::path& dir, const Lo
         quantized[module] = q->to(device);
         continue;
       }
-      if (opts.quant.enabled() && !opts.quant.skips(module, arch.names.lm_head)) {
+      if (opts.quant.enabled() && !opts.quant.skips(module, names.lm_head)) {
         const io::TensorView& v = ckpt.at(spec.name);
         LLMCP_CHECK(v.shape == spec.shape, kShapeMismatch, "weight '", spec.name, "' in ", dir.string(),
                     " has shape ", at::IntArrayRef(v.shape), " but config.json implies ", at::IntArrayRef(spec.shape));
@@ -129,7 +123,7 @@ std::unique_ptr<Decoder> load_decoder(const std::filesystem::path& dir, const Lo
   // Quantizing made a dense temporary per weight; glibc keeps such freed blocks resident otherwise
   // (+5% on the small preset), and the point of a 4-bit base is the memory.
   if (!quantized.empty()) core::release_free_memory();
-  return std::make_unique<Decoder>(std::move(cfg), arch.names, std::move(tensors), std::move(quantized));
+  return std::make_unique<Decoder>(std::move(cfg), names, std::move(tensors), std::move(quantized));
 }
 
 }  // namespace llmcp::model

@@ -1,5 +1,6 @@
 // The list of parameters a decoder has (HF tensor names, shapes, initialisation). One list
-// serves the loader (shape checks), the synthetic-model writer and parameter counting.
+// serves the loader (shape checks, which weights may be quantized), the synthetic-model writer
+// and parameter counting.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,7 @@ struct ParamSpec {
   std::string name;  // full tensor name, e.g. "model.layers.0.self_attn.q_proj.weight"
   std::vector<int64_t> shape;
   Init init;
+  bool quantizable;  // a decoder layer's linear weight (never the LM head or embeddings)
 };
 
 std::vector<ParamSpec> parameter_specs(const DecoderConfig& c, const WeightNames& n);

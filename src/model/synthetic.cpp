@@ -54,12 +54,6 @@ DecoderConfig preset_config(const SyntheticSpec& spec, const ArchSpec& arch) {
   c.torch_dtype = dtype_to_string(parse_dtype(spec.dtype));
   c.bos_token_id = kBos;
   c.eos_token_ids = {kEos};
-  if (spec.family == "mistral") {
-    c.intermediate_size = p->hidden == 4096 ? 14336 : p->inter;
-    c.num_kv_heads = p->hidden == 4096 ? 8 : p->kv_heads;
-    c.max_position = 32768;
-    c.sliding_window = p->hidden == 4096 ? 4096 : 256;
-  }
   if (spec.preset == "8b") {
     LLMCP_CHECK(spec.family == "llama", kInvalidArgument, "preset 8b is Llama-3-8B's shape; use --arch llama");
     c.rope.theta = 500000.0;
@@ -68,6 +62,7 @@ DecoderConfig preset_config(const SyntheticSpec& spec, const ArchSpec& arch) {
     c.rope.original_max_position = 8192;
     c.max_position = 131072;
   }
+  arch.adapt_preset(c, spec.preset);
   return c;
 }
 
@@ -156,7 +151,7 @@ void create_synthetic_model(const SyntheticSpec& spec, const std::filesystem::pa
 
   // Weights: one tensor at a time, so even the 8b preset never holds a second copy.
   at::ScalarType dtype = parse_dtype(spec.dtype);
-  auto specs = parameter_specs(c, arch.names);
+  auto specs = parameter_specs(c, arch.names(c));
   std::vector<io::TensorSpec> file_specs;
   for (const auto& s : specs) file_specs.push_back({s.name, from_scalar_type(dtype), s.shape});
   io::SafetensorsWriter writer(out / "model.safetensors", file_specs, {{"format", "pt"}});

@@ -22,8 +22,6 @@
 namespace llmcp::peft {
 namespace {
 
-std::string last_component(const std::string& name) { return name.substr(name.rfind('.') + 1); }
-
 std::string module_of(const std::string& tensor_name) { return tensor_name.substr(0, tensor_name.rfind('.')); }
 
 std::string with_commas(int64_t v) {
@@ -59,7 +57,7 @@ Adapter& PeftModel::add_adapter(const std::string& name, const LoraConfig& confi
   std::vector<std::string> linear_names;
   for (auto* l : decoder_.linears()) linear_names.push_back(l->name);
   const auto& names = decoder_.names();
-  auto plan = plan_targets(config, linear_names, names.lm_head, {last_component(names.q), last_component(names.v)});
+  auto plan = plan_targets(config, linear_names, names.lm_head, names.default_targets);
 
   auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
   std::map<std::string, at::Tensor> tensors;
@@ -98,7 +96,7 @@ Adapter& PeftModel::add_loaded_adapter(const std::string& name, const LoraConfig
   std::vector<std::string> linear_names;
   for (auto* l : decoder_.linears()) linear_names.push_back(l->name);
   const auto& names = decoder_.names();
-  auto plan = plan_targets(config, linear_names, names.lm_head, {last_component(names.q), last_component(names.v)});
+  auto plan = plan_targets(config, linear_names, names.lm_head, names.default_targets);
   const auto device = decoder_.device();
   auto take = [&](const std::string& key) {
     auto it = tensors.find(key);

@@ -59,6 +59,7 @@ void TrainableModel::set_training(bool on) {
   if (peft_) peft_->set_training(on);
   const auto& sc = config_.lora.sparse;
   decoder_->set_topk_attention(on && sc && sc->use_topk_attention ? sc->topk_ratio : 0.0);
+  decoder_->set_training(on);
 }
 
 void TrainableModel::save(const std::filesystem::path& dir) const {

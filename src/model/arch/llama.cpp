@@ -10,7 +10,6 @@ namespace {
     .family = "llama",
     .parse_config = [](const io::HfConfig& hf) { return parse_llama_like(hf, 2048); },
     .write_config = [](const DecoderConfig& c) { return write_llama_like(c, "llama"); },
-    .names = {},
 });
 }  // namespace
 }  // namespace llmcp::model::arch

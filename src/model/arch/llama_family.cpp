@@ -1,5 +1,6 @@
-// config.json <-> DecoderConfig for Llama-style models, including rope_scaling (linear,
-// dynamic, llama3) in both the old "type" and new "rope_type"/"rope_parameters" spellings.
+// config.json <-> DecoderConfig for Llama-style models (Llama, Mistral, Mixtral's attention and
+// norms), and rope_scaling (linear, dynamic, llama3) in both the old "type" and new
+// "rope_type"/"rope_parameters" spellings, which Falcon shares.
 #include "model/arch/llama_family.h"
 
 #include <optional>
@@ -7,7 +8,6 @@
 #include "core/error.h"
 
 namespace llmcp::model::arch {
-namespace {
 
 RopeConfig parse_rope(const io::HfConfig& hf) {
   RopeConfig r;
@@ -53,7 +53,20 @@ RopeConfig parse_rope(const io::HfConfig& hf) {
   return r;
 }
 
-}  // namespace
+nlohmann::ordered_json rope_scaling_json(const RopeConfig& rope) {
+  switch (rope.scaling) {
+    case RopeScaling::kNone: return nullptr;
+    case RopeScaling::kLinear: return {{"factor", rope.factor}, {"rope_type", "linear"}};
+    case RopeScaling::kDynamic: return {{"factor", rope.factor}, {"rope_type", "dynamic"}};
+    case RopeScaling::kLlama3:
+      return {{"factor", rope.factor},
+              {"high_freq_factor", rope.high_freq_factor},
+              {"low_freq_factor", rope.low_freq_factor},
+              {"original_max_position_embeddings", rope.original_max_position},
+              {"rope_type", "llama3"}};
+  }
+  return nullptr;
+}
 
 DecoderConfig parse_llama_like(const io::HfConfig& hf, int64_t default_max_position) {
   DecoderConfig c;
@@ -105,20 +118,9 @@ nlohmann::ordered_json write_llama_like(const DecoderConfig& c, const std::strin
   j["num_key_value_heads"] = c.num_kv_heads;
   if (c.pad_token_id) j["pad_token_id"] = *c.pad_token_id;
   j["rms_norm_eps"] = c.norm_eps;
-  switch (c.rope.scaling) {
-    case RopeScaling::kNone: j["rope_scaling"] = nullptr; break;
-    case RopeScaling::kLinear: j["rope_scaling"] = {{"factor", c.rope.factor}, {"rope_type", "linear"}}; break;
-    case RopeScaling::kDynamic: j["rope_scaling"] = {{"factor", c.rope.factor}, {"rope_type", "dynamic"}}; break;
-    case RopeScaling::kLlama3:
-      j["rope_scaling"] = {{"factor", c.rope.factor},
-                           {"high_freq_factor", c.rope.high_freq_factor},
-                           {"low_freq_factor", c.rope.low_freq_factor},
-                           {"original_max_position_embeddings", c.rope.original_max_position},
-                           {"rope_type", "llama3"}};
-      break;
-  }
+  j["rope_scaling"] = rope_scaling_json(c.rope);
   j["rope_theta"] = c.rope.theta;
-  if (model_type == "mistral") j["sliding_window"] = c.sliding_window ? nlohmann::json(*c.sliding_window) : nlohmann::json();
+  if (model_type != "llama") j["sliding_window"] = c.sliding_window ? nlohmann::json(*c.sliding_window) : nlohmann::json();
   j["tie_word_embeddings"] = c.tie_word_embeddings;
   j["torch_dtype"] = c.torch_dtype;
   j["transformers_version"] = "4.46.0";

@@ -1,5 +1,5 @@
-// Shared config mapping for the Llama-style architectures (Llama-2/3, CodeLlama, Mistral):
-// RMSNorm, SwiGLU MLP, rotary embeddings with HF's rope_scaling variants, grouped KV heads.
+// Shared config mapping for the Llama-style architectures (Llama-2/3, CodeLlama, Mistral,
+// Mixtral): RMSNorm, SwiGLU MLP, rotary embeddings with HF's rope_scaling variants, grouped KV heads.
 #pragma once
 
 #include <string>
@@ -10,6 +10,10 @@
 #include "model/decoder_config.h"
 
 namespace llmcp::model::arch {
+
+// rope_theta and rope_scaling / rope_parameters (every rotary architecture reads them alike).
+RopeConfig parse_rope(const io::HfConfig& hf);
+nlohmann::ordered_json rope_scaling_json(const RopeConfig& rope);  // null when unscaled
 
 DecoderConfig parse_llama_like(const io::HfConfig& hf, int64_t default_max_position);
 // config.json for a DecoderConfig, in the key order HF writes (model_type e.g. "llama").

@@ -17,7 +17,14 @@ namespace {
           return c;
         },
     .write_config = [](const DecoderConfig& c) { return write_llama_like(c, "mistral"); },
-    .names = {},
+    .adapt_preset =
+        [](DecoderConfig& c, const std::string&) {
+          const bool seven_b = c.hidden_size == 4096;  // Mistral-7B's shape
+          if (seven_b) c.intermediate_size = 14336;
+          if (seven_b) c.num_kv_heads = 8;
+          c.max_position = 32768;
+          c.sliding_window = seven_b ? 4096 : 256;
+        },
 });
 }  // namespace
 }  // namespace llmcp::model::arch
