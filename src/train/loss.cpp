@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "model/moe.h"
 
 namespace llmcp::train {
 
@@ -41,9 +42,12 @@ Batch collate(const std::vector<Row>& rows, int32_t pad_id) {
   return {ids, attention, targets, segments};
 }
 
-LossSum causal_lm_loss(const model::Decoder& decoder, const Batch& batch) {
+LossSum causal_lm_loss(const model::Decoder& decoder, const Batch& batch, bool router_loss) {
   const int64_t T = batch.ids.size(1);
-  auto hidden = decoder.hidden_states(batch.ids, batch.attention, batch.segments);  // [B,T,C]
+  const auto& moe = decoder.config().moe;
+  model::RouterTrace trace;
+  auto hidden = decoder.hidden_states(batch.ids, batch.attention, batch.segments,
+                                      router_loss && moe ? &trace : nullptr);  // [B,T,C]
   auto dev = hidden.device();
   auto predicts = batch.targets.narrow(1, 1, T - 1).to(dev);                         // [B,T-1]
   const int64_t C = hidden.size(2);
@@ -51,6 +55,8 @@ LossSum causal_lm_loss(const model::Decoder& decoder, const Batch& batch) {
   auto labels = batch.ids.narrow(1, 1, T - 1).to(dev).masked_select(predicts);             // [N]
   LossSum out;
   out.tokens = labels.size(0);
+  if (!trace.logits.empty())
+    out.router = model::load_balancing_loss(trace.logits, moe->num_experts, moe->top_k, batch.attention);
   if (out.tokens == 0) {
     out.sum = hidden.sum() * 0.0;  // keeps the graph connected
     return out;

@@ -32,9 +32,11 @@ Batch collate(const std::vector<Row>& rows, int32_t pad_id);
 struct LossSum {
   at::Tensor sum;  // scalar fp32, differentiable
   int64_t tokens = 0;
+  at::Tensor router;  // the load-balancing loss of a mixture of experts when asked, else undefined
 };
 // Logits are computed only at the positions that predict a target (prompt positions never reach
-// the vocabulary projection), in fp32.
-LossSum causal_lm_loss(const model::Decoder& decoder, const Batch& batch);
+// the vocabulary projection), in fp32. `router_loss`: also the routers' load-balancing loss over
+// the batch's real tokens (model::load_balancing_loss), as MixtralForCausalLM computes it.
+LossSum causal_lm_loss(const model::Decoder& decoder, const Batch& batch, bool router_loss = false);
 
 }  // namespace llmcp::train

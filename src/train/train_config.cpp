@@ -72,6 +72,8 @@ const std::vector<ConfigKey> kKeys = {
     {"rank_pattern", "any", "{regex: r} per-module ranks"},
     {"alpha_pattern", "any", "{regex: alpha} per-module alphas"},
     {"modules_to_save", "list", "modules trained in full and saved with the adapter (e.g. lm_head)"},
+    {"output_router_logits", "bool", "mixture of experts: add the routers' load-balancing loss (default: the model's config.json; false for Mixtral)"},
+    {"router_aux_loss_coef", "number", "weight of the load-balancing loss (default: the model's config.json)"},
     // QLoRA (seed keys)
     {"load_in_4bit", "bool", "QLoRA: 4-bit base weights"},
     {"load_in_8bit", "bool", "8-bit base weights"},
@@ -248,6 +250,13 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
   take(j, "early_stopping_patience", c.early_stopping_patience);
   take(j, "early_stopping_threshold", c.early_stopping_threshold);
   take(j, "gradient_checkpointing", c.gradient_checkpointing);
+  if (j.contains("output_router_logits") && !j["output_router_logits"].is_null())
+    c.output_router_logits = j["output_router_logits"].get<bool>();
+  if (j.contains("router_aux_loss_coef") && !j["router_aux_loss_coef"].is_null()) {
+    c.router_aux_loss_coef = j["router_aux_loss_coef"].get<double>();
+    LLMCP_CHECK(*c.router_aux_loss_coef >= 0, kInvalidArgument, "router_aux_loss_coef must be >= 0, got ",
+                *c.router_aux_loss_coef);
+  }
   take(j, "bf16", c.bf16);
   take(j, "device", c.device);
 
@@ -352,6 +361,8 @@ nlohmann::ordered_json TrainConfig::to_json() const {
   j["gradient_checkpointing"] = gradient_checkpointing;
   j["bf16"] = bf16;
   j["device"] = device;
+  if (output_router_logits) j["output_router_logits"] = *output_router_logits;
+  if (router_aux_loss_coef) j["router_aux_loss_coef"] = *router_aux_loss_coef;
   if (method != Method::kFull) j["adapter"] = peft::lora_config_to_json(lora);
   if (!quantization.empty()) j["quantization"] = quantization;
   if (!sparse.empty()) j["sparse"] = sparse;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,9 @@ struct TrainConfig {
   bool gradient_checkpointing = false;
   bool bf16 = false;  // bf16 autocast (mixed precision); adapters and optimizer state stay fp32
   std::string device = "cpu";
+  // Mixture of experts: add router_aux_loss_coef x the load-balancing loss (unset: config.json's).
+  std::optional<bool> output_router_logits;
+  std::optional<double> router_aux_loss_coef;
   peft::LoraConfig lora;
   nlohmann::json quantization = nlohmann::json::object();  // load_in_4bit, bnb_4bit_* (QLoRA)
   nlohmann::json sparse = nlohmann::json::object();        // sparsity_ratio, ... (sparse)

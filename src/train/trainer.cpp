@@ -128,6 +128,13 @@ TrainResult run_training(const TrainConfig& c, const TrainOptions& options) {
   }
   auto model = TrainableModel::create(c);
   spdlog::info("{}", model->summary());
+  // Mixtral's load-balancing loss: on when output_router_logits (the run's, else config.json's).
+  const auto& moe = model->decoder().config().moe;
+  LLMCP_CHECK(moe || (!c.output_router_logits.value_or(false) && !c.router_aux_loss_coef), kInvalidArgument,
+              "output_router_logits / router_aux_loss_coef apply to mixture-of-experts models; ", c.model,
+              " has no experts (drop the keys)");
+  const bool router_loss = moe && c.output_router_logits.value_or(moe->output_router_logits);
+  const double router_coef = moe ? c.router_aux_loss_coef.value_or(moe->aux_loss_coef) : 0.0;
   Optimizer optimizer(model->parameters(), {c.learning_rate, c.adam_beta1, c.adam_beta2, c.adam_epsilon, c.weight_decay});
 
   const auto steps_per_epoch = [&] {
@@ -199,17 +206,24 @@ TrainResult run_training(const TrainConfig& c, const TrainOptions& options) {
     model->set_training(true);
     model->before_step(state.global_step + 1, total);
     optimizer.zero_grad();
-    double loss_sum = 0;
+    double loss_sum = 0, router_sum = 0;
     for (auto& b : batches) {
       LossSum l;
       {
         Autocast ac(c.bf16);
-        l = causal_lm_loss(model->decoder(), b);
+        l = causal_lm_loss(model->decoder(), b, router_loss);
       }
-      if (targets > 0) (l.sum / static_cast<double>(targets)).backward();
+      // As HF with gradient accumulation: the router loss is averaged over the micro-batches.
+      at::Tensor objective = targets > 0 ? l.sum / static_cast<double>(targets) : at::Tensor();
+      if (l.router.defined()) {
+        auto r = l.router * (router_coef / static_cast<double>(batches.size()));
+        objective = objective.defined() ? objective + r : r;
+        router_sum += l.router.item<double>() / static_cast<double>(batches.size());
+      }
+      if (objective.defined()) objective.backward();
       loss_sum += l.sum.item<double>();
     }
-    const double loss = targets > 0 ? loss_sum / static_cast<double>(targets) : 0;
+    const double loss = (targets > 0 ? loss_sum / static_cast<double>(targets) : 0) + router_coef * router_sum;
     LLMCP_CHECK(std::isfinite(loss), kInvalidArgument, "the loss became ", loss, " at step ", state.global_step + 1,
                 "; training stopped. The last good checkpoint is ",
                 last_checkpoint.empty() ? std::string("none") : last_checkpoint.string(),
@@ -228,15 +242,18 @@ TrainResult run_training(const TrainConfig& c, const TrainOptions& options) {
     const double per_step = state.elapsed_seconds / static_cast<double>(state.global_step);
     const double eta = per_step * static_cast<double>(total - state.global_step);
     if (state.global_step % c.logging_steps == 0 || state.global_step == total) {
-      emit({{"step", state.global_step},
-            {"epoch", static_cast<double>(state.epoch) + static_cast<double>(state.step_in_epoch) / static_cast<double>(steps_per_epoch)},
-            {"loss", loss},
-            {"lr", lr},
-            {"grad_norm", grad_norm},
-            {"tokens_per_second", step_seconds > 0 ? static_cast<double>(tokens) / step_seconds : 0},
-            {"peak_memory_bytes", peak_rss_bytes()},
-            {"elapsed_seconds", state.elapsed_seconds},
-            {"eta_seconds", eta}});
+      nlohmann::ordered_json line = {
+          {"step", state.global_step},
+          {"epoch", static_cast<double>(state.epoch) + static_cast<double>(state.step_in_epoch) / static_cast<double>(steps_per_epoch)},
+          {"loss", loss},
+          {"lr", lr},
+          {"grad_norm", grad_norm},
+          {"tokens_per_second", step_seconds > 0 ? static_cast<double>(tokens) / step_seconds : 0},
+          {"peak_memory_bytes", peak_rss_bytes()},
+          {"elapsed_seconds", state.elapsed_seconds},
+          {"eta_seconds", eta}};
+      if (router_loss) line["router_aux_loss"] = router_sum;
+      emit(line);
       progress.update(state.global_step, loss, lr, step_seconds > 0 ? static_cast<double>(tokens) / step_seconds : 0, eta);
     }
     if (!mask_update.is_null()) emit(mask_update);
