@@ -7,6 +7,7 @@ namespace llmcp::cli {
 
 void add_create_model_command(CLI::App& app);
 void add_info_command(CLI::App& app);
+void add_models_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
 void add_text_commands(CLI::App& app);   // tokenize, detokenize, render-chat
 void add_train_commands(CLI::App& app);  // train, merge, eval

@@ -11,7 +11,13 @@ void add_create_model_command(CLI::App& app) {
   auto req = std::make_shared<engine::CreateModelRequest>();
   auto overrides = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand("create-model", "Write a model folder with seeded random weights");
-  cmd->add_option("--arch", req->arch, "Architecture family: llama | mistral")->capture_default_str();
+  std::string families;
+  for (const auto& f : engine::model_families()) families += (families.empty() ? "" : " | ") + f;
+  cmd->add_option("--arch", req->arch,
+                  "Architecture family: " + families +
+                      " (falcon is falcon-7b's layout; --config '{\"new_decoder_architecture\": true, \"num_kv_heads\": 8}' "
+                      "gives falcon-40b's; falcon-rw writes the legacy RWForCausalLM config)")
+      ->capture_default_str();
   std::string presets;
   for (const auto& p : engine::model_presets()) presets += (presets.empty() ? "" : " | ") + p;
   cmd->add_option("--preset", req->preset, "Size: " + presets)->capture_default_str();

@@ -1,16 +1,40 @@
-// `llm-mcp info`: architecture, size and memory needs of a model folder, as JSON.
+// `llm-mcp info`: architecture, size and memory needs of a model folder (only config.json is
+// needed, so users can plan before downloading weights); --json for the machine-readable record.
 #include <iostream>
 
 #include "cli/commands.h"
 #include "engine/engine.h"
 
 namespace llmcp::cli {
+namespace {
+std::string with_commas(int64_t v) {
+  std::string digits = std::to_string(v), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+}  // namespace
 
 void add_info_command(CLI::App& app) {
   auto model = std::make_shared<std::string>();
-  auto* cmd = app.add_subcommand("info", "Describe a model folder (architecture, parameters, memory)");
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = app.add_subcommand("info", "Describe a model folder (architecture, parameters, memory); config.json suffices");
   cmd->add_option("--model", *model, "Model folder")->required();
-  cmd->callback([model] { std::cout << engine::model_info(*model).dump(2) << std::endl; });
+  cmd->add_flag("--json", *json, "Print the description as JSON");
+  cmd->callback([model, json] {
+    auto j = engine::model_info(*model);
+    if (*json) {
+      std::cout << j.dump(2) << std::endl;
+      return;
+    }
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      std::string v = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
+      if (it.value().is_number_integer() && it.value().get<int64_t>() >= 10000) v = with_commas(it.value().get<int64_t>());
+      std::cout << it.key() << ": " << v << "\n";
+    }
+  });
 }
 
 }  // namespace llmcp::cli

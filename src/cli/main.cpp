@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   llmcp::cli::add_create_model_command(app);
   llmcp::cli::add_info_command(app);
+  llmcp::cli::add_models_command(app);
   llmcp::cli::add_generate_command(app);
   llmcp::cli::add_text_commands(app);
   llmcp::cli::add_train_commands(app);

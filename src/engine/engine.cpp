@@ -58,6 +58,11 @@ nlohmann::json model_info(const std::string& model_dir) {
   nlohmann::json j;
   j["architecture"] = c.architecture;
   j["parameters"] = params;
+  if (c.moe) {
+    j["experts"] = c.moe->num_experts;
+    j["experts_per_token"] = c.moe->top_k;
+    j["active_parameters"] = c.active_parameter_count();
+  }
   j["dtype"] = c.torch_dtype;
   j["context_length"] = c.max_position;
   j["layers"] = c.num_layers;

@@ -13,7 +13,7 @@
 namespace llmcp::engine {
 
 struct CreateModelRequest {
-  std::string arch = "llama";  // llama | mistral
+  std::string arch = "llama";  // a family of model_families(): llama | mistral | mixtral | falcon | falcon-rw
   std::string preset = "tiny";
   uint64_t seed = 0;
   std::string dtype = "float32";
@@ -28,6 +28,13 @@ struct CreateModelRequest {
 // Returns {"path", "architecture", "parameters", ...}.
 nlohmann::json create_model(const CreateModelRequest& req);
 std::vector<std::string> model_presets();
+std::vector<std::string> model_families();  // from the architecture registry
+
+// The support matrix, family x training method, computed from the architecture registry and each
+// method's target planning on the family's tiny shape (engine/models.cpp):
+// {"methods": [...], "families": [{"family", "architectures", "layout", "target_modules",
+//  "default_target_modules", "methods": {"lora": {"supported", "trains" | "reason"}, ...}}]}
+nlohmann::json support_matrix();
 
 // {"architecture", "parameters", "dtype", "context_length", "layers", "hidden_size",
 //  "weights_bytes", "kv_cache_bytes_per_token", "memory_bytes" (weights + KV cache for the full

@@ -18,6 +18,13 @@ int64_t DecoderConfig::parameter_count() const {
   return embed * (tie_word_embeddings ? 1 : 2) + num_layers * per_layer + norm_params;
 }
 
+int64_t DecoderConfig::active_parameter_count() const {
+  if (!moe) return parameter_count();
+  int64_t expert = (mlp == MlpKind::kGatedSilu ? 3 : 2) * hidden_size * intermediate_size;
+  if (mlp_bias) expert += (mlp == MlpKind::kGatedSilu ? 2 : 1) * intermediate_size + hidden_size;
+  return parameter_count() - num_layers * (moe->num_experts - moe->top_k) * expert;
+}
+
 void DecoderConfig::validate() const {
   auto positive = [&](int64_t v, const char* name) {
     LLMCP_CHECK(v > 0, kMalformedFile, architecture, " config: '", name, "' must be positive, got ", v);

@@ -65,6 +65,8 @@ struct DecoderConfig {
   std::vector<int64_t> eos_token_ids;
 
   int64_t parameter_count() const;  // tied embeddings counted once
+  // Parameters one token uses: with experts, only top_k of num_experts MLPs per layer.
+  int64_t active_parameter_count() const;
   void validate() const;            // throws with the offending field
 };
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "model/gelu.h"
 #include "quant/qlinear.h"
 
 namespace llmcp::model {
@@ -53,7 +54,7 @@ at::Tensor Linear::base_forward(const at::Tensor& x) const {
 
 at::Tensor Mlp::forward(MlpKind kind, const at::Tensor& x) const {
   if (kind == MlpKind::kGatedSilu) return down.forward(at::silu(gate.forward(x)) * up.forward(x));
-  return down.forward(at::gelu(up.forward(x)));
+  return down.forward(model::gelu(up.forward(x)));
 }
 
 at::Tensor Norm::forward(const at::Tensor& x) const {

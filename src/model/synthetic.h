@@ -15,7 +15,7 @@
 namespace llmcp::model {
 
 struct SyntheticSpec {
-  std::string family = "llama";  // llama | mistral
+  std::string family = "llama";  // a registered family: llama | mistral | mixtral | falcon | falcon-rw
   std::string preset = "tiny";   // tiny | small | 1b | 7b | 8b
   uint64_t seed = 0;
   std::string dtype = "float32";  // float32 | bfloat16 | float16

@@ -108,7 +108,7 @@ class SparseFn : public torch::autograd::Function<SparseFn> {
         auto gxT = at::empty({s.in, N}, gyT.options());
         csr_times_dense(s.in, s.col_ptr.data_ptr<int64_t>(), s.col_rows.data_ptr<int64_t>(), vt.data_ptr<float>(),
                         gyT.data_ptr<float>(), N, gxT.data_ptr<float>());
-        gx = gxT.t().to(dtype);
+        gx = gxT.t().contiguous().to(dtype);  // row-major like every other input gradient
       }
       if (s.sink->on) s.sink->add(at::mm(gyT, xs.t()));
     }

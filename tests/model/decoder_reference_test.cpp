@@ -115,6 +115,13 @@ INSTANTIATE_TEST_SUITE_P(
         // tolerance allows a few bf16 ulps at these logit magnitudes for other BLAS builds).
         Case{"llama_bf16", "llama", R"({"torch_dtype": "bfloat16"})", 16, "bfloat16", 5e-3},
         Case{"llama_bias_mha", "llama", R"({"attention_bias": true, "num_key_value_heads": 4})", 16},
+        // CodeLlama's and Llama-3.1's published config values on tiny layers.
+        Case{"codellama_theta_16k", "llama",
+             R"({"rope_theta": 1000000.0, "max_position_embeddings": 16384, "vocab_size": 32016, "num_hidden_layers": 2})", 20},
+        Case{"llama31_rope_128k_vocab", "llama",
+             R"({"rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                 "original_max_position_embeddings": 8192}, "rope_theta": 500000.0, "max_position_embeddings": 131072,
+                 "vocab_size": 128256, "num_hidden_layers": 2, "eos_token_id": [128001, 128008, 128009]})", 20},
         Case{"mixtral", "mixtral", R"({"num_hidden_layers": 2})", 16},
         Case{"mixtral_window_top1", "mixtral", R"({"num_hidden_layers": 2, "sliding_window": 5, "num_experts_per_tok": 1})", 16},
         Case{"falcon_7b_layout", "falcon", R"({"num_hidden_layers": 2})", 16},

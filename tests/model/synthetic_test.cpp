@@ -24,6 +24,9 @@ TEST(SyntheticTest, PresetsHaveRealShapes) {
   EXPECT_EQ(params_of("llama", "7b"), 6738415616);    // Llama-2-7b
   EXPECT_EQ(params_of("mistral", "7b"), 7241732096);  // Mistral-7B
   EXPECT_EQ(params_of("llama", "8b"), 8030261248);    // Meta-Llama-3-8B
+  EXPECT_EQ(params_of("mixtral", "7b"), 46702792704);  // Mixtral-8x7B
+  EXPECT_EQ(params_of("falcon", "7b"), 6921720704);    // falcon-7b
+  EXPECT_EQ(params_of("falcon-rw", "7b"), 6921720704);
   EXPECT_NEAR(double(params_of("llama", "tiny")), 1e6, 2e5);
   EXPECT_NEAR(double(params_of("llama", "small")), 1.25e8, 2e7);
   EXPECT_THROW(params_of("mistral", "8b"), core::Error);

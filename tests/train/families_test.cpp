@@ -1,6 +1,7 @@
 // Every training method on every model family's tiny model: LoRA, DoRA, QLoRA, sparse and full
-// fine-tuning each run a few steps on Mixtral and Falcon (both layouts, both config formats) and
-// Llama, the loss goes down, and the adapter holds the family's own module names (Mixtral's
+// fine-tuning each run a few steps on Mixtral, Falcon (both layouts, both config formats), Llama
+// and Llama with CodeLlama's and Llama-3.1's config values (rope_theta 1e6 / 16k context; llama3
+// rope_scaling / 128k vocabulary), the loss goes down, and the adapter holds the family's own module names (Mixtral's
 // experts and router, Falcon's query_key_value). Mixtral's load-balancing loss enters the
 // objective exactly as coefficient x the logged router loss.
 #include <gtest/gtest.h>
@@ -25,11 +26,25 @@ struct Family {
 
 const Family kFamilies[] = {
     {"llama", "llama", "{}", "base_model.model.model.layers.1.mlp.down_proj.lora_A.weight"},
+    // CodeLlama's and Llama-3.1's published config values on tiny layers.
+    {"codellama", "llama", R"({"rope_theta": 1000000.0, "max_position_embeddings": 16384, "vocab_size": 32016})",
+     "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight"},
+    {"llama31", "llama",
+     R"({"rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+         "original_max_position_embeddings": 8192}, "rope_theta": 500000.0, "max_position_embeddings": 131072,
+         "vocab_size": 128256})",
+     "base_model.model.model.layers.0.self_attn.v_proj.lora_B.weight"},
     {"mixtral", "mixtral", "{}", "base_model.model.model.layers.1.block_sparse_moe.experts.3.w2.lora_A.weight"},
     {"falcon_7b", "falcon", "{}", "base_model.model.transformer.h.0.self_attention.query_key_value.lora_B.weight"},
     {"falcon_40b_legacy", "falcon-rw", R"({"n_head_kv": 2})",
      "base_model.model.transformer.h.1.mlp.dense_4h_to_h.lora_A.weight"},
 };
+const Family& family(const std::string& name) {
+  for (const auto& f : kFamilies)
+    if (name == f.name) return f;
+  throw std::runtime_error("no family " + name);
+}
+
 const char* kMethods[] = {"lora", "dora", "qlora", "sparse", "full"};
 
 using Param = std::tuple<Family, const char*>;
@@ -90,7 +105,7 @@ INSTANTIATE_TEST_SUITE_P(All, FamiliesTest, ::testing::Combine(::testing::Values
 // coefficient differ there by exactly coefficient x the logged router loss.
 TEST(MixtralRouterLossTest, CoefficientTimesRouterLossEntersTheObjective) {
   llmcp::testing::TempDir dir;
-  make_family_model(dir / "m", kFamilies[1]);
+  make_family_model(dir / "m", family("mixtral"));
   testing::write_instruction_data(dir / "d.jsonl", 8);
   auto run = [&](double coef) {
     auto c = testing::config(dir, "out" + std::to_string(coef));
@@ -118,7 +133,7 @@ TEST(MixtralRouterLossTest, CoefficientTimesRouterLossEntersTheObjective) {
             plain[1]["loss"].get<double>());
   // A model without experts refuses the keys instead of ignoring them.
   auto c = testing::config(dir, "dense");
-  make_family_model(dir / "dense_model", kFamilies[0]);
+  make_family_model(dir / "dense_model", family("llama"));
   c["model"] = (dir / "dense_model").string();
   c["output_router_logits"] = true;
   EXPECT_THROW(run_training(train_config_from_json(c)), core::Error);

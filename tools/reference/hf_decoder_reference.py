@@ -50,7 +50,7 @@ def save_safetensors(path, tensors):
     header, blobs, off = {}, [], 0
     for name, t in tensors.items():
         t = t.contiguous()
-        raw = t.numpy().tobytes()
+        raw = (t.view(torch.int16) if t.dtype == torch.bfloat16 else t).numpy().tobytes()  # numpy has no bf16
         dt = {v: k for k, v in DTYPES.items()}[t.dtype]
         header[name] = {"dtype": dt, "shape": list(t.shape), "data_offsets": [off, off + len(raw)]}
         blobs.append(raw)

@@ -1,0 +1,115 @@
+// The support matrix: every registered architecture family against every training method,
+// computed, not written by hand. A cell runs the method's own target planning (PEFT's rules, the
+// family's default targets and module names) on the family's synthetic model shape; a method that
+// needs something the family lacks (targets that match no module, no quantizable weight) shows
+// the error it would raise.
+#include <map>
+#include <set>
+
+#include "core/error.h"
+#include "engine/engine.h"
+#include "model/arch_registry.h"
+#include "model/parameters.h"
+#include "model/synthetic.h"
+#include "peft/targets.h"
+#include "train/train_config.h"
+
+namespace llmcp::engine {
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+std::string layout_of(const model::DecoderConfig& c) {
+  std::string s = c.norm == model::NormKind::kRmsNorm ? "RMSNorm" : "LayerNorm";
+  s += c.mlp == model::MlpKind::kGatedSilu ? ", SwiGLU" : ", GELU";
+  s += c.qkv == model::QkvKind::kFused ? ", fused QKV" : "";
+  s += c.block == model::BlockKind::kParallel ? ", parallel attention+MLP" : "";
+  if (c.sliding_window) s += ", sliding window";
+  if (c.moe) s += ", mixture of experts";
+  return s;
+}
+
+// One cell: can `method` train `family`, and what does it train by default.
+nlohmann::ordered_json cell(train::Method method, const model::WeightNames& names, const std::vector<std::string>& linears,
+                            int64_t quantizable, int64_t parameters) {
+  nlohmann::ordered_json out;
+  try {
+    if (method == train::Method::kFull) {
+      out["trains"] = "every parameter (" + std::to_string(parameters) + " in the tiny preset)";
+    } else {
+      peft::LoraConfig lora;  // the method's defaults: target_modules unset = the family's default
+      lora.use_dora = method == train::Method::kDora;
+      auto plan = peft::plan_targets(lora, linears, names.lm_head, names.default_targets);
+      if (method == train::Method::kQlora)
+        LLMCP_CHECK(quantizable > 0, kUnsupported, "no linear weight to quantize");
+      std::set<std::string> suffixes;
+      for (const auto& t : plan) suffixes.insert(t.module.substr(t.module.rfind('.') + 1));
+      out["trains"] = join({suffixes.begin(), suffixes.end()}) + " (" + std::to_string(plan.size()) + " modules)";
+    }
+    out["supported"] = true;
+  } catch (const core::Error& e) {
+    out["supported"] = false;
+    out["reason"] = e.what();
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> model_families() {
+  std::set<std::string> f;
+  for (const auto* a : model::registered_archs()) f.insert(a->family);
+  return {f.begin(), f.end()};
+}
+
+nlohmann::json support_matrix() {
+  const train::Method methods[] = {train::Method::kLora, train::Method::kQlora, train::Method::kDora,
+                                   train::Method::kSparse, train::Method::kFull};
+  std::map<std::string, std::vector<std::string>> archs;  // family -> HF names
+  for (const auto* a : model::registered_archs()) archs[a->family].push_back(a->hf_name);
+  nlohmann::ordered_json families = nlohmann::ordered_json::array();
+  for (const auto& [family, hf_names] : archs) {
+    model::SyntheticSpec spec;
+    spec.family = family;
+    const auto c = model::synthetic_config(spec);
+    const auto names = model::find_arch(c.architecture).names(c);
+    std::vector<std::string> linears;
+    std::set<std::string> target_names;
+    int64_t quantizable = 0, parameters = 0;
+    for (const auto& s : model::parameter_specs(c, names)) {
+      int64_t n = 1;
+      for (auto d : s.shape) n *= d;
+      parameters += n;
+      if (!s.name.ends_with(".weight") || s.shape.size() != 2) continue;
+      const std::string module = s.name.substr(0, s.name.size() - 7);
+      if (s.quantizable) {
+        ++quantizable;
+        linears.push_back(module);
+        target_names.insert(module.substr(module.rfind('.') + 1));
+      } else if (module == names.lm_head) {
+        linears.push_back(module);
+      }
+    }
+    nlohmann::ordered_json f;
+    f["family"] = family;
+    f["architectures"] = hf_names;
+    f["layout"] = layout_of(c);
+    f["target_modules"] = std::vector<std::string>(target_names.begin(), target_names.end());
+    f["default_target_modules"] = names.default_targets;
+    nlohmann::ordered_json cells;
+    for (auto m : methods) cells[train::method_name(m)] = cell(m, names, linears, quantizable, parameters);
+    f["methods"] = cells;
+    families.push_back(f);
+  }
+  nlohmann::ordered_json out;
+  out["methods"] = nlohmann::ordered_json::array();
+  for (auto m : methods) out["methods"].push_back(train::method_name(m));
+  out["families"] = families;
+  return out;
+}
+
+}  // namespace llmcp::engine
