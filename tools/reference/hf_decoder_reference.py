@@ -248,7 +248,9 @@ def load_balancing_loss(trace, E, k, attention_mask):
     return torch.sum(tokens_per_expert * prob_per_expert.unsqueeze(0)) * E
 
 
-def forward(cfg, W, input_ids, attention_mask, dtype, trace):
+def forward(cfg, W, input_ids, attention_mask, dtype, trace=None):
+    """(logits, position ids); Mixtral appends (router logits, picked experts) per layer to `trace`."""
+    trace = [] if trace is None else trace
     B, T = input_ids.shape
     arch = cfg["architectures"][0]
     falcon = arch in ("FalconForCausalLM", "RWForCausalLM")
