@@ -3,19 +3,10 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "core/format.h"
 #include "engine/engine.h"
 
 namespace llmcp::cli {
-namespace {
-std::string with_commas(int64_t v) {
-  std::string digits = std::to_string(v), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-}  // namespace
 
 void add_info_command(CLI::App& app) {
   auto model = std::make_shared<std::string>();
@@ -31,7 +22,7 @@ void add_info_command(CLI::App& app) {
     }
     for (auto it = j.begin(); it != j.end(); ++it) {
       std::string v = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
-      if (it.value().is_number_integer() && it.value().get<int64_t>() >= 10000) v = with_commas(it.value().get<int64_t>());
+      if (it.value().is_number_integer() && it.value().get<int64_t>() >= 10000) v = core::with_commas(it.value().get<int64_t>());
       std::cout << it.key() << ": " << v << "\n";
     }
   });

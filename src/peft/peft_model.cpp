@@ -15,6 +15,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/format.h"
 #include "peft/lora_delta.h"
 #include "peft/sparse_delta.h"
 #include "peft/targets.h"
@@ -23,15 +24,6 @@ namespace llmcp::peft {
 namespace {
 
 std::string module_of(const std::string& tensor_name) { return tensor_name.substr(0, tensor_name.rfind('.')); }
-
-std::string with_commas(int64_t v) {
-  std::string digits = std::to_string(v), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -305,7 +297,7 @@ std::string PeftModel::trainable_summary(const std::string& name) {
   }
   char pct[32];
   std::snprintf(pct, sizeof pct, "%.4f", all ? 100.0 * static_cast<double>(trainable) / static_cast<double>(all) : 0.0);
-  return "trainable params: " + with_commas(trainable) + " || all params: " + with_commas(all) + " || trainable%: " + pct;
+  return "trainable params: " + core::with_commas(trainable) + " || all params: " + core::with_commas(all) + " || trainable%: " + pct;
 }
 
 const Adapter& PeftModel::adapter(const std::string& name) const {
