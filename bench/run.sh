@@ -35,8 +35,23 @@ for k, f in [("prefill_tokens_per_s", ".0f"), ("decode_tokens_per_s", ".1f")]:
 print(f"| {d} | " + " | ".join(cells) + " |")
 PY
 done
+# Mixtral: the small preset's shape with 4 experts, top-2 (fp32).
+m=$models/small-mixtral-float32
+[ -f "$m/model.safetensors" ] || "$build/src/cli/llm-mcp" create-model --arch mixtral --preset small --seed 0 --out "$m" >/dev/null
+ours=$("$build/bench/generate_bench" --model "$m" --dtype float32 --prompt-tokens "$P" --new-tokens "$N" --repeats "$R")
+gen=(/usr/bin/python3 "$here/torch_eager_generate.py" --model "$m" --dtype float32 --prompt-tokens "$P" --new-tokens "$N" --repeats "$R")
+peer=$("${gen[@]}")
+peer_same=$(env $(same_runtime float32) "${gen[@]}")
+/usr/bin/python3 - "$ours" "$peer" "$peer_same" <<'PY'
+import json, sys
+o, p, q = (json.loads(a) for a in sys.argv[1:])
+cells = []
+for k, f in [("prefill_tokens_per_s", ".0f"), ("decode_tokens_per_s", ".1f")]:
+    cells += [f"{o[k]:{f}}", f"{p[k]:{f}}", f"{o[k] / p[k]:.2f}", f"{q[k]:{f}}", f"{o[k] / q[k]:.2f}"]
+print("| Mixtral float32 (4 experts, top-2) | " + " | ".join(cells) + " |")
+PY
 echo
-echo "threads: $(nproc); prompt $P tokens, $N decoded tokens, best of $R; command: make bench"
+echo "threads: $(nproc); prompt $P tokens, $N decoded tokens, best of $R; Mixtral: the small shape with 4 experts per layer; command: make bench"
 
 echo
 echo "| LoRA training step | tok/s llm-mcp | PyTorch | ratio | PyTorch, same runtime | ratio | peak RSS MiB llm-mcp | PyTorch | ratio | PyTorch, same runtime | ratio |"

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""The peer for bench/run.sh: the same Llama/Mistral model in PyTorch eager (Debian's
-python3-torch), HF-style (DynamicCache-like concatenating KV cache, eager attention), measuring
+"""The peer for bench/run.sh: the same Llama/Mistral/Mixtral model in PyTorch eager (Debian's
+python3-torch), HF-style (DynamicCache-like concatenating KV cache, eager attention; Mixtral's
+experts looped as MixtralSparseMoeBlock does: torch.where per expert, index_add_), measuring
 prefill and greedy decode tokens/s with the same prompt, token counts and thread count.
 Usage: torch_eager_generate.py --model DIR --dtype float32|bfloat16 --prompt-tokens N --new-tokens M --repeats R
 """
@@ -30,6 +31,24 @@ class Model:
 
     def lin(self, x, name):
         return torch.nn.functional.linear(x, self.W[name + ".weight"], self.W.get(name + ".bias"))
+
+    def moe(self, h, p):
+        B, T, C = h.shape
+        x = h.reshape(-1, C)
+        weights = torch.softmax(self.lin(x, p + "block_sparse_moe.gate"), dim=1, dtype=torch.float)
+        weights, selected = torch.topk(weights, self.cfg.get("num_experts_per_tok", 2), dim=-1)
+        weights = (weights / weights.sum(-1, keepdim=True)).to(h.dtype)
+        out = torch.zeros_like(x)
+        mask = torch.nn.functional.one_hot(selected, self.cfg["num_local_experts"]).permute(2, 1, 0)
+        for e in range(self.cfg["num_local_experts"]):
+            slot, token = torch.where(mask[e])
+            if token.numel() == 0:
+                continue
+            q = p + f"block_sparse_moe.experts.{e}."
+            xe = x[token]
+            ye = self.lin(torch.nn.functional.silu(self.lin(xe, q + "w1")) * self.lin(xe, q + "w3"), q + "w2")
+            out.index_add_(0, token, ye * weights[token, slot, None])
+        return out.reshape(B, T, C)
 
     def forward(self, ids, cache):
         c, W = self.cfg, self.W
@@ -63,6 +82,9 @@ class Model:
             a = torch.matmul(w, vv).transpose(1, 2).reshape(B, T, -1)
             x = x + self.lin(a, p + "self_attn.o_proj")
             h = rms_norm(x, W[p + "post_attention_layernorm.weight"], eps)
+            if "num_local_experts" in c:
+                x = x + self.moe(h, p)
+                continue
             x = x + self.lin(torch.nn.functional.silu(self.lin(h, p + "mlp.gate_proj")) * self.lin(h, p + "mlp.up_proj"),
                              p + "mlp.down_proj")
         x = rms_norm(x[:, -1:], W["model.norm.weight"], eps)
