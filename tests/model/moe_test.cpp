@@ -1,6 +1,6 @@
 // The mixture of experts without a reference: the grouped computation equals running every
 // expert on every token and weighting by the renormalised top-k probabilities; each expert sees
-// only its own tokens (N*k rows in all, not N*E); the load-balancing loss equals its formula
+// only its own tokens (N*k rows in all, not N*E); the router's jitter noise applies in training only; the load-balancing loss equals its formula
 // written per token; with gradient checkpointing the routing and every gradient (the
 // load-balancing loss's included) equal the plain pass; the KV cache works for Mixtral and both
 // Falcon layouts.
@@ -81,6 +81,25 @@ TEST(MoeTest, GroupedExpertsEqualEveryExpertOnEveryToken) {
   int64_t rows = 0;
   for (const auto& c : b.counters) rows += c->rows;
   EXPECT_EQ(rows, N * k);  // every expert ran on its own tokens only
+}
+
+// router_jitter_noise multiplies the input by U(1-j, 1+j) in training only, as HF does.
+TEST(MoeTest, JitterNoiseOnlyInTraining) {
+  auto b = make_block(4, 2, 8, 12);
+  b.cfg.jitter_noise = 0.3;
+  auto h = randn({2, 5, 8}, 7, 1.0);
+  auto plain = moe_forward(b.cfg, MlpKind::kGatedSilu, b.router, b.experts, h, false);
+  b.cfg.jitter_noise = 0;
+  auto no_jitter = moe_forward(b.cfg, MlpKind::kGatedSilu, b.router, b.experts, h, true);
+  EXPECT_TRUE(plain.out.equal(no_jitter.out));  // inference ignores the noise
+  b.cfg.jitter_noise = 0.3;
+  at::manual_seed(3);
+  auto noisy = moe_forward(b.cfg, MlpKind::kGatedSilu, b.router, b.experts, h, true);
+  EXPECT_GT((noisy.logits - plain.logits).abs().max().item<double>(), 1e-3);
+  // The router saw the scaled input: its logits are x * u times W^T with every u in [0.7, 1.3].
+  at::manual_seed(3);
+  auto u = at::empty_like(h.reshape({-1, 8})).uniform_(0.7, 1.3);
+  EXPECT_LT((noisy.logits - at::matmul(h.reshape({-1, 8}) * u, b.router.weight.t())).abs().max().item<double>(), 1e-5);
 }
 
 TEST(MoeTest, LoadBalancingLossIsItsFormula) {
