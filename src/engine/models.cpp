@@ -79,11 +79,8 @@ nlohmann::json support_matrix() {
     const auto names = model::find_arch(c.architecture).names(c);
     std::vector<std::string> linears;
     std::set<std::string> target_names;
-    int64_t quantizable = 0, parameters = 0;
+    int64_t quantizable = 0;
     for (const auto& s : model::parameter_specs(c, names)) {
-      int64_t n = 1;
-      for (auto d : s.shape) n *= d;
-      parameters += n;
       if (!s.name.ends_with(".weight") || s.shape.size() != 2) continue;
       const std::string module = s.name.substr(0, s.name.size() - 7);
       if (s.quantizable) {
@@ -101,7 +98,7 @@ nlohmann::json support_matrix() {
     f["target_modules"] = std::vector<std::string>(target_names.begin(), target_names.end());
     f["default_target_modules"] = names.default_targets;
     nlohmann::ordered_json cells;
-    for (auto m : methods) cells[train::method_name(m)] = cell(m, names, linears, quantizable, parameters);
+    for (auto m : methods) cells[train::method_name(m)] = cell(m, names, linears, quantizable, c.parameter_count());
     f["methods"] = cells;
     families.push_back(f);
   }

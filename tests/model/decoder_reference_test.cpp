@@ -52,6 +52,15 @@ Inputs make_inputs(const testing::TempDir& dir, int64_t T) {
   return {at::cat({row(ids[0]), row(ids[1])}), at::cat({row(mask[0]), row(mask[1])})};
 }
 
+// A synthetic model of the family with the overrides (JSON text) in dir/model.
+void make_model(const testing::TempDir& dir, const char* family, const char* overrides, uint64_t seed) {
+  SyntheticSpec spec;
+  spec.family = family;
+  spec.seed = seed;
+  spec.overrides = nlohmann::json::parse(overrides);
+  create_synthetic_model(spec, dir / "model");
+}
+
 // Runs the reference on dir/model with dir/inputs.json; returns its output file.
 std::shared_ptr<const io::SafetensorsFile> run_reference(const testing::TempDir& dir, const std::string& dtype,
                                                        const std::string& extra = "") {
@@ -68,11 +77,7 @@ std::shared_ptr<const io::SafetensorsFile> run_reference(const testing::TempDir&
 TEST_P(DecoderReferenceTest, LogitsMatchReference) {
   const Case& c = GetParam();
   testing::TempDir dir;
-  SyntheticSpec spec;
-  spec.family = c.family;
-  spec.seed = 7;
-  spec.overrides = nlohmann::json::parse(c.overrides);
-  create_synthetic_model(spec, dir / "model");
+  make_model(dir, c.family, c.overrides, 7);
 
   const int64_t T = c.T;
   auto in = make_inputs(dir, T);
@@ -148,11 +153,7 @@ class LossReferenceTest : public ::testing::TestWithParam<LossCase> {};
 TEST_P(LossReferenceTest, LossGradientsAndRoutingMatchReference) {
   const LossCase& c = GetParam();
   testing::TempDir dir;
-  SyntheticSpec spec;
-  spec.family = c.family;
-  spec.seed = 11;
-  spec.overrides = nlohmann::json::parse(c.overrides);
-  create_synthetic_model(spec, dir / "model");
+  make_model(dir, c.family, c.overrides, 11);
   const int64_t T = 14;
   auto in = make_inputs(dir, T);
   std::string names;
