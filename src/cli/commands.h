@@ -11,5 +11,6 @@ void add_models_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
 void add_text_commands(CLI::App& app);   // tokenize, detokenize, render-chat
 void add_train_commands(CLI::App& app);  // train, merge, eval
+void add_serve_command(CLI::App& app);   // the MCP server
 
 }  // namespace llmcp::cli

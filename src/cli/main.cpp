@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   llmcp::cli::add_generate_command(app);
   llmcp::cli::add_text_commands(app);
   llmcp::cli::add_train_commands(app);
+  llmcp::cli::add_serve_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,27 +1,62 @@
 // `llm-mcp train`, `merge` and `eval`: fine-tuning from a YAML config, merging an adapter into a
 // model folder, and measuring loss / perplexity / tool-call accuracy.
+#include <csignal>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "engine/training.h"
 
 namespace llmcp::cli {
 namespace {
 
+// Set by SIGTERM/SIGINT in a supervised run (--job-dir): the trainer finishes its step, writes a
+// checkpoint and stops.
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
+
+// A supervised run (the MCP server's training jobs): signals stop the run cleanly, and the
+// outcome lands in DIR/result.json or DIR/error.json (atomically) for the supervisor to read.
+void run_job(engine::TrainRequest& req, const std::filesystem::path& job_dir) {
+  static_assert(std::atomic<bool>::is_always_lock_free);
+  std::signal(SIGTERM, on_stop_signal);
+  std::signal(SIGINT, on_stop_signal);
+  req.stop = &g_stop;
+  try {
+    auto result = engine::train(req);
+    core::write_file_atomic(job_dir / "result.json", result.dump(2) + "\n");
+    std::cout << result.dump(2) << std::endl;
+  } catch (const core::Error& e) {
+    core::write_file_atomic(job_dir / "error.json",
+                            nlohmann::json{{"message", e.what()}, {"code", core::error_code_name(e.code())}}.dump(2));
+    throw;
+  } catch (const std::exception& e) {
+    core::write_file_atomic(job_dir / "error.json",
+                            nlohmann::json{{"message", std::string("internal error: ") + e.what()}, {"code", "internal"}}.dump(2));
+    throw;
+  }
+}
+
 void add_train(CLI::App& app) {
   auto req = std::make_shared<engine::TrainRequest>();
   auto dry_run = std::make_shared<bool>(false);
+  auto job_dir = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand("train", "Fine-tune a model (LoRA, DoRA or full) from a YAML config");
   cmd->add_option("config", req->config_path, "YAML (or JSON) config; keys are listed in the README")->required();
   cmd->add_option("--set", req->overrides, "Override a config key: --set learning_rate=1e-4 (repeatable)");
   cmd->add_flag("--resume", req->resume, "Continue from the newest checkpoint in output_dir");
   cmd->add_flag("--dry-run", *dry_run, "Print the resolved config and exit");
-  cmd->callback([req, dry_run] {
+  cmd->add_option("--job-dir", *job_dir,
+                  "Supervised run (used by the MCP server): SIGTERM stops after a checkpoint; the outcome is "
+                  "written to DIR/result.json or DIR/error.json");
+  cmd->callback([req, dry_run, job_dir] {
     if (*dry_run) {
       std::cout << engine::resolve_train_config(*req).dump(2) << std::endl;
       return;
     }
+    if (!job_dir->empty()) return run_job(*req, *job_dir);
     std::cout << engine::train(*req).dump(2) << std::endl;
   });
 }

@@ -1,5 +1,6 @@
 // Facade implementation: wires model loading, tokenizer and generation for front ends.
 #include "engine/engine.h"
+#include "engine/generation.h"
 
 #include "core/error.h"
 #include "infer/generate.h"
@@ -80,25 +81,26 @@ nlohmann::json model_info(const std::string& model_dir) {
   return j;
 }
 
-GenerateResponse generate(const GenerateRequest& req, const std::function<bool(const std::string&)>& on_text) {
-  LLMCP_CHECK(!req.model_dir.empty(), kInvalidArgument, "a model folder is required (--model DIR)");
-  // Everything cheap is checked before the weights are read.
+GenerateResponse generate_with(const model::Decoder& decoder, const tokenizer::Tokenizer& tok,
+                               const GenerateRequest& req, const std::atomic<bool>* stop,
+                               const std::function<bool(const std::string&)>& on_text, bool prompt_has_special_tokens) {
   auto defaults = io::load_generation_defaults(req.model_dir);
   infer::GenerateOptions opts;
   opts.max_new_tokens = req.max_new_tokens.value_or(defaults.max_new_tokens.value_or(128));
   LLMCP_CHECK(opts.max_new_tokens >= 0, kInvalidArgument, "max_new_tokens must be >= 0");
   opts.sampling = sampling_params(req, defaults);
   opts.sampling.validate();
-  auto tok = tokenizer::Tokenizer::from_dir(req.model_dir);
-  auto ids32 = tok.encode(req.prompt, /*add_special_tokens=*/true);  // bad UTF-8 fails here
-  auto decoder = model::load_decoder(req.model_dir, {req.dtype, req.device, {}});
-  opts.eos_ids = defaults.eos_token_ids.empty() ? decoder->config().eos_token_ids : defaults.eos_token_ids;
+  auto ids32 = tok.encode(req.prompt, /*add_special_tokens=*/!prompt_has_special_tokens);  // bad UTF-8 fails here
+  opts.eos_ids = defaults.eos_token_ids.empty() ? decoder.config().eos_token_ids : defaults.eos_token_ids;
   if (opts.eos_ids.empty() && tok.special().eos) opts.eos_ids.push_back(*tok.special().eos);
   opts.stop_strings = req.stop;
-  opts.on_text = on_text;
+  opts.on_text = [&](const std::string& piece) {
+    if (stop && stop->load()) return false;
+    return on_text ? on_text(piece) : true;
+  };
 
   std::vector<int64_t> ids(ids32.begin(), ids32.end());
-  auto r = infer::generate(*decoder, tok, ids, opts);
+  auto r = infer::generate(decoder, tok, ids, opts);
   GenerateResponse out;
   out.text = r.text;
   out.finish_reason = r.finish_reason;
@@ -108,6 +110,18 @@ GenerateResponse generate(const GenerateRequest& req, const std::function<bool(c
   if (r.decode_seconds > 0 && r.tokens.size() > 1)
     out.decode_tokens_per_second = static_cast<double>(r.tokens.size() - 1) / r.decode_seconds;
   return out;
+}
+
+GenerateResponse generate(const GenerateRequest& req, const std::function<bool(const std::string&)>& on_text) {
+  LLMCP_CHECK(!req.model_dir.empty(), kInvalidArgument, "a model folder is required (--model DIR)");
+  // Everything cheap is checked before the weights are read.
+  auto defaults = io::load_generation_defaults(req.model_dir);
+  sampling_params(req, defaults).validate();
+  LLMCP_CHECK(req.max_new_tokens.value_or(0) >= 0, kInvalidArgument, "max_new_tokens must be >= 0");
+  auto tok = tokenizer::Tokenizer::from_dir(req.model_dir);
+  tok.encode(req.prompt, /*add_special_tokens=*/true);  // bad UTF-8 fails here, before the weights load
+  auto decoder = model::load_decoder(req.model_dir, {req.dtype, req.device, {}});
+  return generate_with(*decoder, tok, req, nullptr, on_text);
 }
 
 }  // namespace llmcp::engine

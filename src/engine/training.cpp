@@ -24,13 +24,16 @@
 namespace llmcp::engine {
 namespace {
 
-train::TrainConfig config_of(const TrainRequest& req) {
+nlohmann::json merged(const TrainRequest& req) {
   nlohmann::json j = req.config_path.empty() ? nlohmann::json::object() : train::read_config_file(req.config_path);
+  LLMCP_CHECK(j.is_object(), kInvalidArgument, "the config file ", req.config_path, " must hold a mapping of keys to values");
   LLMCP_CHECK(req.config.is_object(), kInvalidArgument, "an inline config must be a JSON object");
   for (auto it = req.config.begin(); it != req.config.end(); ++it) j[it.key()] = it.value();
   for (const auto& o : req.overrides) train::apply_override(j, o);
-  return train::train_config_from_json(j);
+  return j;
 }
+
+train::TrainConfig config_of(const TrainRequest& req) { return train::train_config_from_json(merged(req)); }
 
 bool calls_equal(const nlohmann::ordered_json& expected, const std::vector<tokenizer::chat::ToolCall>& got) {
   if (expected.size() != got.size()) return false;
@@ -46,6 +49,14 @@ bool calls_equal(const nlohmann::ordered_json& expected, const std::vector<token
 }  // namespace
 
 nlohmann::json resolve_train_config(const TrainRequest& req) { return config_of(req).to_json(); }
+
+nlohmann::json merged_train_config(const TrainRequest& req) { return merged(req); }
+
+nlohmann::json parse_train_config_text(const std::string& text, const std::string& source) {
+  auto j = train::yaml_to_json(text, source);
+  LLMCP_CHECK(j.is_object(), kInvalidArgument, source, " must be a mapping of config keys to values");
+  return j;
+}
 
 nlohmann::json train(const TrainRequest& req) {
   auto c = config_of(req);
@@ -168,6 +179,7 @@ nlohmann::json evaluate(const EvalRequest& req) {
   std::ifstream in(req.data_path);
   int64_t cases = 0, matches = 0, index = 0;
   for (std::string line; std::getline(in, line); ++index) {
+    LLMCP_CHECK(!(req.stop && req.stop->load()), kInvalidArgument, "evaluation cancelled");
     auto rec = nlohmann::ordered_json::parse(line, nullptr, false);
     if (rec.is_discarded() || !rec.is_object()) continue;
     auto f = data::DataContext::detect(rec);

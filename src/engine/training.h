@@ -24,6 +24,11 @@ struct TrainRequest {
 nlohmann::json train(const TrainRequest& req);
 // The resolved configuration (defaults filled in), without training: for --dry-run and MCP.
 nlohmann::json resolve_train_config(const TrainRequest& req);
+// The keys as given (file, then inline keys, then overrides), before defaults and without
+// validation: what a supervised job stores and runs again.
+nlohmann::json merged_train_config(const TrainRequest& req);
+// YAML (or JSON) text read as config files are.
+nlohmann::json parse_train_config_text(const std::string& text, const std::string& source);
 
 struct MergeRequest {
   std::string model_dir, adapter_dir, out_dir;
@@ -56,6 +61,7 @@ struct EvalRequest {
   std::string device = "cpu";
   // Called per tool-call case: {"index", "prompt", "expected", "generated", "calls", "match"}.
   std::function<void(const nlohmann::ordered_json&)> on_case;
+  const std::atomic<bool>* stop = nullptr;  // checked between tool-call cases
 };
 // {"loss", "perplexity", "tokens", "examples", "tool_calls": {"cases", "exact_match", "accuracy"}}
 nlohmann::json evaluate(const EvalRequest& req);

@@ -244,6 +244,7 @@ TrainResult run_training(const TrainConfig& c, const TrainOptions& options) {
     if (state.global_step % c.logging_steps == 0 || state.global_step == total) {
       nlohmann::ordered_json line = {
           {"step", state.global_step},
+          {"total_steps", total},
           {"epoch", static_cast<double>(state.epoch) + static_cast<double>(state.step_in_epoch) / static_cast<double>(steps_per_epoch)},
           {"loss", loss},
           {"lr", lr},

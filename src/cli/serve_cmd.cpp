@@ -1,0 +1,95 @@
+// `llm-mcp serve`: the MCP server, on stdio (the default, for assistants' configs) or Streamable
+// HTTP (--http). In stdio mode stdout carries protocol messages only: the process's own stdout is
+// pointed at stderr, so nothing else can reach the client.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "core/workspace.h"
+#include "mcp/app.h"
+#include "mcp/http_transport.h"
+#include "mcp/stdio_transport.h"
+
+namespace llmcp::cli {
+namespace {
+
+struct ServeArgs {
+  bool http = false;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string token;
+  std::vector<std::string> allowed_hosts;
+  std::string home;
+  std::vector<std::string> allow_paths;
+  size_t max_jobs = 1;
+  double cache_gb = 8;
+  size_t page_size = 100;
+  double max_body_mb = 4;
+  bool fixtures = false;
+};
+
+bool loopback(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
+
+void serve(const ServeArgs& a) {
+  ::signal(SIGPIPE, SIG_IGN);  // a client that disconnects is an error on write, not a kill
+  mcp::AppOptions o;
+  o.home = a.home.empty() ? core::Workspace::default_home() : std::filesystem::path(a.home);
+  for (const auto& p : a.allow_paths) o.allow_paths.emplace_back(p);
+  o.builtin_dir = LLMCP_EXAMPLES_DIR;
+  o.executable = std::filesystem::read_symlink("/proc/self/exe");
+  o.max_jobs = a.max_jobs;
+  o.cache_bytes = static_cast<int64_t>(a.cache_gb * (1 << 30));
+  o.page_size = a.page_size;
+  o.conformance_fixtures = a.fixtures;
+  if (!a.http) {
+    const int protocol_fd = ::dup(1);
+    ::dup2(2, 1);  // stray writes to stdout land on stderr
+    mcp::App app(o);
+    mcp::run_stdio(app.server(), {0, protocol_fd, 8 << 20});
+    return;
+  }
+  std::string token = a.token;
+  if (token.empty())
+    if (const char* t = std::getenv("LLMCP_TOKEN")) token = t;
+  LLMCP_CHECK(loopback(a.host) || !token.empty(), kInvalidArgument, "listening on ", a.host,
+              " exposes the server beyond this machine; give it a bearer token (--token or LLMCP_TOKEN)");
+  mcp::App app(o);
+  mcp::HttpOptions h;
+  h.host = a.host;
+  h.port = a.port;
+  h.token = token;
+  h.allowed_hosts = a.allowed_hosts;
+  h.max_body_bytes = static_cast<size_t>(a.max_body_mb * (1 << 20));
+  h.on_listening = [](int port) { std::cerr << "llm-mcp: serving MCP on port " << port << std::endl; };
+  mcp::HttpTransport transport(app.server(), h);
+  transport.run();
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto a = std::make_shared<ServeArgs>();
+  auto* cmd = app.add_subcommand("serve", "Run the MCP server (stdio by default; --http for Streamable HTTP)");
+  cmd->add_flag("--http", a->http, "Serve Streamable HTTP at http://HOST:PORT/mcp instead of stdio");
+  cmd->add_option("--host", a->host, "HTTP address to bind (a non-local one needs --token)")->capture_default_str();
+  cmd->add_option("--port", a->port, "HTTP port (0: any free port, printed on stderr)")->capture_default_str();
+  cmd->add_option("--token", a->token, "HTTP bearer token clients must send (or env LLMCP_TOKEN)");
+  cmd->add_option("--allowed-host", a->allowed_hosts, "Host/Origin names accepted besides localhost (repeatable)");
+  cmd->add_option("--home", a->home, "Workspace folder (default: $LLMCP_HOME or ~/.local/share/llm-mcp)");
+  cmd->add_option("--allow-path", a->allow_paths, "Another folder clients may read and write (repeatable)");
+  cmd->add_option("--max-jobs", a->max_jobs, "Training jobs running at once; more wait in a queue")->capture_default_str();
+  cmd->add_option("--cache-gb", a->cache_gb, "Memory for models kept loaded (least recently used evicted)")
+      ->capture_default_str();
+  cmd->add_option("--page-size", a->page_size, "Items per page of the list methods")->capture_default_str();
+  cmd->add_option("--max-body-mb", a->max_body_mb, "Largest HTTP request body")->capture_default_str();
+  cmd->add_flag("--conformance-fixtures", a->fixtures,
+                "Also register the MCP conformance suite's fixture tools, resources and prompts (testing only)");
+  cmd->callback([a] { serve(*a); });
+}
+
+}  // namespace llmcp::cli

@@ -1,0 +1,47 @@
+// The server's workspace: one folder (models/, adapters/, datasets/, jobs/) plus roots the user
+// allowed explicitly (--allow-path) and read-only built-in ones (the bundled demo model and
+// data). Every path a client passes goes through resolve(): relative paths are taken from the
+// workspace, symlinks are followed, and the result must stay inside an allowed root, so `..`,
+// symlink escapes and absolute paths elsewhere are refused with an error that names the roots.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llmcp::core {
+
+enum class Access { kRead, kWrite };
+
+class Workspace {
+ public:
+  // Creates home and its subfolders when missing. Roots must exist.
+  Workspace(std::filesystem::path home, std::vector<std::filesystem::path> allowed_roots = {},
+            std::vector<std::filesystem::path> read_only_roots = {});
+
+  // $LLMCP_HOME, else $XDG_DATA_HOME/llm-mcp, else ~/.local/share/llm-mcp.
+  static std::filesystem::path default_home();
+
+  const std::filesystem::path& home() const { return home_; }
+  std::filesystem::path models_dir() const { return home_ / "models"; }
+  std::filesystem::path adapters_dir() const { return home_ / "adapters"; }
+  std::filesystem::path datasets_dir() const { return home_ / "datasets"; }
+  std::filesystem::path jobs_dir() const { return home_ / "jobs"; }
+  const std::vector<std::filesystem::path>& read_only_roots() const { return read_only_; }
+
+  // A client's path, resolved (symlinks followed) and confined; throws core::Error otherwise.
+  std::filesystem::path resolve(const std::string& path, Access access) const;
+  // A name or a path: a plain name is looked up in `dir` first (models/NAME, adapters/NAME,
+  // datasets/NAME), then in each read-only root's `builtin_subdir`; anything else is a path.
+  std::filesystem::path find(const std::string& ref, const std::filesystem::path& dir,
+                             const std::string& builtin_subdir = "") const;
+  bool inside(const std::filesystem::path& canonical_path, Access access) const;
+
+ private:
+  std::string roots_text(Access access) const;
+  std::filesystem::path home_;
+  std::vector<std::filesystem::path> allowed_, read_only_;
+};
+
+}  // namespace llmcp::core

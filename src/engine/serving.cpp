@@ -1,0 +1,266 @@
+// Serving: a cache of loaded models with their adapters; see serving.h.
+#include "engine/serving.h"
+#include "engine/generation.h"
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+#include "core/error.h"
+#include "infer/generate.h"
+#include "io/hf_config.h"
+#include "model/loader.h"
+#include "peft/peft_io.h"
+#include "peft/peft_model.h"
+#include "quant/quantized_weight.h"
+#include "tokenizer/chat/chat_template.h"
+#include "tokenizer/chat/template_source.h"
+#include "tokenizer/chat/tool_calls.h"
+#include "tokenizer/chat/training_view.h"
+#include "tokenizer/tokenizer.h"
+
+namespace llmcp::engine {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct LoadedModel {
+  std::string path;
+  std::unique_ptr<model::Decoder> decoder;
+  std::unique_ptr<tokenizer::Tokenizer> tok;
+  std::unique_ptr<peft::PeftModel> peft;
+  std::map<std::string, std::string> adapters;  // attached: name -> folder
+  int64_t bytes = 0;
+  Clock::time_point last_used = Clock::now();
+  std::mutex run;  // one generation at a time per model (adapter activation is model state)
+};
+
+struct RegisteredAdapter {
+  std::string model_path, adapter_path;
+  nlohmann::json info;
+};
+
+int64_t model_bytes(model::Decoder& d) {
+  int64_t n = 0;
+  for (auto& t : d.tensors()) n += static_cast<int64_t>(t.tensor->nbytes());
+  for (auto& [name, q] : d.quantized_weights()) n += q->nbytes();
+  return n;
+}
+
+std::string canonical(const std::string& p) {
+  std::error_code ec;
+  auto c = fs::canonical(p, ec);
+  LLMCP_CHECK(!ec, kNotFound, "folder '", p, "' does not exist");
+  return c.string();
+}
+
+}  // namespace
+
+struct Serving::Impl {
+  ServingOptions opt;
+  mutable std::mutex mu;
+  std::map<std::string, std::shared_ptr<LoadedModel>> models;  // by canonical path
+  std::map<std::string, RegisteredAdapter> adapters;            // by name
+
+  // Evicts idle models, least recently used first, until `incoming` more bytes fit. mu held.
+  void make_room(int64_t incoming) {
+    int64_t total = incoming;
+    for (auto& [p, m] : models) total += m->bytes;
+    while (total > opt.memory_budget_bytes) {
+      std::shared_ptr<LoadedModel> victim;
+      for (auto& [p, m] : models)
+        if (m.use_count() == 1 && (!victim || m->last_used < victim->last_used)) victim = m;
+      if (!victim) return;  // everything is in use: go over budget rather than fail a call
+      total -= victim->bytes;
+      models.erase(victim->path);
+    }
+  }
+
+  // The loaded model (loading it, and attaching its registered adapters, when needed).
+  std::shared_ptr<LoadedModel> model(const std::string& dir) {
+    const std::string path = canonical(dir);
+    {
+      std::lock_guard lock(mu);
+      auto it = models.find(path);
+      if (it != models.end()) {
+        it->second->last_used = Clock::now();
+        return it->second;
+      }
+    }
+    auto m = std::make_shared<LoadedModel>();
+    m->path = path;
+    m->tok = std::make_unique<tokenizer::Tokenizer>(tokenizer::Tokenizer::from_dir(path));
+    m->decoder = model::load_decoder(path, {opt.dtype, opt.device, {}});
+    m->peft = std::make_unique<peft::PeftModel>(*m->decoder);
+    m->bytes = model_bytes(*m->decoder);
+    std::lock_guard lock(mu);
+    auto it = models.find(path);
+    if (it != models.end()) return it->second;  // another call loaded it meanwhile
+    make_room(m->bytes);
+    models[path] = m;
+    return m;
+  }
+
+  // Attaches `name` to its model when it is not yet. m->run held.
+  void attach(LoadedModel& m, const std::string& name, const std::string& adapter_path) {
+    if (m.adapters.count(name)) return;
+    peft::load_adapter(*m.peft, adapter_path, name);
+    m.adapters[name] = adapter_path;
+  }
+
+  // Model and adapter for a call; activates the adapter (or none). Returns the model locked.
+  std::pair<std::shared_ptr<LoadedModel>, std::unique_lock<std::mutex>> prepare(const std::string& model_dir,
+                                                                                 const std::string& adapter) {
+    std::string dir = model_dir, adapter_path;
+    if (!adapter.empty()) {
+      std::lock_guard lock(mu);
+      auto it = adapters.find(adapter);
+      LLMCP_CHECK(it != adapters.end(), kNotFound, "no adapter named '", adapter,
+                  "' is loaded; load it first (load_adapter) or leave the adapter out for the base model");
+      LLMCP_CHECK(dir.empty() || canonical(dir) == it->second.model_path, kInvalidArgument, "adapter '", adapter,
+                  "' belongs to ", it->second.model_path, ", not ", dir);
+      dir = it->second.model_path;
+      adapter_path = it->second.adapter_path;
+    }
+    LLMCP_CHECK(!dir.empty(), kInvalidArgument, "name a model (or an adapter, which implies its base model)");
+    auto m = model(dir);
+    std::unique_lock run(m->run);
+    if (adapter.empty()) {
+      m->peft->disable();
+    } else {
+      attach(*m, adapter, adapter_path);
+      m->peft->enable();
+      m->peft->set_active({adapter});
+    }
+    m->last_used = Clock::now();
+    return {m, std::move(run)};
+  }
+};
+
+Serving::Serving(ServingOptions options) : impl_(std::make_unique<Impl>()) { impl_->opt = std::move(options); }
+Serving::~Serving() = default;
+
+nlohmann::json Serving::load_adapter(const std::string& model_dir, const std::string& adapter_dir,
+                                     const std::string& name) {
+  LLMCP_CHECK(!name.empty(), kInvalidArgument, "an adapter needs a name");
+  const std::string adapter_path = canonical(adapter_dir);
+  {
+    std::lock_guard lock(impl_->mu);
+    auto it = impl_->adapters.find(name);
+    LLMCP_CHECK(it == impl_->adapters.end() || it->second.adapter_path == adapter_path, kInvalidArgument,
+                "the adapter name '", name, "' is taken by ", it->second.adapter_path,
+                "; unload it first or choose another name");
+  }
+  auto m = impl_->model(model_dir);
+  std::lock_guard run(m->run);
+  if (m->adapters.count(name)) {  // reload: the folder may have changed (a newer checkpoint)
+    m->peft->delete_adapter(name);
+    m->adapters.erase(name);
+  }
+  impl_->attach(*m, name, adapter_path);
+  const auto& a = m->peft->adapter(name);
+  int64_t params = 0;
+  for (auto& p : m->peft->parameters(name)) params += p.tensor->numel();
+  nlohmann::json info{{"name", name},
+                      {"path", adapter_path},
+                      {"base_model", m->path},
+                      {"peft_type", a.config.sparse ? "SPARSE" : "LORA"},
+                      {"r", a.config.sparse ? nlohmann::json() : nlohmann::json(a.config.r)},
+                      {"use_dora", a.config.use_dora},
+                      {"target_modules", a.module_order.size()},
+                      {"parameters", params}};
+  std::lock_guard lock(impl_->mu);
+  impl_->adapters[name] = {m->path, adapter_path, info};
+  return info;
+}
+
+void Serving::unload_adapter(const std::string& name) {
+  std::shared_ptr<LoadedModel> m;
+  {
+    std::lock_guard lock(impl_->mu);
+    auto it = impl_->adapters.find(name);
+    LLMCP_CHECK(it != impl_->adapters.end(), kNotFound, "no adapter named '", name, "' is loaded");
+    auto mit = impl_->models.find(it->second.model_path);
+    if (mit != impl_->models.end()) m = mit->second;
+    impl_->adapters.erase(it);
+  }
+  if (!m) return;
+  std::lock_guard run(m->run);
+  if (m->adapters.erase(name)) m->peft->delete_adapter(name);
+}
+
+nlohmann::json Serving::adapters() const {
+  std::lock_guard lock(impl_->mu);
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [name, a] : impl_->adapters) {
+    auto j = a.info;
+    auto mit = impl_->models.find(a.model_path);
+    j["loaded"] = mit != impl_->models.end() && mit->second->adapters.count(name) > 0;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+nlohmann::json Serving::models() const {
+  std::lock_guard lock(impl_->mu);
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [path, m] : impl_->models) {
+    nlohmann::json names = nlohmann::json::array();
+    for (const auto& [n, p] : m->adapters) names.push_back(n);
+    out.push_back({{"path", path},
+                   {"bytes", m->bytes},
+                   {"adapters", names},
+                   {"idle_seconds", std::chrono::duration<double>(Clock::now() - m->last_used).count()}});
+  }
+  return out;
+}
+
+std::string Serving::adapter_model(const std::string& name) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->adapters.find(name);
+  LLMCP_CHECK(it != impl_->adapters.end(), kNotFound, "no adapter named '", name, "' is loaded");
+  return it->second.model_path;
+}
+
+GenerateResponse Serving::generate(const GenerateRequest& req, const std::string& adapter,
+                                   const std::atomic<bool>* stop,
+                                   const std::function<bool(const std::string&)>& on_text) {
+  auto [m, run] = impl_->prepare(req.model_dir, adapter);
+  GenerateRequest r = req;
+  r.model_dir = m->path;
+  return generate_with(*m->decoder, *m->tok, r, stop, on_text);
+}
+
+ChatResponse Serving::chat(const ChatRequest& req, const std::atomic<bool>* stop) {
+  using namespace tokenizer::chat;
+  LLMCP_CHECK(req.messages.is_array() && !req.messages.empty(), kInvalidArgument,
+              "messages must be a non-empty list of {\"role\", \"content\"}");
+  LLMCP_CHECK(req.tools.is_null() || req.tools.is_array(), kInvalidArgument, "tools must be a list");
+  auto [m, run] = impl_->prepare(req.generation.model_dir, req.adapter);
+  const std::string arch = io::HfConfig::load(m->path).architecture();
+  const ChatTemplates templates = resolve_chat_templates(m->path, arch, *m->tok);
+  const std::string& source = select_chat_template(templates, "", !req.tools.is_null());
+  const JinjaTemplate tmpl = JinjaTemplate::parse(source);
+  tokenizer::chat::ChatRequest c;
+  c.messages = req.messages;
+  c.tools = req.tools;
+  c.add_generation_prompt = true;
+  GenerateRequest g = req.generation;
+  g.model_dir = m->path;
+  g.prompt = render_chat(tmpl, c, special_tokens_of(*m->tok));
+  ChatResponse out;
+  out.generation = generate_with(*m->decoder, *m->tok, g, stop, {}, /*prompt_has_special_tokens=*/true);
+  out.text = out.generation.text;
+  out.content = out.text;
+  if (auto style = detect_tool_call_style(source)) {
+    out.tool_call_style = std::string(style_name(*style));
+    auto parsed = parse_tool_calls(out.text, *style);
+    out.content = parsed.content;
+    for (const auto& call : parsed.calls) out.tool_calls.push_back({{"name", call.name}, {"arguments", call.arguments}});
+  }
+  return out;
+}
+
+}  // namespace llmcp::engine

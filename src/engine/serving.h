@@ -1,0 +1,70 @@
+// Models and adapters kept loaded for a long-running front end (the MCP server): generate and
+// chat reuse them instead of reading weights per call. Adapters are registered by name against
+// their base model and attached when that model is loaded; models are evicted least recently
+// used beyond a memory budget (their adapters stay registered and come back with them).
+// Plain types and JSON; no torch in this header.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/engine.h"
+
+namespace llmcp::engine {
+
+struct ServingOptions {
+  int64_t memory_budget_bytes = int64_t{8} << 30;  // weights of loaded models, adapters included
+  std::string dtype = "auto";
+  std::string device = "cpu";
+};
+
+struct ChatRequest {
+  GenerateRequest generation;     // model_dir and sampling; `prompt` is ignored
+  std::string adapter;            // a registered adapter's name; "" = the base model
+  nlohmann::ordered_json messages;  // OpenAI-shaped
+  nlohmann::ordered_json tools;     // null: none
+};
+
+struct ChatResponse {
+  std::string text;     // everything generated
+  std::string content;  // the text outside tool calls
+  nlohmann::ordered_json tool_calls = nlohmann::ordered_json::array();  // [{"name", "arguments"}]
+  std::string tool_call_style;  // hermes | llama3_json | mistral | "" (template has no tool syntax)
+  GenerateResponse generation;
+};
+
+class Serving {
+ public:
+  explicit Serving(ServingOptions options = {});
+  ~Serving();
+  Serving(const Serving&) = delete;
+  Serving& operator=(const Serving&) = delete;
+
+  // Registers (and loads onto its base) a PEFT adapter folder under `name`. {"name", "path",
+  // "base_model", "peft_type", "r", "use_dora", "target_modules", "parameters"}. A name in use
+  // is an error unless it names the same folder (then it is reloaded).
+  nlohmann::json load_adapter(const std::string& model_dir, const std::string& adapter_dir, const std::string& name);
+  void unload_adapter(const std::string& name);
+  nlohmann::json adapters() const;  // the registered adapters, each with its base and "loaded"
+  nlohmann::json models() const;    // loaded models: {"path", "bytes", "adapters", "idle_seconds"}
+  // The model folder an adapter was registered with.
+  std::string adapter_model(const std::string& name) const;
+
+  // `adapter` "" = the base alone. `stop` (may be null) ends generation early ("cancelled").
+  GenerateResponse generate(const GenerateRequest& req, const std::string& adapter, const std::atomic<bool>* stop,
+                            const std::function<bool(const std::string&)>& on_text = {});
+  // Renders the conversation with the model's chat template (tools included), generates, and
+  // parses tool calls in the template's style.
+  ChatResponse chat(const ChatRequest& req, const std::atomic<bool>* stop);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace llmcp::engine

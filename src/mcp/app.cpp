@@ -1,0 +1,56 @@
+// Wires the server: workspace, serving cache, supervisor (whose job changes become resource
+// notifications), tool groups, resources, prompts and, on request, the conformance fixtures.
+#include "mcp/app.h"
+
+#include "core/workspace.h"
+#include "engine/serving.h"
+#include "mcp/conformance_fixtures.h"
+#include "mcp/jobs/supervisor.h"
+#include "mcp/tools/tool_context.h"
+
+namespace llmcp::mcp {
+
+namespace {
+const char* kInstructions =
+    "llm-mcp fine-tunes and serves open LLMs (Llama, CodeLlama, Mistral, Mixtral, Falcon) on this machine. "
+    "Typical flow: list_models -> validate_dataset -> start_training (returns a job id) -> get_job (wait_seconds "
+    "to follow it; shows the loss curve) -> evaluate / chat with the adapter. Paths are relative to the server's "
+    "workspace; the built-in demo-base model and the tool_calls_*.jsonl datasets work out of the box.";
+}
+
+struct App::Impl {
+  Server server;
+  core::Workspace workspace;
+  engine::Serving serving;
+  std::unique_ptr<Supervisor> jobs;  // after server: its listener notifies through it
+  std::unique_ptr<ToolContext> ctx;
+
+  explicit Impl(const AppOptions& o)
+      : server(ServerOptions{"llm-mcp", "0.1.0", kInstructions, o.page_size, std::chrono::milliseconds(120000)}),
+        workspace(o.home, o.allow_paths, o.builtin_dir.empty() ? std::vector<std::filesystem::path>{}
+                                                                : std::vector<std::filesystem::path>{o.builtin_dir}),
+        serving(engine::ServingOptions{o.cache_bytes, "auto", "cpu"}) {
+    jobs = std::make_unique<Supervisor>(
+        SupervisorOptions{workspace.jobs_dir(), o.executable, std::max<size_t>(1, o.max_jobs)},
+        [this](const JobRecord& job) {
+          server.resource_updated("llmcp://jobs/" + job.id);
+          server.resource_updated("llmcp://jobs/" + job.id + "/metrics");
+        });
+    ctx = std::make_unique<ToolContext>(ToolContext{server, workspace, serving, *jobs});
+    add_model_tools(*ctx);
+    add_planning_tools(*ctx);
+    add_data_tools(*ctx);
+    add_training_tools(*ctx);
+    add_adapter_tools(*ctx);
+    add_inference_tools(*ctx);
+    add_workspace_resources(*ctx);
+    add_prompts(*ctx);
+    if (o.conformance_fixtures) add_conformance_fixtures(server);
+  }
+};
+
+App::App(AppOptions options) : impl_(std::make_unique<Impl>(options)) {}
+App::~App() = default;
+Server& App::server() { return impl_->server; }
+
+}  // namespace llmcp::mcp

@@ -1,0 +1,38 @@
+// The llm-mcp MCP server as a whole: the protocol server with every tool group, the workspace,
+// loaded models and the training-job supervisor, built from the `serve` options. Transports
+// (stdio, HTTP) run it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mcp/server.h"
+
+namespace llmcp::mcp {
+
+struct AppOptions {
+  std::filesystem::path home;                      // the workspace
+  std::vector<std::filesystem::path> allow_paths;  // more roots clients may use
+  std::filesystem::path builtin_dir;               // read-only built-in models and data (examples/)
+  std::filesystem::path executable;                // the llm-mcp binary that runs training jobs
+  size_t max_jobs = 1;                             // training jobs running at once
+  int64_t cache_bytes = int64_t{8} << 30;          // loaded models' memory budget
+  size_t page_size = 100;
+  bool conformance_fixtures = false;
+};
+
+class App {
+ public:
+  explicit App(AppOptions options);
+  ~App();
+  Server& server();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace llmcp::mcp

@@ -1,0 +1,362 @@
+// Streamable HTTP on cpp-httplib; see http_transport.h. Each request of a POST runs on a worker
+// thread and writes into that POST's EventStream; the HTTP thread turns the stream into SSE.
+#include "mcp/http_transport.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+#include <spdlog/spdlog.h>
+
+#include "core/error.h"
+#include "mcp/event_stream.h"
+#include "mcp/worker_group.h"
+
+namespace llmcp::mcp {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr size_t kMaxSessions = 1000;
+
+std::string random_session_id() {
+  std::random_device rd;
+  static const char* hex = "0123456789abcdef";
+  std::string id;
+  for (int i = 0; i < 32; ++i) id.push_back(hex[rd() % 16]);
+  return id;
+}
+
+// "localhost:8080" -> "localhost"; "[::1]:80" -> "[::1]".
+std::string host_part(const std::string& authority) {
+  if (!authority.empty() && authority[0] == '[') {
+    auto close = authority.find(']');
+    return close == std::string::npos ? authority : authority.substr(0, close + 1);
+  }
+  return authority.substr(0, authority.find(':'));
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+void reply_error(httplib::Response& res, int status, int code, const std::string& message) {
+  res.status = status;
+  res.set_content(make_error(nullptr, code, message).dump(), "application/json");
+}
+
+// Serves `stream` as server-sent events until it finishes or the client goes away.
+void serve_events(httplib::Response& res, const std::shared_ptr<EventStream>& stream, std::function<void()> on_close) {
+  res.set_header("Cache-Control", "no-cache, no-transform");
+  res.set_header("X-Accel-Buffering", "no");
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [stream](size_t, httplib::DataSink& sink) {
+        std::string data;
+        switch (stream->pop(data, 10s)) {
+          case EventStream::Pop::kMessage: {
+            const std::string event = "event: message\ndata: " + data + "\n\n";
+            if (!sink.write(event.data(), event.size())) {
+              stream->disconnect();
+              return false;
+            }
+            return true;
+          }
+          case EventStream::Pop::kTimeout: {
+            static const std::string keepalive = ": keepalive\n\n";
+            if (!sink.write(keepalive.data(), keepalive.size())) {
+              stream->disconnect();
+              return false;
+            }
+            return true;
+          }
+          case EventStream::Pop::kFinished:
+            sink.done();
+            return true;
+        }
+        return false;
+      },
+      [stream, on_close = std::move(on_close)](bool) {
+        stream->disconnect();
+        if (on_close) on_close();
+      });
+}
+
+}  // namespace
+
+struct HttpTransport::Impl {
+  struct HttpSession {
+    std::shared_ptr<Session> session;
+    std::shared_ptr<EventStream> standalone;
+    std::chrono::steady_clock::time_point last_used;
+  };
+
+  Server& server;
+  HttpOptions opt;
+  httplib::Server http;
+  std::mutex mu;
+  std::map<std::string, HttpSession> sessions;
+  WorkerGroup workers;
+
+  Impl(Server& s, HttpOptions o) : server(s), opt(std::move(o)) {}
+
+  bool host_allowed(const std::string& host) const {
+    const std::string h = lower(host);
+    if (h == "localhost" || h == "127.0.0.1" || h == "[::1]") return true;
+    if (h == lower(opt.host) && opt.host != "0.0.0.0" && opt.host != "::") return true;
+    return std::any_of(opt.allowed_hosts.begin(), opt.allowed_hosts.end(), [&](auto& a) { return lower(a) == h; });
+  }
+
+  // Host, Origin and token checks shared by every method. False: `res` holds the refusal.
+  bool admit(const httplib::Request& req, httplib::Response& res) const {
+    const std::string host = host_part(req.get_header_value("Host"));
+    if (!host_allowed(host)) {
+      reply_error(res, 403, -32000, "Forbidden: Host '" + req.get_header_value("Host") +
+                                        "' is not allowed (DNS rebinding protection); start the server with "
+                                        "--allowed-host to accept it");
+      return false;
+    }
+    if (req.has_header("Origin")) {
+      const std::string origin = req.get_header_value("Origin");
+      const auto scheme = origin.find("://");
+      if (scheme == std::string::npos || !host_allowed(host_part(origin.substr(scheme + 3)))) {
+        reply_error(res, 403, -32000, "Forbidden: Origin '" + origin + "' is not allowed (DNS rebinding protection)");
+        return false;
+      }
+    }
+    if (!opt.token.empty()) {
+      const std::string auth = req.get_header_value("Authorization");
+      const std::string expected = "Bearer " + opt.token;
+      unsigned diff = auth.size() != expected.size();
+      for (size_t i = 0; i < std::min(auth.size(), expected.size()); ++i) diff |= auth[i] ^ expected[i];
+      if (diff) {
+        res.set_header("WWW-Authenticate", "Bearer");
+        reply_error(res, 401, -32000, "Unauthorized: send \"Authorization: Bearer <token>\" with the server's token");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // The session a request names; nullptr with `res` holding 400/404 otherwise.
+  std::shared_ptr<Session> session_of(const httplib::Request& req, httplib::Response& res) {
+    const std::string id = req.get_header_value("Mcp-Session-Id");
+    if (id.empty()) {
+      reply_error(res, 400, -32000, "Bad Request: Mcp-Session-Id header is required (send initialize first)");
+      return nullptr;
+    }
+    std::shared_ptr<Session> s;
+    {
+      std::lock_guard lock(mu);
+      auto it = sessions.find(id);
+      if (it != sessions.end()) {
+        it->second.last_used = std::chrono::steady_clock::now();
+        s = it->second.session;
+      }
+    }
+    if (!s) {
+      reply_error(res, 404, -32001, "Session not found: initialize a new session");
+      return nullptr;
+    }
+    if (req.has_header("MCP-Protocol-Version")) {
+      const auto v = req.get_header_value("MCP-Protocol-Version");
+      const auto& ok = supported_protocol_versions();
+      if (std::find(ok.begin(), ok.end(), v) == ok.end()) {
+        reply_error(res, 400, -32000, "Bad Request: unsupported MCP-Protocol-Version " + v +
+                                          " (supported: 2025-11-25, 2025-06-18, 2025-03-26)");
+        return nullptr;
+      }
+    }
+    res.set_header("Mcp-Session-Id", id);
+    return s;
+  }
+
+  void add_session(const std::string& id, std::shared_ptr<Session> s) {
+    std::lock_guard lock(mu);
+    if (sessions.size() >= kMaxSessions) {  // forget the least recently used one
+      auto oldest = std::min_element(sessions.begin(), sessions.end(),
+                                     [](auto& a, auto& b) { return a.second.last_used < b.second.last_used; });
+      if (oldest->second.standalone) oldest->second.standalone->finish();
+      server.close_session(oldest->first);
+      sessions.erase(oldest);
+    }
+    sessions[id] = {std::move(s), nullptr, std::chrono::steady_clock::now()};
+  }
+
+  void post(const httplib::Request& req, httplib::Response& res) {
+    if (!admit(req, res)) return;
+    const std::string accept = req.get_header_value("Accept");
+    const bool any = accept.empty() || accept.find("*/*") != std::string::npos;
+    const bool sse = any || accept.find("text/event-stream") != std::string::npos;
+    const bool json = any || accept.find("application/json") != std::string::npos;
+    if (!sse && !json)
+      return reply_error(res, 406, -32000, "Not Acceptable: accept application/json and text/event-stream");
+    const std::string type = lower(req.get_header_value("Content-Type"));
+    if (type.rfind("application/json", 0) != 0)
+      return reply_error(res, 415, -32000, "Unsupported Media Type: Content-Type must be application/json");
+    Incoming in = parse_incoming(req.body);
+    if (in.messages.empty()) {
+      res.status = 400;
+      const Json body = in.batch ? Json(in.errors) : in.errors.front();
+      res.set_content(body.dump(), "application/json");
+      return;
+    }
+    const bool has_init = std::any_of(in.messages.begin(), in.messages.end(), [](auto& m) {
+      return m.kind == Message::Kind::kRequest && m.method == "initialize";
+    });
+    if (has_init) return initialize(in, res);
+    auto session = session_of(req, res);
+    if (!session) return;
+    std::vector<Message> requests;
+    for (auto& m : in.messages) {
+      if (m.kind == Message::Kind::kRequest) requests.push_back(std::move(m));
+      else server.handle(session, m, {});
+    }
+    if (requests.empty()) {
+      if (!in.errors.empty()) {
+        res.status = 400;
+        res.set_content((in.batch ? Json(in.errors) : in.errors.front()).dump(), "application/json");
+        return;
+      }
+      res.status = 202;
+      return;
+    }
+    if (!sse) return answer_json(session, requests, in, res);
+    auto stream = std::make_shared<EventStream>();
+    for (const auto& e : in.errors) stream->push(e);
+    auto left = std::make_shared<std::atomic<size_t>>(requests.size());
+    for (auto& m : requests)
+      workers.spawn([this, session, stream, left, m = std::move(m)] {
+        Sink related = [stream](const Json& msg) { return stream->push(msg); };
+        if (auto r = server.handle(session, m, related)) stream->push(*r);
+        if (--*left == 0) stream->finish();
+      });
+    serve_events(res, stream, {});
+  }
+
+  void initialize(const Incoming& in, httplib::Response& res) {
+    if (in.messages.size() != 1 || in.batch)
+      return reply_error(res, 400, kInvalidRequest, "Invalid Request: initialize must be sent alone");
+    const std::string id = random_session_id();
+    auto session = server.new_session(id);
+    auto r = server.handle(session, in.messages.front(), {});
+    if (!r) return reply_error(res, 400, kInvalidRequest, "initialize was cancelled");
+    if (!r->contains("error")) {
+      add_session(id, session);
+      res.set_header("Mcp-Session-Id", id);
+    }
+    res.set_content(r->dump(-1, ' ', false, Json::error_handler_t::replace), "application/json");
+  }
+
+  void answer_json(const std::shared_ptr<Session>& session, const std::vector<Message>& requests, const Incoming& in,
+                   httplib::Response& res) {
+    Json out = Json::array();
+    for (const auto& e : in.errors) out.push_back(e);
+    for (const auto& m : requests)  // related notifications cannot be delivered without a stream
+      if (auto r = server.handle(session, m, {})) out.push_back(std::move(*r));
+    const Json body = (!in.batch && out.size() == 1) ? out.front() : out;
+    res.set_content(body.dump(-1, ' ', false, Json::error_handler_t::replace), "application/json");
+  }
+
+  void get(const httplib::Request& req, httplib::Response& res) {
+    if (!admit(req, res)) return;
+    const std::string accept = req.get_header_value("Accept");
+    if (accept.find("text/event-stream") == std::string::npos && accept.find("*/*") == std::string::npos)
+      return reply_error(res, 406, -32000, "Not Acceptable: a GET stream needs Accept: text/event-stream");
+    auto session = session_of(req, res);
+    if (!session) return;
+    auto stream = std::make_shared<EventStream>();
+    {
+      std::lock_guard lock(mu);
+      auto& hs = sessions[session->id()];
+      if (hs.standalone) hs.standalone->finish();  // a newer GET replaces the older stream
+      hs.standalone = stream;
+    }
+    session->set_standalone([stream](const Json& m) { return stream->push(m); });
+    std::weak_ptr<Session> weak = session;
+    serve_events(res, stream, [this, weak, stream] {
+      auto s = weak.lock();
+      if (!s) return;
+      std::lock_guard lock(mu);
+      auto it = sessions.find(s->id());
+      if (it != sessions.end() && it->second.standalone == stream) {
+        it->second.standalone.reset();
+        s->set_standalone({});
+      }
+    });
+  }
+
+  void del(const httplib::Request& req, httplib::Response& res) {
+    if (!admit(req, res)) return;
+    auto session = session_of(req, res);
+    if (!session) return;
+    {
+      std::lock_guard lock(mu);
+      auto it = sessions.find(session->id());
+      if (it != sessions.end()) {
+        if (it->second.standalone) it->second.standalone->finish();
+        sessions.erase(it);
+      }
+    }
+    server.close_session(session->id());
+    res.status = 200;
+  }
+};
+
+HttpTransport::HttpTransport(Server& server, HttpOptions options)
+    : impl_(std::make_unique<Impl>(server, std::move(options))) {
+  auto& im = *impl_;
+  const int threads = std::max(4, im.opt.threads);
+  im.http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  im.http.set_payload_max_length(im.opt.max_body_bytes);
+  im.http.set_keep_alive_timeout(30);
+  im.http.set_read_timeout(30);
+  im.http.set_write_timeout(30);
+  const std::string& p = im.opt.path;
+  im.http.Post(p, [&im](const httplib::Request& req, httplib::Response& res) { im.post(req, res); });
+  im.http.Get(p, [&im](const httplib::Request& req, httplib::Response& res) { im.get(req, res); });
+  im.http.Delete(p, [&im](const httplib::Request& req, httplib::Response& res) { im.del(req, res); });
+  auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Allow", "GET, POST, DELETE");
+    reply_error(res, 405, -32000, "Method not allowed: use POST, GET or DELETE");
+  };
+  im.http.Put(p, not_allowed);
+  im.http.Patch(p, not_allowed);
+  im.http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    reply_error(res, 500, kInternalError, "internal error");
+  });
+}
+
+HttpTransport::~HttpTransport() { stop(); }
+
+void HttpTransport::run() {
+  auto& im = *impl_;
+  int port = im.opt.port;
+  if (port == 0) {
+    port = im.http.bind_to_any_port(im.opt.host);
+    LLMCP_CHECK(port > 0, kIo, "cannot listen on ", im.opt.host, ": is the address valid on this machine?");
+  } else {
+    LLMCP_CHECK(im.http.bind_to_port(im.opt.host, port), kIo, "cannot listen on ", im.opt.host, ":", port,
+                ": the port is in use or the address is not on this machine; pick another with --port");
+  }
+  spdlog::info("mcp: Streamable HTTP on http://{}:{}{}", im.opt.host, port, im.opt.path);
+  if (im.opt.on_listening) im.opt.on_listening(port);
+  im.http.listen_after_bind();
+}
+
+void HttpTransport::stop() {
+  auto& im = *impl_;
+  {
+    std::lock_guard lock(im.mu);
+    for (auto& [id, s] : im.sessions) {
+      if (s.standalone) s.standalone->finish();
+      im.server.close_session(id);
+    }
+  }
+  if (im.http.is_running()) im.http.stop();
+  im.workers.wait_idle(std::chrono::seconds(30));
+}
+
+}  // namespace llmcp::mcp

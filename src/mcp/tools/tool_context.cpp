@@ -1,0 +1,61 @@
+// ToolContext path lookups and the schema helpers; see tool_context.h.
+#include "mcp/tools/tool_context.h"
+
+namespace llmcp::mcp {
+
+std::string ToolContext::model_path(const std::string& ref) const {
+  return workspace.find(ref, workspace.models_dir()).string();
+}
+
+std::string ToolContext::adapter_path(const std::string& ref) const {
+  return workspace.find(ref, workspace.adapters_dir()).string();
+}
+
+std::string ToolContext::dataset_path(const std::string& ref) const {
+  return workspace.find(ref, workspace.datasets_dir(), "data").string();
+}
+
+namespace schema {
+
+Json string(const std::string& d) { return {{"type", "string"}, {"description", d}}; }
+
+Json integer(const std::string& d, std::optional<int64_t> minimum, std::optional<int64_t> maximum) {
+  Json j{{"type", "integer"}, {"description", d}};
+  if (minimum) j["minimum"] = *minimum;
+  if (maximum) j["maximum"] = *maximum;
+  return j;
+}
+
+Json number(const std::string& d, std::optional<double> minimum, std::optional<double> maximum) {
+  Json j{{"type", "number"}, {"description", d}};
+  if (minimum) j["minimum"] = *minimum;
+  if (maximum) j["maximum"] = *maximum;
+  return j;
+}
+
+Json boolean(const std::string& d) { return {{"type", "boolean"}, {"description", d}}; }
+
+Json array(Json items, const std::string& d) { return {{"type", "array"}, {"items", std::move(items)}, {"description", d}}; }
+
+Json enumeration(std::vector<std::string> values, const std::string& d) {
+  return {{"type", "string"}, {"enum", std::move(values)}, {"description", d}};
+}
+
+Json open_object(std::vector<std::pair<std::string, Json>> properties, std::vector<std::string> required) {
+  Json props = Json::object();
+  for (auto& [k, v] : properties) props[k] = std::move(v);
+  Json j{{"type", "object"}, {"properties", std::move(props)}};
+  if (!required.empty()) j["required"] = std::move(required);
+  return j;
+}
+
+Json object(std::vector<std::pair<std::string, Json>> properties, std::vector<std::string> required) {
+  Json j = open_object(std::move(properties), std::move(required));
+  j["additionalProperties"] = false;
+  return j;
+}
+
+Json any(const std::string& d) { return {{"description", d}}; }
+
+}  // namespace schema
+}  // namespace llmcp::mcp

@@ -1,0 +1,197 @@
+// Training tools: start_training (a supervised child process; returns the job at once, or as a
+// task that ends with the run), get_job (with the loss curve as a PNG, optionally waiting),
+// list_jobs, cancel_job (checkpoint, then stop), resume_job (from the last checkpoint).
+#include <ctime>
+#include <filesystem>
+
+#include "core/error.h"
+#include "engine/training.h"
+#include "mcp/tools/job_view.h"
+
+namespace llmcp::mcp {
+namespace fs = std::filesystem;
+namespace {
+
+std::string default_name(const Json& config) {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  const std::string model = fs::path(config.value("model", "model")).filename().string();
+  return model + "-" + config.value("method", "lora") + "-" + stamp;
+}
+
+bool plain_name(const std::string& s) {
+  return !s.empty() && s.find('/') == std::string::npos && s != "." && s != ".." && s[0] != '.';
+}
+
+// The user's config with every path resolved inside the workspace and the output folder chosen.
+std::pair<Json, std::string> prepare_config(ToolContext& ctx, const Json& args) {
+  engine::TrainRequest req;
+  if (args.contains("config_path")) req.config_path = ctx.workspace.resolve(args["config_path"], core::Access::kRead).string();
+  if (args.contains("config")) {
+    const Json& c = args["config"];
+    req.config = c.is_string() ? engine::parse_train_config_text(c.get<std::string>(), "config") : c;
+  }
+  Json config = engine::merged_train_config(req);
+  LLMCP_CHECK(config.contains("model") && config["model"].is_string(), kInvalidArgument,
+              "the config needs \"model\" (a name from list_models, e.g. demo-base, or a folder)");
+  LLMCP_CHECK(config.contains("dataset") && config["dataset"].is_string(), kInvalidArgument,
+              "the config needs \"dataset\" (a JSONL file; validate_dataset checks it first)");
+  config["model"] = ctx.model_path(config["model"]);
+  config["dataset"] = ctx.dataset_path(config["dataset"]);
+  if (config.contains("eval_dataset") && config["eval_dataset"].is_string() && !config["eval_dataset"].get<std::string>().empty())
+    config["eval_dataset"] = ctx.dataset_path(config["eval_dataset"]);
+  if (config.contains("chat_template") && config["chat_template"].is_string() &&
+      config["chat_template"].get<std::string>().find('/') != std::string::npos)
+    config["chat_template"] = ctx.workspace.resolve(config["chat_template"], core::Access::kRead).string();
+  const std::string name = args.value("name", default_name(config));
+  LLMCP_CHECK(plain_name(name), kInvalidArgument, "name must be a plain folder name (no '/'), got '", name, "'");
+  fs::path out = config.contains("output_dir") && config["output_dir"].is_string()
+                     ? ctx.workspace.resolve(config["output_dir"], core::Access::kWrite)
+                     : ctx.workspace.adapters_dir() / name;
+  std::error_code ec;
+  LLMCP_CHECK(!fs::exists(out) || fs::is_empty(out, ec), kInvalidArgument, "the output folder ", out.string(),
+              " already exists; pick another name (or output_dir), or resume_job the job that wrote it");
+  config["output_dir"] = out.string();
+  req = {};
+  req.config = config;
+  engine::resolve_train_config(req);  // every key checked now, not in the child
+  return {config, name};
+}
+
+Tool start_training_tool(ToolContext& ctx) {
+  Tool t;
+  t.name = "start_training";
+  t.title = "Start a fine-tuning job";
+  t.description =
+      "Starts fine-tuning (LoRA, QLoRA, DoRA, sparse or full) as a background job and returns its job_id at once; "
+      "follow it with get_job. The config uses the README's keys (model, dataset, method, lora_rank, lora_alpha, "
+      "target_modules, learning_rate, epochs or max_steps, batch_size, seq_len, ...), as a JSON object or YAML "
+      "text, or config_path names a YAML file. model and dataset may be names from list_models / the built-in "
+      "datasets. The adapter goes to the workspace's adapters/<name>/ (or output_dir) in PEFT's format. As a task, "
+      "the call lasts until the run ends and reports progress. Example config: {\"model\": \"demo-base\", "
+      "\"dataset\": \"tool_calls_train.jsonl\", \"max_steps\": 100, \"learning_rate\": 0.002}.";
+  t.input_schema = schema::object(
+      {{"config", {{"type", {"object", "string"}}, {"description", "training config: a JSON object or YAML text"}}},
+       {"config_path", schema::string("a YAML/JSON config file (its keys, then `config`'s, apply)")},
+       {"name", schema::string("the run's name: its adapter lands in adapters/<name>/ (default: model-method-time)")}});
+  t.output_schema = job_output_schema();
+  t.task_support = TaskSupport::kOptional;
+  t.handler = [&ctx](const Json& args, CallContext& call) {
+    LLMCP_CHECK(args.contains("config") || args.contains("config_path"), kInvalidArgument,
+                "give the training config as `config` (object or YAML text) or `config_path`");
+    auto [config, name] = prepare_config(ctx, args);
+    auto job = ctx.jobs.submit(config, name);
+    if (call.task_id()) {  // a task lasts as long as the run; cancelling it stops the run after a checkpoint
+      job = follow_job(ctx, job.id, call, 1e9);
+      if (!job_finished(job.status) && call.cancelled()) {
+        ctx.jobs.cancel(job.id);
+        job = ctx.jobs.wait(job.id, nullptr, std::chrono::steady_clock::now() + std::chrono::minutes(10), {});
+      }
+    }
+    return job_result(ctx, job);
+  };
+  return t;
+}
+
+Tool get_job_tool(ToolContext& ctx) {
+  Tool t;
+  t.name = "get_job";
+  t.title = "Training job status";
+  t.description =
+      "Reports a training job: status (queued, running, completed, failed, cancelled, interrupted), step of "
+      "total, latest loss, learning rate, tokens/s, ETA, peak memory, the newest checkpoint and any error, with "
+      "the loss curve as a PNG image. wait_seconds > 0 waits (sending progress notifications) until the job ends "
+      "or that time passes, so polling can be slow and cheap.";
+  t.input_schema = schema::object({{"job_id", schema::string("from start_training or list_jobs")},
+                                   {"wait_seconds", schema::number("wait up to this long for the job to end (0-600)", 0.0, 600.0)}},
+                                  {"job_id"});
+  t.output_schema = job_output_schema();
+  t.annotations = {{"readOnlyHint", true}};
+  t.handler = [&ctx](const Json& args, CallContext& call) {
+    const std::string id = args["job_id"];
+    auto job = ctx.jobs.get(id);
+    const double wait = args.value("wait_seconds", 0.0);
+    if (wait > 0 && !job_finished(job.status)) job = follow_job(ctx, id, call, wait);
+    return job_result(ctx, job);
+  };
+  return t;
+}
+
+Tool list_jobs_tool(ToolContext& ctx) {
+  Tool t;
+  t.name = "list_jobs";
+  t.title = "List training jobs";
+  t.description =
+      "Lists this workspace's training jobs, oldest first, with status, step, loss and output folder; jobs "
+      "survive server restarts. Filter by status if given.";
+  t.input_schema = schema::object({{"status", schema::enumeration({"queued", "running", "completed", "failed",
+                                                                   "cancelled", "interrupted"},
+                                                                  "only jobs with this status")}});
+  t.output_schema = schema::open_object({{"jobs", schema::array(job_output_schema(), "the jobs")}}, {"jobs"});
+  t.annotations = {{"readOnlyHint", true}};
+  t.handler = [&ctx](const Json& args, CallContext&) {
+    Json jobs = Json::array();
+    std::string text;
+    for (const auto& job : ctx.jobs.list()) {
+      if (args.contains("status") && args["status"] != job_status_name(job.status)) continue;
+      auto j = job_json(job, ctx.jobs.progress(job.id));
+      text += job.id + "  " + j["status"].get<std::string>() + "  " + job.name + "\n";
+      jobs.push_back(std::move(j));
+    }
+    ToolResult r;
+    r.structured = {{"jobs", jobs}};
+    r.text = (text.empty() ? "no jobs\n" : text) + r.structured.dump(2);
+    return r;
+  };
+  return t;
+}
+
+Tool cancel_job_tool(ToolContext& ctx) {
+  Tool t;
+  t.name = "cancel_job";
+  t.title = "Cancel a training job";
+  t.description =
+      "Cancels a queued or running job. A running job finishes its current step, writes a checkpoint and stops "
+      "(status cancelled; resume_job continues it later). force: true kills it at once without a checkpoint.";
+  t.input_schema = schema::object({{"job_id", schema::string("the job")},
+                                   {"force", schema::boolean("kill at once, no final checkpoint")}},
+                                  {"job_id"});
+  t.output_schema = job_output_schema();
+  t.annotations = {{"destructiveHint", true}};
+  t.handler = [&ctx](const Json& args, CallContext& call) {
+    const std::string id = args["job_id"];
+    auto job = ctx.jobs.cancel(id, args.value("force", false));
+    job = follow_job(ctx, id, call, 120);  // the checkpoint is written before it stops
+    return job_result(ctx, job);
+  };
+  return t;
+}
+
+Tool resume_job_tool(ToolContext& ctx) {
+  Tool t;
+  t.name = "resume_job";
+  t.title = "Resume a training job";
+  t.description =
+      "Queues an interrupted, cancelled or failed job again; it continues exactly from its newest checkpoint (same "
+      "data order, optimizer state and schedule), or starts over when it has none.";
+  t.input_schema = schema::object({{"job_id", schema::string("the job")}}, {"job_id"});
+  t.output_schema = job_output_schema();
+  t.handler = [&ctx](const Json& args, CallContext&) { return job_result(ctx, ctx.jobs.resume(args["job_id"])); };
+  return t;
+}
+
+}  // namespace
+
+void add_training_tools(ToolContext& ctx) {
+  auto& reg = ctx.server.registry();
+  reg.add_tool(start_training_tool(ctx));
+  reg.add_tool(get_job_tool(ctx));
+  reg.add_tool(list_jobs_tool(ctx));
+  reg.add_tool(cancel_job_tool(ctx));
+  reg.add_tool(resume_job_tool(ctx));
+}
+
+}  // namespace llmcp::mcp
