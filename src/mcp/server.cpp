@@ -89,7 +89,7 @@ void Server::list_changed(const std::string& what) {
 
 std::optional<Json> Server::handle(const std::shared_ptr<Session>& session, const Message& m, const Sink& related) {
   if (m.kind == Message::Kind::kResponse) {
-    if (!session->deliver_response(m)) spdlog::warn("mcp: ignored a response to an unknown request id {}", id_key(m.id));
+    if (!session->deliver_response(m)) spdlog::debug("mcp: ignored a response to an unknown request id {}", id_key(m.id));
     return std::nullopt;
   }
   if (m.kind == Message::Kind::kNotification) {

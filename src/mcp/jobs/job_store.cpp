@@ -115,7 +115,7 @@ void JobStore::exec(const std::string& sql) {
   }
 }
 
-JobRecord JobStore::insert(JobRecord r) {
+JobRecord JobStore::insert(JobRecord r, const std::function<void(JobRecord&)>& prepare) {
   std::lock_guard lock(mu_);
   exec("BEGIN IMMEDIATE");
   try {
@@ -123,6 +123,7 @@ JobRecord JobStore::insert(JobRecord r) {
     max.step();
     r.seq = max.col_int(0) + 1;
     r.id = "job-" + std::to_string(r.seq);
+    if (prepare) prepare(r);
     Stmt s(db_, ("INSERT INTO jobs (" + std::string(kColumns) + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)").c_str());
     s.text(1, r.id).integer(2, r.seq).text(3, job_status_name(r.status)).text(4, r.name).text(5, r.job_dir);
     s.text(6, r.output_dir).text(7, r.config.dump()).integer(8, r.pid).integer(9, r.pid_start).integer(10, r.resume);

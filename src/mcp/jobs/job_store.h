@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -45,8 +46,9 @@ class JobStore {
   JobStore(const JobStore&) = delete;
   JobStore& operator=(const JobStore&) = delete;
 
-  // Assigns seq and id.
-  JobRecord insert(JobRecord record);
+  // Assigns seq and id, then runs `prepare` (which may fill in fields, write the job's folder)
+  // inside the same transaction, so no one can claim a job that is not ready.
+  JobRecord insert(JobRecord record, const std::function<void(JobRecord&)>& prepare = {});
   void update(const JobRecord& record);
   // queued -> running for exactly one caller; false when someone else got it.
   bool claim(const std::string& id);

@@ -22,7 +22,8 @@ double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); 0 when the process is gone.
+// Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); 0 when the process is gone
+// or a zombie (dead, not yet reaped by its parent).
 int64_t process_start(int64_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string s;
@@ -31,8 +32,10 @@ int64_t process_start(int64_t pid) {
   if (close == std::string::npos) return 0;
   std::istringstream rest(s.substr(close + 2));
   std::string field;
-  for (int i = 3; i <= 22 && rest >> field; ++i)
+  for (int i = 3; i <= 22 && rest >> field; ++i) {
+    if (i == 3 && (field == "Z" || field == "X")) return 0;
     if (i == 22) return std::stoll(field);
+  }
   return 0;
 }
 
@@ -61,6 +64,22 @@ std::string newest_checkpoint(const std::string& output_dir) {
     }
   }
   return path;
+}
+
+// The last `max_bytes` of a log, from a line start.
+std::string log_tail(const fs::path& p, size_t max_bytes) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return "";
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  if (s.size() > max_bytes) {
+    s.erase(0, s.size() - max_bytes);
+    const auto nl = s.find('\n');
+    if (nl != std::string::npos) s.erase(0, nl + 1);
+  }
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
 }
 
 std::string describe_exit(int status) {
@@ -121,11 +140,11 @@ JobRecord Supervisor::submit(const nlohmann::json& config, const std::string& na
   r.config = config;
   r.output_dir = config.value("output_dir", "");
   r.created_at = now_seconds();
-  r = store_.insert(r);
-  r.job_dir = (opt_.jobs_dir / r.id).string();
-  fs::create_directories(r.job_dir);
-  core::write_file_atomic(fs::path(r.job_dir) / "config.json", config.dump(2) + "\n");
-  store_.update(r);
+  r = store_.insert(r, [&](JobRecord& job) {  // ready before anyone can claim it
+    job.job_dir = (opt_.jobs_dir / job.id).string();
+    fs::create_directories(job.job_dir);
+    core::write_file_atomic(fs::path(job.job_dir) / "config.json", config.dump(2) + "\n");
+  });
   notify(r);
   return r;
 }
@@ -252,11 +271,14 @@ void Supervisor::finish(JobRecord& job, int wait_status) {
     job.error = error->value("message", "training failed");
   } else {
     job.status = job.cancel_requested ? JobStatus::kCancelled : JobStatus::kInterrupted;
-    const std::string how = wait_status >= 0 ? describe_exit(wait_status) : "ended while no server watched it";
+    const std::string how = wait_status >= 0 ? "stopped (" + describe_exit(wait_status) + ")"
+                                             : "ended while no server watched it";
     const std::string ckpt = newest_checkpoint(job.output_dir);
     job.error = "the training process " + how + " before finishing; " +
                 (ckpt.empty() ? "there is no checkpoint yet, so resume_job starts it over"
                               : "resume_job continues from " + fs::path(ckpt).filename().string());
+    const std::string log = log_tail(dir / "train.log", 600);
+    if (!log.empty()) job.error += ". The end of its log:\n" + log;
   }
   store_.update(job);
 }
