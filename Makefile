@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 NPM_DIR := build/npm
 CTEST_ARGS ?=
 
-.PHONY: demo test test-fast test-asan bench deps test-deps configure build clean
+.PHONY: demo test test-fast test-asan fuzz bench deps test-deps configure build clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -29,18 +29,30 @@ test: build test-deps
 	@cd $(BUILD) && LLMCP_NODE_PATH=$(CURDIR)/$(NPM_DIR) LLMCP_NODE=$$(command -v node) \
 	  ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=60
 
 # Developers: only the quick suites.
 test-fast: build test-deps
 	@cd $(BUILD) && LLMCP_NODE_PATH=$(CURDIR)/$(NPM_DIR) LLMCP_NODE=$$(command -v node) \
 	  ctest --output-on-failure -j $(JOBS) -L fast
 
-# The torch-free layers (file parsers, tokenizer) under AddressSanitizer + UndefinedBehaviorSanitizer.
+# The torch-free layers (file parsers, tokenizer, MCP protocol) under AddressSanitizer + UBSan.
 test-asan: test-deps
 	@cmake --preset asan -Wno-dev >/dev/null
-	@cmake --build build/asan -j $(JOBS) --target io_tests core_tests tokenizer_tests chat_tests
+	@cmake --build build/asan -j $(JOBS) --target io_tests core_tests tokenizer_tests chat_tests mcp_protocol_tests
 	@cd build/asan && LLMCP_NODE_PATH=$(CURDIR)/$(NPM_DIR) LLMCP_NODE=$$(command -v node) \
-	  ctest --output-on-failure -L "io|core|tokenizer"
+	  ctest --output-on-failure -L "io|core|tokenizer|protocol"
+
+# libFuzzer (clang, ASan + UBSan) on the MCP codec and dispatcher: FUZZ_SECONDS (60 in make test;
+# run 600 or more by hand). The corpus grows in build/fuzz/corpus, seeded from fuzz/corpus.
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	@cmake -S fuzz -B build/fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -Wno-dev >/dev/null
+	@cmake --build build/fuzz
+	@mkdir -p build/fuzz/corpus
+	@build/fuzz/mcp_fuzz -max_total_time=$(FUZZ_SECONDS) -dict=fuzz/mcp.dict -rss_limit_mb=4096 -print_final_stats=1 \
+	  build/fuzz/corpus fuzz/corpus 2>build/fuzz/last-run.log || { tail -60 build/fuzz/last-run.log; exit 1; }
+	@grep -E "^stat::number_of_executed_units" build/fuzz/last-run.log | sed 's/^/fuzz: /'
 
 bench: build test-deps
 	@LLMCP_NODE_PATH=$(CURDIR)/$(NPM_DIR) ./bench/run.sh $(BUILD)

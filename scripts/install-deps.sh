@@ -9,7 +9,7 @@ PACKAGES=(
   libtorch-dev libgloo-dev libopenblas0-pthread
   nlohmann-json3-dev libcpp-httplib-dev libsentencepiece-dev libyaml-cpp-dev
   libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev libpcre2-dev
-  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  googletest libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev zlib1g-dev
   python3-torch python3-numpy python3-jinja2 sentencepiece python3-sentencepiece
 )
 

@@ -287,9 +287,10 @@ Json Server::get_prompt(const Json& params) {
   for (const auto& a : p->arguments)
     if (a.required && !args.count(a.name))
       throw RpcError(kInvalidParams, "prompt '" + name + "' needs the argument '" + a.name + "'");
-  for (const auto& [k, v] : args) {
-    const bool known = std::any_of(p->arguments.begin(), p->arguments.end(), [&](auto& a) { return a.name == k; });
-    if (!known) throw RpcError(kInvalidParams, "prompt '" + name + "' has no argument '" + k + "'");
+  for (const auto& entry : args) {
+    const std::string& key = entry.first;
+    const bool known = std::any_of(p->arguments.begin(), p->arguments.end(), [&](auto& a) { return a.name == key; });
+    if (!known) throw RpcError(kInvalidParams, "prompt '" + name + "' has no argument '" + key + "'");
   }
   return p->get(args);
 }
