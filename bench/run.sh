@@ -166,3 +166,6 @@ PY
 done
 echo
 echo "tokenizer: $(wc -l < "$corpus") corpus lines ($(wc -c < "$corpus") bytes), one thread each, one warm-up pass then $R timed passes over the corpus; command: make bench"
+
+echo
+"$here/mcp.sh" "$build"

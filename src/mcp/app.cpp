@@ -2,6 +2,9 @@
 // notifications), tool groups, resources, prompts and, on request, the conformance fixtures.
 #include "mcp/app.h"
 
+#include <mutex>
+#include <set>
+
 #include "core/workspace.h"
 #include "engine/serving.h"
 #include "mcp/conformance_fixtures.h"
@@ -19,6 +22,8 @@ const char* kInstructions =
 }
 
 struct App::Impl {
+  std::mutex mu;
+  std::set<std::string> known_jobs;  // to announce new jobs' resources
   Server server;
   core::Workspace workspace;
   engine::Serving serving;
@@ -33,9 +38,19 @@ struct App::Impl {
     jobs = std::make_unique<Supervisor>(
         SupervisorOptions{workspace.jobs_dir(), o.executable, std::max<size_t>(1, o.max_jobs)},
         [this](const JobRecord& job) {
+          bool is_new;
+          {
+            std::lock_guard lock(mu);
+            is_new = known_jobs.insert(job.id).second;
+          }
+          if (is_new) server.list_changed("resources");  // three more resources per job
           server.resource_updated("llmcp://jobs/" + job.id);
           server.resource_updated("llmcp://jobs/" + job.id + "/metrics");
         });
+    for (const auto& job : jobs->list()) {
+      std::lock_guard lock(mu);
+      known_jobs.insert(job.id);
+    }
     ctx = std::make_unique<ToolContext>(ToolContext{server, workspace, serving, *jobs});
     add_model_tools(*ctx);
     add_planning_tools(*ctx);
@@ -47,6 +62,7 @@ struct App::Impl {
     add_prompts(*ctx);
     if (o.conformance_fixtures) add_conformance_fixtures(server);
   }
+  ~Impl() { server.shutdown(); }  // tasks still running use the members below the server
 };
 
 App::App(AppOptions options) : impl_(std::make_unique<Impl>(options)) {}

@@ -63,9 +63,19 @@ Json CallContext::request_client(const std::string& method, Json params, std::ch
   return session_->request_client(method, std::move(params), sink, timeout, state_.get());
 }
 
-void CallContext::run_as_task(const std::string& task_id) {
+void CallContext::run_as_task(const std::string& task_id, std::function<void(const std::string&)> on_status) {
   std::lock_guard lock(mu_);
   task_id_ = task_id;
+  on_status_ = std::move(on_status);
+}
+
+void CallContext::status(const std::string& message) {
+  std::function<void(const std::string&)> f;
+  {
+    std::lock_guard lock(mu_);
+    f = on_status_;
+  }
+  if (f) f(message);
 }
 
 }  // namespace llmcp::mcp

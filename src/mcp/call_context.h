@@ -4,6 +4,7 @@
 // own stream (HTTP: the POST's SSE stream) or, for a task, the session's standalone stream.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +19,7 @@ class CallContext {
 
   Session& session() { return *session_; }
   bool cancelled() const { return state_->cancelled.load(); }
+  bool shutting_down() const { return state_->shutdown.load(); }
   // For engine calls that poll a stop flag.
   const std::atomic<bool>* cancel_flag() const { return &state_->cancelled; }
 
@@ -29,8 +31,10 @@ class CallContext {
   // A server-to-client request (sampling/createMessage, elicitation/create) on the related stream.
   Json request_client(const std::string& method, Json params, std::chrono::milliseconds timeout);
 
-  // Task mode: messages carry the related-task metadata and go on the standalone stream.
-  void run_as_task(const std::string& task_id);
+  // Task mode: messages carry the related-task metadata and go on the standalone stream;
+  // status messages become the task's statusMessage (tasks/get).
+  void run_as_task(const std::string& task_id, std::function<void(const std::string&)> on_status = {});
+  void status(const std::string& message);
   const std::optional<std::string>& task_id() const { return task_id_; }
 
  private:
@@ -41,6 +45,7 @@ class CallContext {
   Sink related_;
   std::optional<double> last_progress_;
   std::optional<std::string> task_id_;
+  std::function<void(const std::string&)> on_status_;
   std::mutex mu_;
 };
 

@@ -311,7 +311,9 @@ HttpTransport::HttpTransport(Server& server, HttpOptions options)
   const int threads = std::max(4, im.opt.threads);
   im.http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   im.http.set_payload_max_length(im.opt.max_body_bytes);
+  im.http.set_tcp_nodelay(true);  // SSE events are small writes: no Nagle / delayed-ACK stalls
   im.http.set_keep_alive_timeout(30);
+  im.http.set_keep_alive_max_count(10000);
   im.http.set_read_timeout(30);
   im.http.set_write_timeout(30);
   const std::string& p = im.opt.path;

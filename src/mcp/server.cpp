@@ -50,7 +50,9 @@ Server::Server(ServerOptions options)
             s->send_standalone(make_notification("notifications/tasks/status", task));
       }) {}
 
-Server::~Server() {
+Server::~Server() { shutdown(); }
+
+void Server::shutdown() {
   tasks_.cancel_all();
   task_workers_.wait_idle();
 }
@@ -249,7 +251,7 @@ Json Server::call_tool(const std::shared_ptr<Session>& session, const Json& para
   const std::string task_id = task["taskId"];
   task_workers_.spawn([this, session, tool, arguments, token, task_state, task_id] {
     CallContext ctx(session, token, task_state, {});
-    ctx.run_as_task(task_id);
+    ctx.run_as_task(task_id, [this, task_id](const std::string& m) { tasks_.set_message(task_id, m); });
     try {
       Json r = run_tool(*tool, arguments, ctx);
       r["_meta"]["io.modelcontextprotocol/related-task"] = {{"taskId", task_id}};

@@ -34,7 +34,9 @@ inline const std::vector<std::string>& supported_protocol_versions() {
 class Server {
  public:
   explicit Server(ServerOptions options = {});
-  ~Server();  // cancels running tasks and waits for them
+  ~Server();  // shutdown()
+  // Cancels running tasks and waits for them: call before destroying what their tools use.
+  void shutdown();
   Registry& registry() { return registry_; }
   const ServerOptions& options() const { return options_; }
 

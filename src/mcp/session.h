@@ -26,9 +26,12 @@ enum class LogLevel { kDebug, kInfo, kNotice, kWarning, kError, kCritical, kAler
 std::optional<LogLevel> parse_log_level(const std::string& name);
 const char* log_level_name(LogLevel level);
 
-// What a running request can observe: whether the client cancelled it.
+// What a running request can observe: whether it was cancelled, and whether by the server
+// shutting down rather than by the client (a task following a training job then leaves the job
+// running).
 struct RequestState {
   std::atomic<bool> cancelled{false};
+  std::atomic<bool> shutdown{false};
 };
 
 class Session {

@@ -102,7 +102,9 @@ void run_stdio(Server& server, const StdioOptions& options) {
     }
   }
   if (!skipping && line.find_first_not_of(" \t\r") != std::string::npos) handle_line(server, session, out, workers, line);
-  // stdin closed: requests already read still get their answers (`printf ... | llm-mcp serve`).
+  // stdin closed: requests already read still get their answers (`printf ... | llm-mcp serve`),
+  // within a grace period; then whatever still runs (a long wait on a job) is cancelled.
+  if (!workers.wait_idle(std::chrono::seconds(30))) session->cancel_all();
   workers.wait_idle();
   session->set_standalone({});
 }

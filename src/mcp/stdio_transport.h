@@ -1,7 +1,7 @@
 // The stdio transport: newline-delimited JSON-RPC on stdin/stdout (stdout carries nothing else;
 // logs go to stderr). Each request runs on its own thread, so ping and cancellation are
 // answered while a long tool call runs. Returns when stdin closes and the requests already
-// read have been answered.
+// read have been answered (those still running after 30 s are cancelled).
 #pragma once
 
 #include <cstddef>

@@ -166,7 +166,10 @@ void TaskStore::cancel_all() {
   {
     std::lock_guard lock(mu_);
     for (auto& [id, e] : tasks_)
-      if (e.state) e.state->cancelled.store(true);
+      if (e.state) {
+        e.state->shutdown.store(true);
+        e.state->cancelled.store(true);
+      }
   }
   cv_.notify_all();
 }

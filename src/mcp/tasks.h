@@ -39,7 +39,7 @@ class TaskStore {
   Json wait_result(const std::string& session_id, const std::string& task_id, const RequestState* waiter);
   std::vector<Json> list(const std::string& session_id);
   Json cancel(const std::string& session_id, const std::string& task_id);
-  void cancel_all();  // at shutdown: flips every running task's cancellation state
+  void cancel_all();  // at shutdown: flips every running task's cancellation (and shutdown) state
 
  private:
   struct Entry {

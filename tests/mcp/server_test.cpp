@@ -76,6 +76,7 @@ class ServerTest : public ::testing::Test {
         std::this_thread::sleep_for(30ms);
         ctx.progress(i, 3);
         ctx.progress(i - 0.5, 3);  // not increasing: dropped
+        ctx.status("step " + std::to_string(i));  // a task's statusMessage
       }
       ctx.log(LogLevel::kInfo, "info line");
       ctx.log(LogLevel::kError, "error line");
@@ -243,6 +244,7 @@ TEST_F(ServerTest, TasksGetResultListCancel) {
   EXPECT_EQ(result["result"]["content"][0]["text"], "done 7");
   EXPECT_EQ(result["result"]["_meta"]["io.modelcontextprotocol/related-task"]["taskId"], id);
   EXPECT_EQ(request("tasks/get", {{"taskId", id}})["result"]["status"], "completed");
+  EXPECT_EQ(request("tasks/get", {{"taskId", id}})["result"]["statusMessage"], "step 3");
   EXPECT_EQ(code(request("tasks/cancel", {{"taskId", id}})), kInvalidParams);  // already terminal
 
   // A running task is cancelled: its work sees it, tasks/result reports an error.

@@ -85,6 +85,7 @@ JobRecord follow_job(ToolContext& ctx, const std::string& id, CallContext& call,
                   static_cast<long long>(total), p.last.value("loss", 0.0));
     call.progress(static_cast<double>(step), total > 0 ? std::optional<double>(static_cast<double>(total)) : std::nullopt,
                   msg);
+    call.status(msg);
   });
 }
 

@@ -84,9 +84,11 @@ Tool start_training_tool(ToolContext& ctx) {
                 "give the training config as `config` (object or YAML text) or `config_path`");
     auto [config, name] = prepare_config(ctx, args);
     auto job = ctx.jobs.submit(config, name);
-    if (call.task_id()) {  // a task lasts as long as the run; cancelling it stops the run after a checkpoint
+    // A task lasts as long as the run; tasks/cancel stops the run after a checkpoint (a server
+    // shutting down leaves it running, to be adopted on restart).
+    if (call.task_id()) {
       job = follow_job(ctx, job.id, call, 1e9);
-      if (!job_finished(job.status) && call.cancelled()) {
+      if (!job_finished(job.status) && call.cancelled() && !call.shutting_down()) {
         ctx.jobs.cancel(job.id);
         job = ctx.jobs.wait(job.id, nullptr, std::chrono::steady_clock::now() + std::chrono::minutes(10), {});
       }
