@@ -12,7 +12,6 @@
 
 #include "core/error.h"
 #include "mcp/event_stream.h"
-#include "mcp/worker_group.h"
 
 namespace llmcp::mcp {
 namespace {
@@ -98,7 +97,6 @@ struct HttpTransport::Impl {
   httplib::Server http;
   std::mutex mu;
   std::map<std::string, HttpSession> sessions;
-  WorkerGroup workers;
 
   Impl(Server& s, HttpOptions o) : server(s), opt(std::move(o)) {}
 
@@ -224,16 +222,36 @@ struct HttpTransport::Impl {
       return;
     }
     if (!sse) return answer_json(session, requests, in, res);
-    auto stream = std::make_shared<EventStream>();
-    for (const auto& e : in.errors) stream->push(e);
-    auto left = std::make_shared<std::atomic<size_t>>(requests.size());
-    for (auto& m : requests)
-      workers.spawn([this, session, stream, left, m = std::move(m)] {
-        Sink related = [stream](const Json& msg) { return stream->push(msg); };
-        if (auto r = server.handle(session, m, related)) stream->push(*r);
-        if (--*left == 0) stream->finish();
-      });
-    serve_events(res, stream, {});
+    answer_events(session, std::move(requests), std::move(in.errors), res);
+  }
+
+  // The POST's SSE stream. The requests run on this HTTP thread, inside the content provider, so
+  // their related messages (progress, logs, server-to-client requests) are written as they are
+  // sent and the response follows them; concurrency comes from concurrent POSTs.
+  void answer_events(std::shared_ptr<Session> session, std::vector<Message> requests, std::vector<Json> errors,
+                     httplib::Response& res) {
+    res.set_header("Cache-Control", "no-cache, no-transform");
+    res.set_header("X-Accel-Buffering", "no");
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [this, session, requests = std::move(requests), errors = std::move(errors)](size_t, httplib::DataSink& sink) {
+          std::mutex write_mu;
+          bool connected = true;
+          Sink write = [&](const Json& m) {
+            const std::string event =
+                "event: message\ndata: " + m.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n\n";
+            std::lock_guard lock(write_mu);
+            connected = connected && sink.write(event.data(), event.size());
+            return connected;  // a client gone away: the work goes on, its messages are dropped
+          };
+          for (const auto& e : errors) write(e);
+          for (const auto& m : requests)
+            if (auto r = server.handle(session, m, write)) write(*r);
+          std::lock_guard lock(write_mu);
+          connected = false;  // nothing may write through `sink` after this call
+          sink.done();
+          return true;
+        });
   }
 
   void initialize(const Incoming& in, httplib::Response& res) {
@@ -358,7 +376,6 @@ void HttpTransport::stop() {
     }
   }
   if (im.http.is_running()) im.http.stop();
-  im.workers.wait_idle(std::chrono::seconds(30));
 }
 
 }  // namespace llmcp::mcp

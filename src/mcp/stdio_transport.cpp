@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "mcp/worker_group.h"
@@ -39,6 +40,16 @@ class LineWriter {
   bool broken_ = false;
 };
 
+// Methods that answer at once from memory run on the reader thread; the rest (tool calls,
+// resource reads, tasks/result) get a thread each, so they never hold up the reader.
+bool quick(const std::string& method) {
+  static const std::set<std::string> kQuick = {"ping", "initialize", "tools/list", "resources/list",
+                                               "resources/templates/list", "prompts/list", "logging/setLevel",
+                                               "resources/subscribe", "resources/unsubscribe", "tasks/get",
+                                               "tasks/list", "tasks/cancel"};
+  return kQuick.count(method) > 0;
+}
+
 // Handles one line: batches are answered with one array, after all their requests finished.
 void handle_line(Server& server, const std::shared_ptr<Session>& session, LineWriter& out, WorkerGroup& workers,
                  const std::string& line) {
@@ -56,8 +67,8 @@ void handle_line(Server& server, const std::shared_ptr<Session>& session, LineWr
   }
   for (const auto& e : in.errors) out.write(e);
   for (const auto& m : in.messages) {
-    if (m.kind != Message::Kind::kRequest) {
-      server.handle(session, m, related);  // notifications and responses: quick, in order
+    if (m.kind != Message::Kind::kRequest || quick(m.method)) {
+      if (auto r = server.handle(session, m, related)) out.write(*r);  // in order, on this thread
       continue;
     }
     workers.spawn([&server, session, &out, related, m] {
