@@ -14,18 +14,16 @@ CallContext::CallContext(std::shared_ptr<Session> session, Json progress_token, 
       state_(state ? std::move(state) : std::make_shared<RequestState>()),
       related_(std::move(related)) {}
 
+Sink CallContext::route(Json& params) {
+  std::lock_guard lock(mu_);
+  if (!task_id_) return related_;
+  params["_meta"][kRelatedTask] = {{"taskId", *task_id_}};
+  auto s = session_;
+  return [s](const Json& m) { return s->send_standalone(m); };
+}
+
 bool CallContext::send(Json message) {
-  std::optional<std::string> task;
-  Sink sink;
-  {
-    std::lock_guard lock(mu_);
-    task = task_id_;
-    sink = related_;
-  }
-  if (task) {
-    message["params"]["_meta"][kRelatedTask] = {{"taskId", *task}};
-    return session_->send_standalone(message);
-  }
+  Sink sink = route(message["params"]);
   return sink && sink(message);
 }
 
@@ -48,18 +46,7 @@ void CallContext::log(LogLevel level, const Json& data, const std::string& logge
 }
 
 Json CallContext::request_client(const std::string& method, Json params, std::chrono::milliseconds timeout) {
-  std::optional<std::string> task;
-  Sink sink;
-  {
-    std::lock_guard lock(mu_);
-    task = task_id_;
-    sink = related_;
-  }
-  if (task) {
-    params["_meta"][kRelatedTask] = {{"taskId", *task}};
-    auto s = session_;
-    sink = [s](const Json& m) { return s->send_standalone(m); };
-  }
+  Sink sink = route(params);
   return session_->request_client(method, std::move(params), sink, timeout, state_.get());
 }
 

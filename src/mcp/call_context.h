@@ -39,6 +39,9 @@ class CallContext {
 
  private:
   bool send(Json message);
+  // Where a message goes: the request's stream, or for a task the session's (adding the
+  // related-task metadata to `params`).
+  Sink route(Json& params);
   std::shared_ptr<Session> session_;
   Json progress_token_;
   std::shared_ptr<RequestState> state_;

@@ -117,6 +117,23 @@ try {
   assert.equal(typeof chat.structuredContent.tool_calls[0].arguments, 'object');
   assert.equal(chat.structuredContent.tool_call_style, 'hermes');
 
+  step('merge, unload, download');
+  const merged = await call(client, 'merge_adapter', { adapter: 'e2e', output: 'e2e-merged' });
+  assert.ok(merged.structuredContent.modules_merged > 0);
+  const info = await call(client, 'model_info', { model: 'e2e-merged' });
+  assert.equal(info.structuredContent.architecture, 'LlamaForCausalLM');
+  await call(client, 'unload_adapter', { name: 'e2e' });
+  const after = await call(client, 'list_adapters', {});
+  assert.equal(after.structuredContent.adapters.find((a) => a.name === 'e2e').loaded, false);
+  const copied = await call(client, 'download_model', { model: join(repo, 'examples/demo-base'), name: 'demo-copy' });
+  assert.equal(copied.structuredContent.parameters, info.structuredContent.parameters);
+  const hub = await client.callTool({ name: 'download_model', arguments: { model: 'meta-llama/Llama-3.2-1B' } });
+  assert.equal(hub.isError, true);
+  assert.match(hub.content[0].text, /huggingface-cli download meta-llama\/Llama-3.2-1B/);
+  const escape = await client.callTool({ name: 'model_info', arguments: { model: '/etc' } });
+  assert.equal(escape.isError, true);
+  assert.match(escape.content[0].text, /outside the folders/);
+
   step('evaluate as a task');
   const evalLines = readFileSync(join(repo, 'examples/data/tool_calls_eval.jsonl'), 'utf8').split('\n').slice(0, 10);
   writeFileSync(join(home, 'datasets', 'eval10.jsonl'), evalLines.join('\n') + '\n');

@@ -114,17 +114,22 @@ Tool download_model_tool(ToolContext& ctx) {
   t.task_support = TaskSupport::kOptional;
   t.handler = [&ctx](const Json& args, CallContext& call) {
     const std::string ref = args["model"];
-    fs::path src;
+    const bool hub_like = std::regex_match(ref, std::regex(R"([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)"));
+    std::optional<fs::path> resolved;
     try {
-      src = ctx.workspace.resolve(ref, core::Access::kRead);
+      resolved = ctx.workspace.resolve(ref, core::Access::kRead);
     } catch (const core::Error&) {
-      if (std::regex_match(ref, std::regex(R"([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)")) && !fs::exists(ref))
+      if (!hub_like) throw;
+    }
+    if (!resolved || !fs::exists(*resolved)) {
+      if (hub_like)
         return ToolResult::error("downloading from the Hugging Face Hub is not available yet ('" + ref +
                                  "'); run `huggingface-cli download " + ref +
                                  " --local-dir DIR` and call download_model with that folder (inside the workspace or "
                                  "a --allow-path root)");
-      throw;
+      LLMCP_FAIL(kNotFound, "no folder ", ref, " (relative paths start in the workspace ", ctx.workspace.home().string(), ")");
     }
+    const fs::path src = *resolved;
     LLMCP_CHECK(fs::is_directory(src) && fs::exists(src / "config.json"), kNotFound, ref,
                 " is not a model folder (no config.json in it)");
     auto info = engine::model_info(src.string());  // refuses unsupported architectures before copying
