@@ -51,7 +51,8 @@ try {
     assert.ok(t.description && t.description.length > 40, `${t.name} needs a description for assistants`);
     assert.equal(t.inputSchema.type, 'object');
     assert.equal(t.inputSchema.additionalProperties, false, `${t.name}: additionalProperties must be false`);
-    if (t.outputSchema) outputSchemas.set(t.name, t.outputSchema);
+    assert.equal(t.outputSchema?.type, 'object', `${t.name} needs an outputSchema`);
+    outputSchemas.set(t.name, t.outputSchema);
   }
   const names = tools.map((t) => t.name);
   for (const n of ['list_models', 'model_info', 'download_model', 'estimate_memory', 'recommend_config',

@@ -23,12 +23,29 @@ Json plan_inputs(bool with_dataset) {
   return schema::object(std::move(p), {"model"});
 }
 
+// The answers' shapes, as issue 10 specifies them (the CLI's --json has the same keys).
+Json estimate_output() {
+  return schema::open_object({{"fits", schema::boolean("whether the run fits the memory")},
+                              {"total_bytes", schema::integer("estimated peak")},
+                              {"available_bytes", schema::integer("memory of the GPU or the machine")},
+                              {"breakdown", schema::open_object({}, {})}},
+                             {"fits", "total_bytes", "available_bytes", "breakdown"});
+}
+
+Json recommend_output() {
+  return schema::open_object({{"config", schema::open_object({}, {})},
+                              {"yaml", schema::string("the config as YAML, ready for start_training")},
+                              {"reasons", schema::array(schema::string("one sentence per choice"), "why")}},
+                             {"config", "yaml", "reasons"});
+}
+
 Tool planning_tool(const std::string& name, const std::string& title, const std::string& description, bool dataset) {
   Tool t;
   t.name = name;
   t.title = title;
   t.description = description;
   t.input_schema = plan_inputs(dataset);
+  t.output_schema = dataset ? recommend_output() : estimate_output();
   t.annotations = {{"readOnlyHint", true}};
   t.handler = [name](const Json&, CallContext&) { return ToolResult::error(name + kNotYet); };
   return t;
