@@ -3,6 +3,7 @@
 #include "mcp/json_schema.h"
 
 #include <cmath>
+#include <cstdint>
 
 namespace llmcp::mcp {
 namespace {
@@ -21,9 +22,12 @@ bool has_type(const json& v, const std::string& t) {
   if (t == "boolean") return v.is_boolean();
   if (t == "null") return v.is_null();
   if (t == "number") return v.is_number();
-  if (t == "integer")
-    return v.is_number_integer() || (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>() &&
-                                     std::isfinite(v.get<double>()));
+  if (t == "integer") {  // an integral float counts, within int64 so handlers can read it as one
+    if (v.is_number_unsigned()) return v.get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX);
+    if (v.is_number_integer()) return true;
+    const double x = v.is_number_float() ? v.get<double>() : 0.5;
+    return std::floor(x) == x && std::abs(x) < 9.2e18;
+  }
   return true;
 }
 

@@ -27,6 +27,16 @@ std::string required_string(const Json& params, const char* key, const std::stri
   return it->get<std::string>();
 }
 
+// One page of a list method's items, with nextCursor when more remain.
+Json paged(const Json& params, const Json& items, const char* key, const std::string& method, size_t page_size) {
+  auto page = page_of(params, items.size(), page_size, method);
+  Json list = Json::array();
+  for (size_t i = page.begin; i < page.end; ++i) list.push_back(items[i]);
+  Json r{{key, std::move(list)}};
+  if (!page.next_cursor.is_null()) r["nextCursor"] = page.next_cursor;
+  return r;
+}
+
 Json tool_result_json(const ToolResult& r) {
   Json content = Json::array();
   if (r.text_first) {
@@ -126,27 +136,20 @@ Json Server::dispatch(const std::shared_ptr<Session>& session, const Message& m,
     throw RpcError(kInvalidRequest, "the session is not initialized: send initialize first (then ping works too)");
   const Json& params = object_params(m);
   if (method == "tools/list") {
-    const auto& tools = registry_.tools();
-    auto page = page_of(params, tools.size(), options_.page_size, method);
-    Json list = Json::array();
-    for (size_t i = page.begin; i < page.end; ++i) list.push_back(describe(tools[i]));
-    Json r{{"tools", std::move(list)}};
-    if (!page.next_cursor.is_null()) r["nextCursor"] = page.next_cursor;
-    return r;
+    Json all = Json::array();
+    for (const auto& t : registry_.tools()) all.push_back(describe(t));
+    return paged(params, all, "tools", method, options_.page_size);
   }
   if (method == "tools/call") return call_tool(session, params, state, related);
-  if (method == "resources/list" || method == "resources/templates/list") {
-    const bool templates = method == "resources/templates/list";
-    Json list = Json::array();
-    if (templates)
-      for (const auto& t : registry_.templates()) list.push_back(describe(t));
-    else
-      for (const auto& r : registry_.resources()) list.push_back(describe(r));
-    auto page = page_of(params, list.size(), options_.page_size, method);
-    Json out{{templates ? "resourceTemplates" : "resources",
-              Json(list.begin() + static_cast<ptrdiff_t>(page.begin), list.begin() + static_cast<ptrdiff_t>(page.end))}};
-    if (!page.next_cursor.is_null()) out["nextCursor"] = page.next_cursor;
-    return out;
+  if (method == "resources/list") {
+    Json all = Json::array();
+    for (const auto& r : registry_.resources()) all.push_back(describe(r));
+    return paged(params, all, "resources", method, options_.page_size);
+  }
+  if (method == "resources/templates/list") {
+    Json all = Json::array();
+    for (const auto& t : registry_.templates()) all.push_back(describe(t));
+    return paged(params, all, "resourceTemplates", method, options_.page_size);
   }
   if (method == "resources/read") return read_resource(session, params, state, related);
   if (method == "resources/subscribe" || method == "resources/unsubscribe") {
@@ -156,13 +159,9 @@ Json Server::dispatch(const std::shared_ptr<Session>& session, const Message& m,
     return Json::object();
   }
   if (method == "prompts/list") {
-    const auto& prompts = registry_.prompts();
-    auto page = page_of(params, prompts.size(), options_.page_size, method);
-    Json list = Json::array();
-    for (size_t i = page.begin; i < page.end; ++i) list.push_back(describe(prompts[i]));
-    Json r{{"prompts", std::move(list)}};
-    if (!page.next_cursor.is_null()) r["nextCursor"] = page.next_cursor;
-    return r;
+    Json all = Json::array();
+    for (const auto& p : registry_.prompts()) all.push_back(describe(p));
+    return paged(params, all, "prompts", method, options_.page_size);
   }
   if (method == "prompts/get") return get_prompt(params);
   if (method == "completion/complete") return complete(params);
@@ -244,8 +243,9 @@ Json Server::call_tool(const std::shared_ptr<Session>& session, const Json& para
     return run_tool(*tool, arguments, ctx);
   }
   // A task: its own cancellation state (tasks/cancel), the work on a thread of its own.
-  std::optional<int64_t> ttl;
-  if (params["task"].contains("ttl") && params["task"]["ttl"].is_number()) ttl = params["task"]["ttl"].get<int64_t>();
+  std::optional<int64_t> ttl;  // clamped by the store; read as a double so any number is safe
+  if (params["task"].contains("ttl") && params["task"]["ttl"].is_number())
+    ttl = static_cast<int64_t>(std::clamp(params["task"]["ttl"].get<double>(), 0.0, 1e12));
   auto task_state = std::make_shared<RequestState>();
   Json task = tasks_.create(session->id(), ttl, task_state);
   const std::string task_id = task["taskId"];
@@ -324,15 +324,7 @@ Json Server::complete(const Json& params) {
 
 Json Server::tasks_method(const std::shared_ptr<Session>& session, const std::string& method, const Json& params,
                           const std::shared_ptr<RequestState>& state) {
-  if (method == "tasks/list") {
-    auto all = tasks_.list(session->id());
-    auto page = page_of(params, all.size(), options_.page_size, method);
-    Json list = Json::array();
-    for (size_t i = page.begin; i < page.end; ++i) list.push_back(all[i]);
-    Json r{{"tasks", std::move(list)}};
-    if (!page.next_cursor.is_null()) r["nextCursor"] = page.next_cursor;
-    return r;
-  }
+  if (method == "tasks/list") return paged(params, Json(tasks_.list(session->id())), "tasks", method, options_.page_size);
   const auto id = required_string(params, "taskId", method);
   if (method == "tasks/get") return tasks_.get(session->id(), id);
   if (method == "tasks/cancel") return tasks_.cancel(session->id(), id);

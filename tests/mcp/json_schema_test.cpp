@@ -45,6 +45,8 @@ TEST(JsonSchemaTest, RefusalsNameTheField) {
                         Case{{{"name", "a"}, {"n", 0}}, "n: must be >= 1"},
                         Case{{{"name", "a"}, {"n", 11}}, "n: must be <= 10"},
                         Case{{{"name", "a"}, {"n", 2.5}}, "n: expected an integer"},
+                        Case{{{"name", "a"}, {"n", 1e300}}, "n: expected an integer"},  // beyond int64
+                        Case{{{"name", "a"}, {"n", 18446744073709551615ull}}, "n: expected an integer"},
                         Case{{{"name", "a"}, {"p", 0}}, "p: must be > 0"},
                         Case{{{"name", "a"}, {"mode", "c"}}, "mode: must be one of"},
                         Case{{{"name", "a"}, {"tags", {"x", 1}}}, "tags[1]: expected a string"},
