@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   llmcp::cli::add_text_commands(app);
   llmcp::cli::add_train_commands(app);
   llmcp::cli::add_serve_command(app);
+  llmcp::cli::add_estimate_command(app);
+  llmcp::cli::add_recommend_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

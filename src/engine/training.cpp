@@ -72,6 +72,7 @@ nlohmann::json train(const TrainRequest& req) {
   j["stop_reason"] = r.stop_reason;
   j["output_dir"] = r.output_dir;
   j["data"] = r.data;
+  j["memory"] = {{"rss_before_model_bytes", r.rss_before_model_bytes}, {"peak_rss_bytes", r.peak_rss_bytes}};
   return j;
 }
 

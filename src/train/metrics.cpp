@@ -73,11 +73,17 @@ void Progress::finish() {
   drawn_ = false;
 }
 
-int64_t peak_rss_bytes() {
+namespace {
+int64_t status_kb(const char* key) {
   std::ifstream status("/proc/self/status");
+  const std::string k = key;
   for (std::string line; std::getline(status, line);)
-    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6)) * 1024;
+    if (line.rfind(k, 0) == 0) return std::stoll(line.substr(k.size())) * 1024;
   return 0;
 }
+}  // namespace
+
+int64_t peak_rss_bytes() { return status_kb("VmHWM:"); }
+int64_t rss_bytes() { return status_kb("VmRSS:"); }
 
 }  // namespace llmcp::train

@@ -40,5 +40,7 @@ class Progress {
 
 // Peak resident memory of this process in bytes (VmHWM), 0 when unknown.
 int64_t peak_rss_bytes();
+// Resident memory of this process now (VmRSS), 0 when unknown.
+int64_t rss_bytes();
 
 }  // namespace llmcp::train

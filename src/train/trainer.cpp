@@ -126,6 +126,7 @@ TrainResult run_training(const TrainConfig& c, const TrainOptions& options) {
     std::lock_guard<std::mutex> lock(gen.mutex());
     gen.set_current_seed(c.seed);
   }
+  result.rss_before_model_bytes = rss_bytes();
   auto model = TrainableModel::create(c);
   spdlog::info("{}", model->summary());
   // Mixtral's load-balancing loss: on when output_router_logits (the run's, else config.json's).
@@ -278,6 +279,7 @@ TrainResult run_training(const TrainConfig& c, const TrainOptions& options) {
   progress.finish();
   model->save(out_dir);
   result.steps = state.global_step;
+  result.peak_rss_bytes = peak_rss_bytes();
   result.output_dir = out_dir.string();
   return result;
 }

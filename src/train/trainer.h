@@ -28,6 +28,9 @@ struct TrainResult {
   std::string stop_reason;  // "completed" | "max_steps" | "early_stopping" | "stopped"
   std::string output_dir;
   nlohmann::ordered_json data;  // dataset reports (counts, errors)
+  // Resident memory just before the model was loaded, and the process's peak: their difference
+  // is what the run itself needed (bench/memory_check.sh compares it with the planner's estimate).
+  int64_t rss_before_model_bytes = 0, peak_rss_bytes = 0;
 };
 
 TrainResult run_training(const TrainConfig& config, const TrainOptions& options = {});

@@ -1,14 +1,12 @@
-// estimate_memory and recommend_config: their schemas are final, their answers come with the
-// memory planner (its own issue). Until then each call is a tool error that says so and points to
-// what works today, never a made-up estimate.
+// estimate_memory and recommend_config: the memory planner and the recommender, through the same
+// engine calls as `llm-mcp estimate` and `llm-mcp recommend`. Models are workspace names or
+// paths, or the built-in Hub ids whose config.json is compiled in.
+#include "core/error.h"
+#include "engine/planning.h"
 #include "mcp/tools/tool_context.h"
 
 namespace llmcp::mcp {
 namespace {
-
-const char* kNotYet =
-    " is not available yet: the memory planner and recommender land with their own issue. Meanwhile, "
-    "model_info reports the weights and KV-cache bytes, and the README lists each method's measured memory.";
 
 Json plan_inputs(bool with_dataset) {
   std::vector<std::pair<std::string, Json>> p = {
@@ -18,8 +16,15 @@ Json plan_inputs(bool with_dataset) {
       {"memory_gb", schema::number("plan for this much memory instead", 0.0)},
       {"seq_len", schema::integer("sequence length", 1)},
       {"batch_size", schema::integer("micro-batch size", 1)},
-      {"gradient_checkpointing", schema::boolean("recompute activations in backward")}};
-  if (with_dataset) p.push_back({"dataset", schema::string("JSONL dataset (name or path)")});
+      {"gradient_checkpointing", schema::boolean("recompute activations in backward")},
+      {"bf16", schema::boolean("bf16 mixed precision (default: on for a GPU, off on the CPU)")},
+      {"lora_rank", schema::integer("LoRA/DoRA rank", 1)},
+      {"config", schema::open_object({}, {})}};
+  if (!with_dataset) p.push_back({"inference", schema::boolean("estimate generation instead of training")});
+  if (with_dataset) {  // the recommender chooses these itself
+    p = {p[0], p[2], p[3], {"dataset", schema::string("JSONL dataset (name or path)")}};
+    return schema::object(std::move(p), {"model", "dataset"});
+  }
   return schema::object(std::move(p), {"model"});
 }
 
@@ -39,15 +44,74 @@ Json recommend_output() {
                              {"config", "yaml", "reasons"});
 }
 
-Tool planning_tool(const std::string& name, const std::string& title, const std::string& description, bool dataset) {
+// A workspace model, or a built-in Hub id (planning needs only its config.json).
+std::string plan_model(const ToolContext& ctx, const std::string& ref) {
+  try {
+    return ctx.model_path(ref);
+  } catch (const core::Error&) {
+    if (!engine::planning_knows(ref)) throw;
+    return ref;
+  }
+}
+
+engine::PlanHardware hardware_of(const Json& args) {
+  engine::PlanHardware h;
+  h.gpu = args.value("gpu", std::string());
+  h.memory_gb = args.value("memory_gb", 0.0);
+  return h;
+}
+
+Tool estimate_tool(ToolContext& ctx) {
   Tool t;
-  t.name = name;
-  t.title = title;
-  t.description = description;
-  t.input_schema = plan_inputs(dataset);
-  t.output_schema = dataset ? recommend_output() : estimate_output();
+  t.name = "estimate_memory";
+  t.title = "Estimate training memory";
+  t.description =
+      "Estimates the peak memory of a fine-tuning run (or of inference) on a model and says whether it fits a GPU "
+      "of the catalog ('RTX 4090 24GB', 'A100 80GB', 'H100 80GB', ...), a memory size, or this machine. The "
+      "breakdown names where the bytes go (weights by dtype or 4-bit, trainable parameters, gradients, AdamW "
+      "states, activations, logits, backward temporaries); when it does not fit, advice lists which change would "
+      "make it fit. Settings not given take the trainer's defaults; `config` accepts any training config keys.";
+  t.input_schema = plan_inputs(false);
+  t.output_schema = estimate_output();
   t.annotations = {{"readOnlyHint", true}};
-  t.handler = [name](const Json&, CallContext&) { return ToolResult::error(name + kNotYet); };
+  t.handler = [&ctx](const Json& args, CallContext&) {
+    engine::EstimateRequest req;
+    req.model = plan_model(ctx, args["model"]);
+    req.hardware = hardware_of(args);
+    req.inference = args.value("inference", false);
+    Json config = args.value("config", Json::object());
+    for (const char* k : {"method", "seq_len", "batch_size", "gradient_checkpointing", "bf16", "lora_rank"})
+      if (args.contains(k)) config[k] = args[k];
+    req.config = config;
+    ToolResult r;
+    r.structured = engine::estimate_memory(req);
+    return r;
+  };
+  return t;
+}
+
+Tool recommend_tool(ToolContext& ctx) {
+  Tool t;
+  t.name = "recommend_config";
+  t.title = "Recommend a training config";
+  t.description =
+      "Recommends a method (LoRA, DoRA, QLoRA, sparse), rank, target modules, learning rate, epochs, batch size "
+      "with gradient accumulation, sequence length, checkpointing and precision for a model, dataset and GPU, "
+      "following the seed's best practices by dataset size and checked against the memory planner. Returns the "
+      "config (pass it to start_training as is), the same as YAML, and one reason per choice. Fails with what "
+      "would fit when nothing does.";
+  t.input_schema = plan_inputs(true);
+  t.output_schema = recommend_output();
+  t.annotations = {{"readOnlyHint", true}};
+  t.handler = [&ctx](const Json& args, CallContext&) {
+    engine::RecommendRequest req;
+    req.model = plan_model(ctx, args["model"]);
+    req.dataset = ctx.dataset_path(args["dataset"]);
+    req.hardware = hardware_of(args);
+    ToolResult r;
+    r.structured = engine::recommend_config(req);
+    return r;
+  };
   return t;
 }
 
@@ -55,16 +119,8 @@ Tool planning_tool(const std::string& name, const std::string& title, const std:
 
 void add_planning_tools(ToolContext& ctx) {
   auto& reg = ctx.server.registry();
-  reg.add_tool(planning_tool("estimate_memory", "Estimate training memory",
-                             "Estimates the memory a fine-tuning run needs (weights, adapters, gradients, optimizer "
-                             "states, activations, logits, KV cache) and whether it fits the given GPU or memory. "
-                             "Not available yet in this version: it answers with an error saying so.",
-                             false));
-  reg.add_tool(planning_tool("recommend_config", "Recommend a training config",
-                             "Recommends a method, rank, learning rate, epochs, batch size and sequence length for a "
-                             "model, dataset and GPU, as a ready-to-run config for start_training. Not available yet "
-                             "in this version: it answers with an error saying so.",
-                             true));
+  reg.add_tool(estimate_tool(ctx));
+  reg.add_tool(recommend_tool(ctx));
 }
 
 }  // namespace llmcp::mcp

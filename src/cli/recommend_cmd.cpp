@@ -1,0 +1,34 @@
+// `llm-mcp recommend`: a training config for this model, dataset and memory, following the seed's
+// best practices, with one reason per choice; --out writes it (atomically) for `llm-mcp train`.
+#include <iostream>
+
+#include "cli/commands.h"
+#include "core/atomic_file.h"
+#include "engine/planning.h"
+
+namespace llmcp::cli {
+
+void add_recommend_command(CLI::App& app) {
+  auto req = std::make_shared<engine::RecommendRequest>();
+  auto out = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = app.add_subcommand("recommend", "Recommend a training config (method, rank, learning rate, batch, ...) that fits");
+  cmd->add_option("--model", req->model, "Model folder (config.json alone is enough) or a built-in Hub id")->required();
+  cmd->add_option("--dataset", req->dataset, "JSONL training data")->required();
+  cmd->add_option("--gpu", req->hardware.gpu, "Plan for this GPU: RTX 3090/4090 24GB, A6000 48GB, A100 40/80GB, H100 80GB, H200");
+  cmd->add_option("--memory", req->hardware.memory_gb, "Plan for this much memory (GiB) instead");
+  cmd->add_option("--out", *out, "Write the config here (YAML)");
+  cmd->add_flag("--json", *json, "Print the recommendation as JSON");
+  cmd->callback([req, out, json] {
+    const auto r = engine::recommend_config(*req);
+    if (!out->empty()) core::write_file_atomic(*out, r["yaml"].get<std::string>());
+    if (*json) {
+      std::cout << r.dump(2) << std::endl;
+      return;
+    }
+    std::cout << r["yaml"].get<std::string>();
+    if (!out->empty()) std::cout << "\nwritten to " << *out << "; run: llm-mcp train " << *out << "\n";
+  });
+}
+
+}  // namespace llmcp::cli

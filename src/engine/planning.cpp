@@ -1,0 +1,199 @@
+// The planner's facade: resolves the model's shape, the hardware and the run's settings, asks the
+// memory model (train/plan/) and, when the run does not fit, says which single change would make
+// it fit, each measured by the same model.
+#include "engine/planning.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+#include "engine/datasets.h"
+#include "train/plan/hardware.h"
+#include "train/plan/recommend.h"
+#include "train/plan/memory_estimate.h"
+#include "train/train_config.h"
+
+namespace llmcp::engine {
+namespace {
+
+// The run's settings with the keys planning does not need filled in.
+train::TrainConfig plan_config(const std::string& model, nlohmann::json j, const plan::Hardware& hw) {
+  LLMCP_CHECK(j.is_object(), kInvalidArgument, "the settings must be a mapping of training config keys");
+  j["model"] = model;
+  if (!j.contains("dataset")) j["dataset"] = "(planning)";
+  if (!j.contains("output_dir")) j["output_dir"] = "(planning)";
+  if (hw.device == "cuda") {  // planning for a GPU: what one runs there unless told otherwise
+    if (!j.contains("device")) j["device"] = "cuda";
+    if (!j.contains("bf16")) j["bf16"] = true;
+  }
+  return train::train_config_from_json(j);
+}
+
+nlohmann::ordered_json settings_json(const train::TrainConfig& c) {
+  nlohmann::ordered_json j;
+  j["method"] = train::method_name(c.method);
+  j["batch_size"] = c.batch_size;
+  j["seq_len"] = c.seq_len;
+  j["gradient_checkpointing"] = c.gradient_checkpointing;
+  j["bf16"] = c.bf16;
+  j["device"] = c.device;
+  if (c.method != train::Method::kFull && c.method != train::Method::kSparse) j["lora_rank"] = c.lora.r;
+  return j;
+}
+
+struct Fix {
+  std::string change;
+  nlohmann::json keys;  // config keys to set
+};
+
+}  // namespace
+
+nlohmann::json estimate_memory(const EstimateRequest& req) {
+  LLMCP_CHECK(!req.model.empty(), kInvalidArgument, "pass the model (a folder with config.json, or a Hub id)");
+  const auto shape = plan::load_model_shape(req.model);
+  const auto hw = plan::plan_target(req.hardware.gpu, req.hardware.memory_gb, req.hardware.gpus);
+  auto c = plan_config(req.model, req.config, hw);
+  plan::PlanOptions opts;
+  opts.attention = plan::parse_attention(req.attention);
+
+  plan::MemoryEstimate e;
+  if (req.inference) {
+    plan::InferenceRequest r;
+    r.batch_size = c.batch_size;
+    r.context_tokens = req.context_tokens > 0 ? req.context_tokens : c.seq_len;
+    r.dtype = c.bf16 ? "bfloat16" : "float32";
+    if (c.quantization.value("load_in_4bit", false) || c.method == train::Method::kQlora)
+      r.quantization = c.quantization.value("bnb_4bit_quant_type", std::string("nf4"));
+    else if (c.quantization.value("load_in_8bit", false))
+      r.quantization = "int8";
+    r.device = c.device;
+    r.attention = opts.attention;
+    e = plan::estimate_inference(shape, r);
+  } else {
+    e = plan::estimate_training(shape, c, opts);
+  }
+  nlohmann::ordered_json out;
+  out["fits"] = e.total_bytes <= hw.memory_bytes;
+  out["total_bytes"] = e.total_bytes;
+  out["available_bytes"] = hw.memory_bytes;
+  out["total"] = plan::format_bytes(e.total_bytes);
+  out["available"] = plan::format_bytes(hw.memory_bytes);
+  out["device"] = c.device;
+  out["hardware"] = {{"name", hw.name}, {"memory_bytes", hw.memory_bytes}, {"count", hw.count}, {"source", hw.source}};
+  out["model"] = {{"name", shape.name}, {"source", shape.source}, {"architecture", shape.config.architecture},
+                  {"parameters", shape.parameters}};
+  out["workload"] = req.inference ? "inference" : "training";
+  out["settings"] = settings_json(c);
+  if (req.inference) out["settings"]["context_tokens"] = req.context_tokens > 0 ? req.context_tokens : c.seq_len;
+  const auto ej = e.to_json();
+  out["peak_at"] = ej["peak_at"];
+  out["trainable_parameters"] = ej["trainable_parameters"];
+  out["breakdown"] = ej["breakdown"];
+  out["details"] = ej["details"];
+
+  // What would make it fit: each change alone, estimated by the same model.
+  nlohmann::ordered_json advice = nlohmann::ordered_json::array();
+  if (!req.inference && e.total_bytes > hw.memory_bytes) {
+    std::vector<Fix> fixes;
+    if (!c.gradient_checkpointing) fixes.push_back({"enable gradient checkpointing", {{"gradient_checkpointing", true}}});
+    if (c.batch_size > 1)
+      fixes.push_back({"batch_size 1 with gradient_accumulation_steps " + std::to_string(c.batch_size * c.gradient_accumulation_steps),
+                       {{"batch_size", 1}, {"gradient_accumulation_steps", c.batch_size * c.gradient_accumulation_steps}}});
+    if (c.seq_len > 512) fixes.push_back({"seq_len " + std::to_string(c.seq_len / 2), {{"seq_len", c.seq_len / 2}}});
+    if (!c.bf16) fixes.push_back({"bf16 mixed precision", {{"bf16", true}}});
+    if (c.method != train::Method::kQlora && c.method != train::Method::kSparse)
+      fixes.push_back({"QLoRA (4-bit NF4 base, double quantization)",
+                       {{"method", "qlora"}, {"load_in_4bit", true}, {"bnb_4bit_quant_type", "nf4"},
+                        {"bnb_4bit_use_double_quant", true}}});
+    fixes.push_back({"all of the above", nullptr});
+    nlohmann::json all = req.config;
+    for (const auto& f : fixes) {
+      nlohmann::json j = req.config;
+      const auto& keys = f.keys.is_null() ? all : f.keys;
+      for (auto it = keys.begin(); it != keys.end(); ++it) j[it.key()] = it.value();
+      if (!f.keys.is_null())
+        for (auto it = f.keys.begin(); it != f.keys.end(); ++it) all[it.key()] = it.value();
+      if (j.value("method", "") == "qlora") j.erase("use_dora");
+      const auto cf = plan_config(req.model, j, hw);
+      const auto ef = plan::estimate_training(shape, cf, opts);
+      advice.push_back({{"change", f.change}, {"total_bytes", ef.total_bytes}, {"total", plan::format_bytes(ef.total_bytes)},
+                        {"fits", ef.total_bytes <= hw.memory_bytes}});
+    }
+    const int64_t devices = (e.total_bytes + hw.memory_bytes - 1) / hw.memory_bytes;
+    advice.push_back({{"change", std::to_string(devices) + " devices of this size with the model sharded across them (FSDP/ZeRO-3 "
+                                 "style); this program trains data-parallel only, each device holding the whole model"},
+                      {"total_bytes", e.total_bytes},
+                      {"total", plan::format_bytes(e.total_bytes)},
+                      {"fits", false}});
+  }
+  out["advice"] = advice;
+  return out;
+}
+
+namespace {
+
+// Examples and their lengths in the model's tokens, or in bytes / 4 when the model has no tokenizer.
+plan::DatasetStats dataset_stats(const std::string& model, const std::string& path) {
+  plan::DatasetStats d;
+  d.path = path;
+  const std::filesystem::path dir(model);
+  if (std::filesystem::exists(dir / "tokenizer.json") || std::filesystem::exists(dir / "tokenizer.model")) {
+    ValidateDatasetRequest v;
+    v.model_dir = model;
+    v.data_path = path;
+    const auto j = validate_dataset(v);
+    d.examples = j.value("used", int64_t{0});
+    if (j.contains("tokens") && j["tokens"].is_object()) {
+      d.p50_tokens = j["tokens"].value("p50", int64_t{0});
+      d.p95_tokens = j["tokens"].value("p95", int64_t{0});
+      d.max_tokens = j["tokens"].value("max", int64_t{0});
+    }
+    return d;
+  }
+  std::ifstream in(path);
+  LLMCP_CHECK(in.good(), kNotFound, "cannot read the dataset ", path);
+  std::vector<int64_t> lengths;
+  for (std::string line; std::getline(in, line);)
+    if (line.find_first_not_of(" \t\r") != std::string::npos) lengths.push_back(static_cast<int64_t>(line.size()) / 4);
+  std::sort(lengths.begin(), lengths.end());
+  d.examples = static_cast<int64_t>(lengths.size());
+  d.approximate = true;
+  if (!lengths.empty()) {
+    auto at = [&](double q) { return lengths[static_cast<size_t>(q * static_cast<double>(lengths.size() - 1))]; };
+    d.p50_tokens = at(0.5);
+    d.p95_tokens = at(0.95);
+    d.max_tokens = lengths.back();
+  }
+  return d;
+}
+
+}  // namespace
+
+nlohmann::json recommend_config(const RecommendRequest& req) {
+  LLMCP_CHECK(!req.model.empty() && !req.dataset.empty(), kInvalidArgument, "recommend needs the model and the dataset");
+  const auto shape = plan::load_model_shape(req.model);
+  const auto hw = plan::plan_target(req.hardware.gpu, req.hardware.memory_gb, req.hardware.gpus);
+  const auto stats = dataset_stats(req.model, req.dataset);
+  const auto r = plan::recommend(shape, req.model, stats, hw);
+  nlohmann::ordered_json out;
+  out["config"] = r.config;
+  out["yaml"] = plan::recommendation_yaml(r);
+  out["reasons"] = nlohmann::ordered_json::array();
+  for (const auto& [key, sentence] : r.reasons) out["reasons"].push_back(sentence);
+  out["scenario"] = plan::scenario_name(r.scenario);
+  out["constrained"] = r.constrained;
+  out["dataset"] = {{"path", stats.path}, {"examples", stats.examples}, {"p50_tokens", stats.p50_tokens},
+                    {"p95_tokens", stats.p95_tokens}, {"max_tokens", stats.max_tokens}, {"approximate", stats.approximate}};
+  auto e = r.estimate.to_json();
+  e["available_bytes"] = hw.memory_bytes;
+  e["hardware"] = hw.name;
+  out["estimate"] = e;
+  return out;
+}
+
+}  // namespace llmcp::engine
+
+namespace llmcp::engine {
+bool planning_knows(const std::string& id) { return plan::known_model_config(id) != nullptr; }
+}  // namespace llmcp::engine

@@ -1,0 +1,267 @@
+// The memory model. Every term names the tensor of this program's step that it stands for, so a
+// change in the decoder or the adapters shows up here as a term to change. Notation as in
+// model/decoder_config.h: B batch, T sequence, n = B*T tokens, C hidden, I intermediate, H heads,
+// K kv heads, D head dim, V vocab, L layers, r rank; P = B*H*T*T attention probabilities.
+#include "train/plan/memory_estimate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "core/error.h"
+#include "peft/targets.h"
+#include "train/plan/activations.h"
+
+namespace llmcp::plan {
+namespace {
+
+constexpr int64_t kMiB = 1024 * 1024;
+
+// What the runtime adds on top of tensors. CPU: measured on this program (bench/memory_check.sh:
+// OpenMP and BLAS thread buffers, malloc arenas, the autograd engine). CUDA: the context the
+// driver creates, which the caching allocator's peak does not include.
+constexpr int64_t kCpuOverhead = 80 * kMiB;
+constexpr int64_t kCudaContext = 512 * kMiB;
+
+struct Weights {
+  int64_t dense = 0, quantized = 0, quantized_params = 0;
+  std::string detail;
+};
+
+int64_t element_size(const std::string& dtype) { return dtype == "float32" || dtype == "fp32" ? 4 : 2; }
+
+// The base as TrainableModel loads it: fp32, bf16 under a bf16 run of an adapter, or 4/8-bit.
+Weights weights_of(const ModelShape& m, const train::TrainConfig& c, int64_t base_size) {
+  Weights w;
+  const auto& q = c.quantization;
+  const bool quantize = c.method != train::Method::kFull &&
+                        (c.method == train::Method::kQlora || q.value("load_in_4bit", false) || q.value("load_in_8bit", false));
+  const int bits = q.value("load_in_8bit", false) ? 8 : 4;
+  const bool dq = q.value("bnb_4bit_use_double_quant", false);
+  const int64_t blocksize = q.value("bnb_4bit_blocksize", int64_t{64});
+  std::set<std::string> quantized;
+  if (quantize)
+    for (const auto& l : m.linears)
+      if (l.quantizable) {
+        quantized.insert(l.module + ".weight");
+        w.quantized += quantized_weight_bytes(l.out, l.in, bits, dq, blocksize);
+        w.quantized_params += l.out * l.in;
+      }
+  for (const auto& [name, n] : m.tensors)
+    if (!quantized.count(name)) w.dense += n * base_size;
+  w.detail = quantize ? std::to_string(w.quantized_params) + " parameters in " + (bits == 4 ? "4" : "8") + "-bit" +
+                            (bits == 4 && dq ? " with double quantization" : "") + ", the rest (" +
+                            std::to_string(m.parameters - w.quantized_params) + ") in " +
+                            (base_size == 4 ? "fp32" : "bf16")
+                      : std::to_string(m.parameters) + " parameters in " + (base_size == 4 ? "fp32" : "bf16");
+  return w;
+}
+
+std::string percent(int64_t part, int64_t whole) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f%%", whole > 0 ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0);
+  return buf;
+}
+
+}  // namespace
+
+Attention parse_attention(const std::string& name) {
+  if (name == "eager") return Attention::kEager;
+  if (name == "sdpa" || name == "flash") return Attention::kSdpa;
+  LLMCP_FAIL(kInvalidArgument, "unknown attention '", name, "'; choose eager (this program's) or sdpa");
+}
+
+int64_t quantized_weight_bytes(int64_t out, int64_t in, int bits, bool double_quant, int64_t blocksize) {
+  const int64_t n = out * in;
+  if (bits == 8) return n + out * 4;  // int8 rows + fp32 SCB
+  const int64_t blocks = (n + blocksize - 1) / blocksize;
+  int64_t b = (n + 1) / 2 + 16 * 4;  // packed nibbles + the 16-entry code
+  b += double_quant ? blocks + 4 * ((blocks + 255) / 256) + 256 * 4 : 4 * blocks;  // nested absmax + its code
+  return b;
+}
+
+std::string format_bytes(int64_t bytes) {
+  char buf[32];
+  const double b = static_cast<double>(bytes);
+  if (b >= 1024.0 * kMiB) std::snprintf(buf, sizeof buf, "%.2f GiB", b / (1024.0 * kMiB));
+  else if (b >= kMiB) std::snprintf(buf, sizeof buf, "%.1f MiB", b / kMiB);
+  else std::snprintf(buf, sizeof buf, "%.1f KiB", b / 1024.0);
+  return buf;
+}
+
+nlohmann::ordered_json MemoryEstimate::to_json() const {
+  nlohmann::ordered_json j;
+  j["total_bytes"] = total_bytes;
+  j["peak_at"] = peak_at;
+  j["trainable_parameters"] = trainable_parameters;
+  nlohmann::ordered_json breakdown = nlohmann::ordered_json::object(), details = nlohmann::ordered_json::object();
+  for (const auto& p : parts) {
+    breakdown[p.name] = p.bytes;
+    if (!p.detail.empty()) details[p.name] = p.detail;
+  }
+  j["breakdown"] = breakdown;
+  j["details"] = details;
+  return j;
+}
+
+MemoryEstimate estimate_training(const ModelShape& m, const train::TrainConfig& c, const PlanOptions& o) {
+  LLMCP_CHECK(c.batch_size > 0 && c.seq_len > 0, kInvalidArgument, "batch_size and seq_len must be positive");
+  const bool full = c.method == train::Method::kFull;
+  const bool cuda = c.device.rfind("cuda", 0) == 0;
+  // Adapters train on a frozen base that stays bf16 under a bf16 run; full fine-tuning keeps fp32
+  // masters (train/trainable_model.cpp).
+  const int64_t base_size = (c.bf16 && !full) ? 2 : 4;
+  const Weights w = weights_of(m, c, base_size);
+
+  // What is trained, from PEFT's target planning on the model's linear layers.
+  std::vector<std::string> linear_names;
+  for (const auto& l : m.linears) linear_names.push_back(l.module);
+  std::map<std::string, const LinearShape*> by_name;
+  for (const auto& l : m.linears) by_name[l.module] = &l;
+  ActivationInputs in;
+  in.shape = &m;
+  in.config = &c;
+  in.attention = o.attention;
+  in.target_fraction = o.target_fraction;
+  in.cuda = cuda;
+  in.base_size = base_size;
+  int64_t trainable = 0, buffers = 0, mask_dense = 0, largest_trainable = 0;
+  if (full) {
+    trainable = m.parameters;
+    largest_trainable = m.largest_tensor;
+  } else {
+    auto lora = c.lora;
+    lora.use_dora = lora.use_dora || c.method == train::Method::kDora;
+    const bool sparse = c.method == train::Method::kSparse;
+    if (sparse && !lora.sparse) lora.sparse = peft::SparseConfig::from_json(c.sparse, "sparse");
+    for (const auto& t : peft::plan_targets(lora, linear_names, m.names.lm_head, m.names.default_targets)) {
+      const auto& l = *by_name.at(t.module);
+      int64_t n = 0;
+      if (sparse) {
+        n = lora.sparse->trainable_entries(l.out, l.in);
+        // sorted indices, both CSR forms (train/sparse_delta.cpp's Structure), fp32 values copy
+        buffers += n * 8 * 4 + (l.out + l.in + 2) * 8;
+        if (lora.sparse->use_rigl && lora.sparse->mask_update_interval > 0) mask_dense += l.out * l.in * 4;
+      } else {
+        n = t.rank * (l.in + l.out) + (lora.use_dora ? l.out : 0);
+      }
+      trainable += n;
+      largest_trainable = std::max(largest_trainable, sparse ? n : std::max(t.rank * l.in, t.rank * l.out));
+      in.targets[t.module] = {t.rank, l.out, l.in};
+    }
+    for (const auto& [name, n] : m.tensors)  // modules_to_save: a trainable copy of the module
+      for (const auto& keep : lora.modules_to_save)
+        if (name.size() > keep.size() + 7 && name.find("." + keep + ".") != std::string::npos) {
+          trainable += n;
+          largest_trainable = std::max(largest_trainable, n);
+        }
+    in.lora = lora;
+  }
+  const Activations a = activations(in);
+
+  const int64_t L = m.config.num_layers;
+  const int64_t grads_all = trainable * 4;  // fp32 gradients of fp32 trainable tensors
+  const int64_t adam = 2 * trainable * 4;    // exp_avg, exp_avg_sq
+  const int64_t weights = w.dense + w.quantized;
+  const int64_t trainable_bytes = full ? 0 : trainable * 4;  // full: the weights are the trained tensors
+  const int64_t persist_grads = c.gradient_accumulation_steps > 1 ? grads_all : 0;
+  // CPU: glibc keeps freed heap blocks resident, and the forward pass leaves about one freed block
+  // per kept heap block (bench/memory_probe: heap extent - live bytes = 0.96-1.0 x the kept heap
+  // activations), so the resident peak carries them from the forward on.
+  const int64_t retained = cuda ? 0 : a.heap_kept;
+  const int64_t fixed = weights + trainable_bytes + buffers + adam + retained;
+  // Gradients by the time layer l's backward runs (full: the LM head's first, then layer by layer).
+  const int64_t head_grads = full ? a.head_parameters * 4 : 0;
+  auto grads_before_layer = [&](int64_t l) {
+    const int64_t done = grads_all - head_grads - (full ? a.embed_parameters * 4 : 0);
+    return std::max(persist_grads, head_grads + done * (L - 1 - l) / std::max<int64_t>(L, 1));
+  };
+  auto mask_before_layer = [&](int64_t l) { return mask_dense * (L - 1 - l) / std::max<int64_t>(L, 1); };
+
+  struct Point {
+    std::string at;
+    int64_t grads, activations, loss, transient, mask;
+  };
+  std::vector<Point> points;
+  points.push_back({"forward, at the loss", persist_grads, a.saved_all + a.loss_saved, a.loss_forward, 0, 0});
+  points.push_back({"backward through the loss", std::max(persist_grads, head_grads), a.saved_all + a.loss_saved,
+                    a.loss_backward, 0, 0});
+  for (int64_t l = L - 1; l >= 0; --l)
+    points.push_back({"backward of layer " + std::to_string(l), grads_before_layer(l), a.saved_through(l), 0,
+                      a.layer_backward_transient, mask_before_layer(l)});
+  points.push_back({"optimizer step", grads_all, 0, 0, 2 * largest_trainable * 4, mask_dense});
+
+  const Point* peak = &points.front();
+  auto total_of = [&](const Point& p) { return fixed + p.grads + p.activations + p.loss + p.transient + p.mask; };
+  for (const auto& p : points)
+    if (total_of(p) > total_of(*peak)) peak = &p;
+
+  MemoryEstimate e;
+  e.trainable_parameters = trainable;
+  e.forward_kept_bytes = a.saved_all + a.loss_saved;
+  e.peak_at = peak->at;
+  auto add = [&](std::string name, int64_t bytes, std::string detail) {
+    e.parts.push_back({std::move(name), bytes, std::move(detail)});
+  };
+  add("weights", weights, w.detail);
+  if (!full)
+    add("trainable", trainable_bytes + buffers,
+        std::to_string(trainable) + " fp32 parameters (" + percent(trainable, m.parameters) + ")" +
+            (buffers ? ", plus the sparse masks' indices" : ""));
+  add("gradients", peak->grads, "fp32, of the trainable tensors");
+  add("optimizer", adam, "AdamW's two fp32 moments per trainable parameter");
+  add("activations", peak->activations, a.detail);
+  add("loss", peak->loss, "logits and cross-entropy buffers over " + std::to_string(m.config.vocab_size) + " tokens");
+  if (retained) add("heap_retained", retained, "freed heap blocks glibc keeps resident after the forward pass");
+  add("workspace", peak->transient, peak->at == "optimizer step" ? "AdamW's temporaries" : "one layer's backward temporaries");
+  if (mask_dense) add("mask_update", peak->mask, "RigL's dense gradients of the sparse targets on update steps");
+  add(cuda ? "cuda_context" : "runtime", cuda ? kCudaContext : kCpuOverhead,
+      cuda ? "the CUDA context (outside the caching allocator)" : "threads' buffers, allocator and autograd");
+  for (const auto& p : e.parts) e.total_bytes += p.bytes;
+  (void)element_size;
+  return e;
+}
+
+MemoryEstimate estimate_inference(const ModelShape& m, const InferenceRequest& r) {
+  LLMCP_CHECK(r.batch_size > 0 && r.context_tokens > 0, kInvalidArgument,
+              "batch_size and context_tokens must be positive");
+  const bool cuda = r.device.rfind("cuda", 0) == 0;
+  const int64_t e = element_size(r.dtype);
+  const auto& cfg = m.config;
+  int64_t dense = 0, quantized = 0;
+  std::set<std::string> q;
+  if (!r.quantization.empty()) {
+    LLMCP_CHECK(r.quantization == "nf4" || r.quantization == "fp4" || r.quantization == "int8", kInvalidArgument,
+                "unknown quantization '", r.quantization, "'; choose nf4, fp4 or int8");
+    for (const auto& l : m.linears)
+      if (l.quantizable) {
+        q.insert(l.module + ".weight");
+        quantized += quantized_weight_bytes(l.out, l.in, r.quantization == "int8" ? 8 : 4, true, 64);
+      }
+  }
+  for (const auto& [name, n] : m.tensors)
+    if (!q.count(name)) dense += n * e;
+  const int64_t B = r.batch_size, S = r.context_tokens;
+  const int64_t kv = 2 * cfg.num_layers * cfg.num_kv_heads * cfg.head_dim * e * B * S;
+  // Prefill of the whole prompt at once: one layer's activations (eager: the H x S x S scores).
+  const int64_t C = cfg.hidden_size, I = cfg.intermediate_size * (cfg.moe ? cfg.moe->top_k : 1);
+  const int64_t scores = r.attention == Attention::kEager ? 3 * B * cfg.num_heads * S * S * 4 : 0;
+  const int64_t prefill = scores + B * S * (4 * C + 3 * I) * e;
+  const int64_t logits = B * cfg.vocab_size * 4 * 2;
+  MemoryEstimate out;
+  out.peak_at = "prefill of the prompt";
+  out.parts.push_back({"weights", dense + quantized,
+                       r.quantization.empty() ? r.dtype : r.quantization + " linears, the rest " + r.dtype});
+  out.parts.push_back({"kv_cache", kv, std::to_string(B) + " x " + std::to_string(S) + " tokens, " +
+                                           std::to_string(cfg.num_layers) + " layers x " +
+                                           std::to_string(cfg.num_kv_heads) + " kv heads"});
+  out.parts.push_back({"activations", prefill, "one layer's prefill"});
+  out.parts.push_back({"loss", logits, "next-token logits and sampling buffers"});
+  out.parts.push_back({cuda ? "cuda_context" : "runtime", cuda ? kCudaContext : kCpuOverhead, ""});
+  for (const auto& p : out.parts) out.total_bytes += p.bytes;
+  return out;
+}
+
+}  // namespace llmcp::plan

@@ -1,0 +1,304 @@
+// The recommender's rules. The method and hyper-parameters come from the dataset's size (the
+// seed's three scenarios); batch size, checkpointing and precision come from what the memory model
+// says fits in 90% of the memory (the rest is headroom for what the model does not see).
+#include "train/plan/recommend.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "core/error.h"
+#include "train/train_config.h"
+
+namespace llmcp::plan {
+namespace {
+
+constexpr double kHeadroom = 0.9;
+
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+std::string count(int64_t n) {
+  const std::string digits = std::to_string(n);
+  std::string s;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) s.push_back(',');
+    s.push_back(digits[i]);
+  }
+  return s;
+}
+
+struct Candidate {
+  nlohmann::ordered_json config;
+  MemoryEstimate estimate;
+  int64_t micro_batch = 0;
+  bool checkpointing = false;
+};
+
+// The run's memory with these keys, as the trainer would parse them.
+MemoryEstimate estimate_keys(const ModelShape& m, const nlohmann::ordered_json& keys) {
+  nlohmann::json j = keys;
+  j["dataset"] = "(planning)";
+  j["output_dir"] = "(planning)";
+  return estimate_training(m, train::train_config_from_json(j));
+}
+
+// The largest micro-batch (a power of two up to `effective`) that fits without checkpointing, or
+// with it when that allows a larger one; none when even batch 1 with checkpointing does not fit.
+std::optional<Candidate> best_fit(const ModelShape& m, nlohmann::ordered_json keys, int64_t effective, int64_t budget) {
+  std::optional<Candidate> best;
+  for (bool ckpt : {false, true}) {
+    for (int64_t mb = std::min<int64_t>(effective, 16); mb >= 1; mb /= 2) {
+      keys["batch_size"] = mb;
+      keys["gradient_checkpointing"] = ckpt;
+      auto e = estimate_keys(m, keys);
+      if (e.total_bytes > budget) continue;
+      if (!best || mb > best->micro_batch) best = Candidate{keys, e, mb, ckpt};
+      break;
+    }
+    // Without checkpointing and with a useful batch: the faster run wins.
+    if (best && !best->checkpointing && best->micro_batch >= std::min<int64_t>(4, effective)) break;
+  }
+  return best;
+}
+
+}  // namespace
+
+const char* scenario_name(Scenario s) {
+  switch (s) {
+    case Scenario::kSmall: return "small dataset (under 10K examples)";
+    case Scenario::kMedium: return "medium dataset (10K-100K examples)";
+    case Scenario::kLarge: return "large dataset (100K+ examples)";
+  }
+  return "";
+}
+
+Recommendation recommend(const ModelShape& m, const std::string& model_ref, const DatasetStats& d, const Hardware& hw) {
+  LLMCP_CHECK(d.examples > 0, kInvalidArgument, d.path, " has no usable examples; validate it first");
+  Recommendation r;
+  r.scenario = d.examples < 10000 ? Scenario::kSmall : (d.examples < 100000 ? Scenario::kMedium : Scenario::kLarge);
+  const bool gpu = hw.device == "cuda";
+  const int64_t budget = static_cast<int64_t>(static_cast<double>(hw.memory_bytes) * kHeadroom);
+  auto why = [&](std::string key, std::string sentence) { r.reasons.emplace_back(std::move(key), std::move(sentence)); };
+
+  // Sequence length: the 95th percentile, in steps of 64, within the model's context.
+  int64_t seq = std::max<int64_t>(128, (d.p95_tokens + 63) / 64 * 64);
+  seq = std::min(seq, std::min<int64_t>(m.config.max_position > 0 ? m.config.max_position : 4096, 4096));
+
+  nlohmann::ordered_json base;
+  base["model"] = model_ref;
+  base["dataset"] = d.path;
+  base["output_dir"] = "runs/" + m.name.substr(m.name.rfind('/') + 1) + "-adapter";
+  base["seq_len"] = seq;
+  base["bf16"] = gpu;
+  if (gpu) base["device"] = "cuda";
+
+  // Method order and hyper-parameters by scenario (supported-models.md, Best Practices).
+  std::vector<std::string> methods;
+  int64_t epochs = 1, rank = 8, effective = 16;
+  double lr = 1e-4, dropout = 0.05;
+  nlohmann::json targets;
+  switch (r.scenario) {
+    case Scenario::kSmall:
+      methods = {"dora", "lora"};
+      epochs = std::clamp<int64_t>(static_cast<int64_t>(std::lround(20000.0 / static_cast<double>(d.examples))), 5, 10);
+      lr = 5e-5;
+      dropout = 0.1;
+      rank = 8;
+      effective = 16;
+      targets = nlohmann::json::array({"q_proj", "v_proj"});
+      break;
+    case Scenario::kMedium:
+      methods = {"lora", "qlora"};
+      epochs = 3;
+      lr = 1e-4;
+      rank = 16;
+      effective = 32;
+      targets = "all-linear";
+      break;
+    case Scenario::kLarge:
+      methods = {"qlora", "lora"};
+      epochs = 1;
+      lr = 1e-4;
+      rank = 16;
+      effective = 64;
+      targets = "all-linear";
+      break;
+  }
+  // Falcon and other families name their projections differently: their default targets.
+  bool has_qv = false;
+  for (const auto& l : m.linears)
+    if (l.module.ends_with(".q_proj") || l.module.ends_with(".v_proj")) has_qv = true;
+  if (targets.is_array() && !has_qv) targets = nullptr;
+
+  auto method_keys = [&](const std::string& method) {
+    nlohmann::ordered_json k = base;
+    k["method"] = method;
+    if (method == "sparse") {
+      k["sparsity_ratio"] = 0.99;
+      k["mask_update_interval"] = 100;
+      k["learning_rate"] = lr;
+    } else {
+      k["lora_rank"] = rank;
+      k["lora_alpha"] = 2 * rank;
+      k["lora_dropout"] = dropout;
+      if (!targets.is_null()) k["target_modules"] = targets;
+      k["learning_rate"] = lr;
+      if (method == "qlora") {
+        k["load_in_4bit"] = true;
+        k["bnb_4bit_quant_type"] = "nf4";
+        k["bnb_4bit_use_double_quant"] = true;
+        k["bnb_4bit_compute_dtype"] = gpu ? "bfloat16" : "float32";
+      }
+    }
+    k["epochs"] = epochs;
+    return k;
+  };
+
+  std::optional<Candidate> pick;
+  std::string chosen;
+  for (const auto& method : methods) {
+    auto c = best_fit(m, method_keys(method), effective, budget);
+    if (c && !c->checkpointing) {
+      pick = c;
+      chosen = method;
+      break;
+    }
+    if (c && !pick) {
+      pick = c;
+      chosen = method;
+    }
+  }
+  if (!pick || pick->checkpointing) {
+    // Resource-constrained (Best Practices 3): sparse fine-tuning, checkpointing, mixed precision.
+    r.constrained = true;
+    for (const std::string method : {"sparse", "qlora"}) {
+      if (method == "qlora" && pick) break;  // checkpointed LoRA/DoRA beats a quantized base
+      auto k = method_keys(method);
+      k["bf16"] = true;
+      k["gradient_checkpointing"] = true;
+      k["batch_size"] = 1;
+      if (estimate_keys(m, k).total_bytes > budget) continue;
+      auto c = best_fit(m, k, effective, budget);
+      if (c) {
+        pick = c;
+        chosen = method;
+        break;
+      }
+    }
+  }
+  if (!pick) {
+    auto k = method_keys("qlora");
+    k["bf16"] = true;
+    k["gradient_checkpointing"] = true;
+    k["batch_size"] = 1;
+    k["seq_len"] = std::min<int64_t>(seq, 512);
+    const auto smallest = estimate_keys(m, k);
+    std::string gpus;
+    for (const auto& g : gpu_catalog())
+      if (static_cast<double>(smallest.total_bytes) <= static_cast<double>(g.memory_bytes) * kHeadroom)
+        gpus += (gpus.empty() ? "" : ", ") + g.name;
+    LLMCP_FAIL(kInvalidArgument, "no plan fits ", format_bytes(hw.memory_bytes), " (", hw.name, "): the smallest, QLoRA ",
+               "with gradient checkpointing, bf16, batch 1 and seq_len ", k["seq_len"].get<int64_t>(), ", needs ",
+               format_bytes(smallest.total_bytes), ". ",
+               gpus.empty() ? "No single GPU of the catalog holds it; it needs the model sharded across devices "
+                              "(FSDP/ZeRO-3), which this program does not do."
+                            : "It fits: " + gpus + ".");
+  }
+  r.config = pick->config;
+  r.estimate = pick->estimate;
+  const int64_t mb = pick->micro_batch;
+  const int64_t accumulation = std::max<int64_t>(1, effective / mb);
+  r.config["gradient_accumulation_steps"] = accumulation;
+  r.config["warmup_ratio"] = 0.03;
+  r.config["lr_scheduler"] = "cosine";
+  if (d.examples >= 200) {
+    r.config["eval_fraction"] = d.examples < 10000 ? 0.1 : 0.02;
+    if (r.scenario == Scenario::kSmall) r.config["early_stopping_patience"] = 3;
+  }
+  const int64_t train_examples =
+      static_cast<int64_t>(static_cast<double>(d.examples) * (1.0 - r.config.value("eval_fraction", 0.0)));
+  const int64_t steps_per_epoch = std::max<int64_t>(1, train_examples / (mb * accumulation));
+  const int64_t every = std::max<int64_t>(10, steps_per_epoch * epochs / 20);
+  if (r.config.contains("eval_fraction")) r.config["eval_steps"] = every;
+  r.config["save_steps"] = every;
+
+  // The reasons, in the config's order.
+  why("", std::string(scenario_name(r.scenario)) + ": " + count(d.examples) + " examples, so the plan follows the seed's " +
+               (r.constrained ? "advice for resource-constrained environments"
+                              : (r.scenario == Scenario::kLarge ? "advice for large datasets"
+                                                                : (r.scenario == Scenario::kSmall ? "advice for small datasets"
+                                                                                                  : "LoRA defaults for a mid-sized dataset"))) +
+               "; the estimate is " + format_bytes(r.estimate.total_bytes) + " of " + format_bytes(hw.memory_bytes) + " (" +
+               hw.name + ").");
+  if (chosen == "dora")
+    why("method", "DoRA, the seed's pick for small datasets (better generalization than LoRA), fits this memory.");
+  else if (chosen == "lora" && r.scenario == Scenario::kSmall)
+    why("method", "LoRA rather than DoRA: DoRA's weight norms did not fit without gradient checkpointing.");
+  else if (chosen == "lora" && r.scenario == Scenario::kLarge)
+    why("method", "LoRA on a bf16/fp32 base: a QLoRA base needed checkpointing here while a full-precision one does not, and "
+                  "the base's precision is then not lost.");
+  else if (chosen == "lora")
+    why("method", "LoRA: trains under 1% of the parameters and fits without quantizing the base.");
+  else if (chosen == "qlora")
+    why("method", r.constrained ? "QLoRA (4-bit NF4 base with double quantization): the full-precision base does not fit."
+                                : "QLoRA (4-bit NF4 base with double quantization), the seed's choice for large datasets: a "
+                                  "quarter of the base's memory, leaving room for larger batches.");
+  else if (chosen == "sparse")
+    why("method", "sparse fine-tuning (1% of each targeted weight, RigL masks), the seed's choice for constrained "
+                  "environments: a LoRA/DoRA run did not fit without checkpointing.");
+  why("seq_len", "seq_len " + std::to_string(seq) + " covers " + (d.p95_tokens <= seq ? "95%" : "most") +
+                     " of the examples (median " + std::to_string(d.p50_tokens) + ", 95th percentile " +
+                     std::to_string(d.p95_tokens) + ", longest " + std::to_string(d.max_tokens) + " tokens" +
+                     (d.approximate ? ", approximated as bytes / 4: no tokenizer beside the model" : "") + ").");
+  if (chosen != "sparse") {
+    why("lora_rank", "rank " + std::to_string(rank) + ", alpha " + std::to_string(2 * rank) +
+                         (r.scenario == Scenario::kSmall ? ": start small (rank 4-8) on a small dataset."
+                                                         : ": more capacity for more data."));
+    why("lora_dropout", "dropout " + num(dropout) +
+                            (r.scenario == Scenario::kSmall ? ", higher than the usual 0.05, against overfitting few examples."
+                                                            : ", the usual value; the data regularizes."));
+    if (targets.is_array())
+      why("target_modules", "q_proj and v_proj, the attention projections the seed starts with.");
+    else if (targets.is_string())
+      why("target_modules", "every linear layer, as QLoRA does for larger datasets.");
+    else
+      why("target_modules", "the architecture's default projections (it has no q_proj/v_proj).");
+  }
+  why("learning_rate", "learning rate " + num(lr) +
+                           (r.scenario == Scenario::kSmall ? ", in the seed's lower range (1e-5 to 5e-5) for small datasets."
+                                                           : (r.scenario == Scenario::kLarge ? ", the top of the seed's range for large datasets (5e-5 to 1e-4)."
+                                                                                             : ", the bottom of the seed's LoRA range (1e-4 to 5e-4).")));
+  why("epochs", std::to_string(epochs) + (epochs == 1 ? " epoch" : " epochs") +
+                    (r.scenario == Scenario::kSmall ? ": more passes over few examples (the seed says 5-10), with early stopping on the held-out part."
+                                                    : (r.scenario == Scenario::kLarge ? ": fewer epochs with larger batches for large data."
+                                                                                      : ": a few passes.")));
+  why("batch_size", "micro-batch " + std::to_string(mb) + " x " + std::to_string(accumulation) +
+                        " accumulation steps = " + std::to_string(mb * accumulation) +
+                        " rows per update: the largest micro-batch that fits, accumulation for the rest.");
+  why("gradient_checkpointing", pick->checkpointing ? "gradient checkpointing on: without it the activations do not fit."
+                                                    : "gradient checkpointing off: the activations fit, and it would cost a "
+                                                      "third more compute.");
+  why("bf16", r.config.value("bf16", false) ? "bf16 mixed precision: half the activation memory, the GPU's fast path."
+                                            : "fp32 on the CPU: this machine's bf16 matmuls are not faster, and memory allows it.");
+  return r;
+}
+
+std::string recommendation_yaml(const Recommendation& r) {
+  std::ostringstream out;
+  out << "# Recommended by llm-mcp recommend: " << scenario_name(r.scenario) << "\n";
+  for (const auto& [key, sentence] : r.reasons)
+    if (key.empty()) out << "# " << sentence << "\n";
+  for (auto it = r.config.begin(); it != r.config.end(); ++it) {
+    for (const auto& [key, sentence] : r.reasons)
+      if (key == it.key()) out << "# " << sentence << "\n";
+    out << it.key() << ": " << it.value().dump() << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace llmcp::plan

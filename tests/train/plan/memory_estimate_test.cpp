@@ -1,0 +1,192 @@
+// The memory model against things we did not write: parameter counts published for the seed's
+// models, PEFT's print_trainable_parameters figures, the QLoRA paper's bits per parameter, and
+// libtorch's real allocations (glibc's count of live heap bytes right after a forward pass of this
+// program's decoder, for each method, precision and architecture).
+#include <ATen/ATen.h>
+#include <ATen/autocast_mode.h>
+#include <gtest/gtest.h>
+#include <malloc.h>
+
+#include <cmath>
+
+#include "core/error.h"
+#include "model/synthetic.h"
+#include "quant/quantized_weight.h"
+#include "test_util.h"
+#include "train/loss.h"
+#include "train/plan/memory_estimate.h"
+#include "train/trainable_model.h"
+
+namespace llmcp {
+namespace {
+
+std::filesystem::path hf(const std::string& name) { return testing::source_dir() / "tests/fixtures/hf-files" / name; }
+
+train::TrainConfig config(nlohmann::json j) {
+  j["model"] = j.value("model", std::string("m"));
+  j["dataset"] = "d.jsonl";
+  j["output_dir"] = "out";
+  return train::train_config_from_json(j);
+}
+
+// Published parameter counts (Hugging Face model cards / MODEL-SHAPES.md of the seed's files),
+// from the real config.json files and from the built-in copies of their shapes.
+TEST(ModelShape, ParameterCountsMatchThePublishedOnes) {
+  const std::pair<const char*, int64_t> folders[] = {{"meta-llama--Llama-2-7b-hf", 6738415616},
+                                                     {"mistralai--Mistral-7B-v0.1", 7241732096},
+                                                     {"mistralai--Mixtral-8x7B-v0.1", 46702792704},
+                                                     {"tiiuae--falcon-7b", 6921720704},
+                                                     {"tiiuae--falcon-40b", 41303293952}};
+  for (const auto& [folder, count] : folders) {
+    EXPECT_EQ(plan::load_model_shape(hf(folder).string()).parameters, count) << folder;
+    std::string id = folder;
+    id.replace(id.find("--"), 2, "/");
+    EXPECT_EQ(plan::load_model_shape(id).parameters, count) << id;
+  }
+  EXPECT_EQ(plan::load_model_shape("meta-llama/Meta-Llama-3-8B").parameters, 8030261248);
+}
+
+TEST(ModelShape, UnknownModelSaysWhatToPass) {
+  try {
+    plan::load_model_shape("nobody/nothing");
+    FAIL();
+  } catch (const core::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("meta-llama/Llama-2-7b-hf"), std::string::npos) << e.what();
+  }
+}
+
+// PEFT's print_trainable_parameters on Llama-2-7b / Mistral-7B (its documentation and the QLoRA
+// notebooks): r=8 on q_proj/v_proj, and r=16 on every linear layer.
+TEST(MemoryEstimate, TrainableParametersMatchPeft) {
+  auto llama = plan::load_model_shape("meta-llama/Llama-2-7b-hf");
+  EXPECT_EQ(plan::estimate_training(llama, config({{"lora_rank", 8}, {"target_modules", {"q_proj", "v_proj"}}}))
+                .trainable_parameters,
+            4194304);
+  EXPECT_EQ(plan::estimate_training(llama, config({{"lora_rank", 16}, {"target_modules", "all-linear"}})).trainable_parameters,
+            39976960);
+  auto mistral = plan::load_model_shape("mistralai/Mistral-7B-v0.1");
+  EXPECT_EQ(plan::estimate_training(mistral, config({{"lora_rank", 16}, {"target_modules", "all-linear"}})).trainable_parameters,
+            41943040);
+  // Full fine-tuning: every parameter, fp32 weights + gradients + two moments = 16 bytes each.
+  auto full = plan::estimate_training(llama, config({{"method", "full"}, {"batch_size", 1}, {"seq_len", 16}}));
+  EXPECT_EQ(full.trainable_parameters, 6738415616);
+  int64_t weights = 0, optimizer = 0;
+  for (const auto& p : full.parts) {
+    if (p.name == "weights") weights = p.bytes;
+    if (p.name == "optimizer") optimizer = p.bytes;
+  }
+  EXPECT_EQ(weights, 4 * 6738415616);
+  EXPECT_EQ(optimizer, 8 * 6738415616);
+}
+
+// QLoRA paper (Dettmers et al. 2023, section 3): blocksize-64 fp32 constants cost 32/64 = 0.5 bit
+// per parameter; double quantization brings them to 8/64 + 32/(64*256) = 0.127 bit.
+TEST(MemoryEstimate, FourBitBytesFollowTheQloraPaper) {
+  const int64_t out = 4096, in = 4096, n = out * in;
+  auto bits = [&](bool dq) {
+    return 8.0 * static_cast<double>(plan::quantized_weight_bytes(out, in, 4, dq, 64)) / static_cast<double>(n);
+  };
+  EXPECT_NEAR(bits(false), 4.5, 0.001);
+  EXPECT_NEAR(bits(true), 4.127, 0.001);
+  // And the quantizer's real buffers.
+  for (bool dq : {false, true}) {
+    quant::QuantSpec spec;
+    spec.format = quant::WeightFormat::kNf4;
+    spec.double_quant = dq;
+    auto w = quant::QuantizedWeight::quantize(at::randn({256, 384}), spec);
+    EXPECT_EQ(w->nbytes(), plan::quantized_weight_bytes(256, 384, 4, dq, 64)) << dq;
+  }
+}
+
+TEST(MemoryEstimate, CheckpointingBatchAndSequenceMoveActivationsTheRightWay) {
+  auto m = plan::load_model_shape("meta-llama/Llama-2-7b-hf");
+  auto acts = [&](nlohmann::json j) {
+    j["device"] = "cuda";
+    j["bf16"] = true;
+    for (const auto& p : plan::estimate_training(m, config(j)).parts)
+      if (p.name == "activations") return p.bytes;
+    return int64_t{0};
+  };
+  const auto base = acts({{"batch_size", 2}, {"seq_len", 512}});
+  EXPECT_LT(acts({{"batch_size", 2}, {"seq_len", 512}, {"gradient_checkpointing", true}}), base / 4);
+  EXPECT_NEAR(static_cast<double>(acts({{"batch_size", 4}, {"seq_len", 512}})) / static_cast<double>(base), 2.0, 0.01);
+  // Eager attention keeps B x H x T x T probabilities: doubling T more than doubles activations.
+  EXPECT_GT(acts({{"batch_size", 2}, {"seq_len", 1024}}), 2 * base + base / 10);
+}
+
+int64_t live_heap() {
+  const auto m = mallinfo2();
+  return static_cast<int64_t>(m.uordblks + m.hblkhd);
+}
+
+struct LiveCase {
+  const char* name;
+  const char* family;
+  nlohmann::json keys;
+};
+
+// Live heap bytes after a forward pass against the model's count of what the forward keeps.
+class ForwardKept : public ::testing::TestWithParam<LiveCase> {};
+
+TEST_P(ForwardKept, MatchesLibtorchsAllocations) {
+  const auto& p = GetParam();
+  testing::TempDir dir;
+  model::SyntheticSpec spec;
+  spec.family = p.family;
+  spec.seed = 1;
+  spec.overrides = {{"hidden_size", 256}, {"intermediate_size", 704}, {"num_hidden_layers", 3},
+                    {"num_attention_heads", 8}, {"num_key_value_heads", 2}, {"vocab_size", 4096}};
+  if (std::string(p.family) == "falcon")
+    spec.overrides = {{"hidden_size", 256}, {"ffn_hidden_size", 1024}, {"num_hidden_layers", 3},
+                      {"num_attention_heads", 8}, {"vocab_size", 4096}};
+  if (std::string(p.family) == "mixtral") spec.overrides["num_local_experts"] = 4;
+  model::create_synthetic_model(spec, dir / "m");
+  auto j = p.keys;
+  j["model"] = (dir / "m").string();
+  j["batch_size"] = 2;
+  j["seq_len"] = 256;
+  const auto c = config(j);
+  const auto estimate = plan::estimate_training(plan::load_model_shape(c.model), c);
+
+  auto model = train::TrainableModel::create(c);
+  model->set_training(true);
+  train::Batch b;
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
+  b.ids = at::randint(4, 4096, {2, c.seq_len}, gen, at::kLong);
+  b.attention = at::ones({2, c.seq_len}, at::kLong);
+  b.targets = at::ones({2, c.seq_len}, at::kBool);
+  b.targets.select(1, 0).fill_(false);
+  const int64_t before = live_heap();
+  train::LossSum l;
+  {
+    at::autocast::set_cpu_enabled(c.bf16);
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    l = train::causal_lm_loss(model->decoder(), b);
+    at::autocast::set_cpu_enabled(false);
+    at::autocast::clear_cache();
+  }
+  const int64_t kept = live_heap() - before;
+  const double ratio = static_cast<double>(estimate.forward_kept_bytes) / static_cast<double>(kept);
+  EXPECT_NEAR(ratio, 1.0, 0.10) << p.name << ": estimated " << estimate.forward_kept_bytes << ", allocated " << kept;
+  l.sum.backward();  // the graph was whole
+}
+
+const LiveCase kCases[] = {
+    {"lora_dropout", "llama", {{"lora_rank", 8}, {"lora_dropout", 0.1}, {"target_modules", "all-linear"}}},
+    {"lora_q_v", "llama", {{"lora_rank", 8}, {"target_modules", {"q_proj", "v_proj"}}}},
+    {"lora_bf16", "llama", {{"lora_rank", 8}, {"lora_dropout", 0.05}, {"target_modules", "all-linear"}, {"bf16", true}}},
+    {"dora", "llama", {{"method", "dora"}, {"lora_rank", 8}, {"lora_dropout", 0.1}, {"target_modules", {"q_proj", "v_proj"}}}},
+    {"qlora", "llama", {{"method", "qlora"}, {"lora_rank", 8}, {"target_modules", "all-linear"}}},
+    {"sparse", "llama", {{"method", "sparse"}, {"sparsity_ratio", 0.9}}},
+    {"full", "llama", {{"method", "full"}}},
+    {"full_bf16", "llama", {{"method", "full"}, {"bf16", true}}},
+    {"checkpointing", "llama", {{"lora_rank", 8}, {"target_modules", "all-linear"}, {"gradient_checkpointing", true}}},
+    {"falcon", "falcon", {{"lora_rank", 8}}},
+    {"mixtral", "mixtral", {{"lora_rank", 8}, {"target_modules", "all-linear"}}},
+};
+INSTANTIATE_TEST_SUITE_P(Plan, ForwardKept, ::testing::ValuesIn(kCases),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace llmcp
+
