@@ -67,13 +67,14 @@ int main(int argc, char** argv) try {
     return 2;
   }
   int64_t steps = 2;
-  int64_t trim = -1, mmap_threshold = -1, trim_each_step = 0;  // experiments with glibc's settings
+  int64_t trim = -1, mmap_threshold = -1, trim_each_step = 0, trim_after_forward = 0;  // experiments with glibc's settings
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     if (k == "--steps") steps = std::stoll(argv[i + 1]);
     else if (k == "--trim") trim = std::stoll(argv[i + 1]);
     else if (k == "--mmap") mmap_threshold = std::stoll(argv[i + 1]);
     else if (k == "--trim-each-step") trim_each_step = std::stoll(argv[i + 1]);
+    else if (k == "--trim-after-forward") trim_after_forward = std::stoll(argv[i + 1]);
   }
   const auto c = train::train_config_from_json(train::read_config_file(argv[1]));
   core::init_torch_threads();
@@ -108,6 +109,7 @@ int main(int argc, char** argv) try {
     }
     const int64_t fwd_peak = fwd.finish() - base_live, after_fwd = live_bytes() - base_live;
     const int64_t held_fwd = fwd.held() - base_held;
+    if (trim_after_forward) malloc_trim(0);
     Sampler bwd;
     (l.sum / static_cast<double>(l.tokens)).backward();
     const int64_t bwd_peak = bwd.finish() - base_live, after_bwd = live_bytes() - base_live;

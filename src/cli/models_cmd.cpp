@@ -1,10 +1,13 @@
 // `llm-mcp models`: the support matrix (architecture family x training method) as the code has
-// it, from engine::support_matrix(); --json for the full record.
+// it, from engine::support_matrix(); with --gpu NAME (or --memory GB), the seed's matrix of models
+// x methods derived from the memory planner for that card; --json for the full record.
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "engine/engine.h"
+#include "engine/planning.h"
 
 namespace llmcp::cli {
 namespace {
@@ -38,13 +41,53 @@ void print_table(const nlohmann::json& m) {
   if (!reasons.empty()) std::cout << "\nNot supported:\n" << reasons;
 }
 
+std::string gib(int64_t bytes) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(1) << static_cast<double>(bytes) / (1 << 30);
+  return s.str();
+}
+
+void print_gpu_matrix(const nlohmann::json& m) {
+  std::cout << "Fine-tuning on one " << m["hardware"].get<std::string>() << " (" << gib(m["memory_bytes"].get<int64_t>())
+            << " GiB): batch 1 x " << m["seq_len"] << " tokens, bf16, peak GiB\n\n";
+  std::cout << std::left << std::setw(30) << "model";
+  for (const auto& method : m["methods"]) std::cout << std::setw(13) << method.get<std::string>();
+  std::cout << "\n";
+  for (const auto& row : m["models"]) {
+    std::cout << std::setw(30) << row["model"].get<std::string>();
+    for (const auto& method : m["methods"]) {
+      const auto& c = row["cells"][method.get<std::string>()];
+      const std::string v = c["verdict"];
+      const std::string cell = v == "fits" ? "yes " + gib(c["bytes"]) : v == "checkpointing" ? "ckpt " + gib(c["checkpointing_bytes"])
+                                                                                                : "no " + gib(c["checkpointing_bytes"]);
+      std::cout << std::setw(13) << cell;
+    }
+    std::cout << "\n";
+  }
+  std::cout << "\nyes: fits as is; ckpt: fits only with gradient checkpointing; no: does not fit even with it (the "
+               "figure is what it needs). Each GPU holds the whole model (data parallel); a model that fits no single "
+               "card needs sharding (FSDP/ZeRO-3), which this program does not do. llm-mcp estimate shows any cell's "
+               "breakdown.\n";
+}
+
 }  // namespace
 
 void add_models_command(CLI::App& app) {
   auto json = std::make_shared<bool>(false);
+  auto hw = std::make_shared<engine::PlanHardware>();
+  auto seq = std::make_shared<int64_t>(1024);
   auto* cmd = app.add_subcommand("models", "Print the support matrix: model families x training methods");
   cmd->add_flag("--json", *json, "Print the matrix as JSON");
-  cmd->callback([json] {
+  cmd->add_option("--gpu", hw->gpu, "The seed's models x methods on this GPU, from the memory planner");
+  cmd->add_option("--memory", hw->memory_gb, "... or on this much memory (GiB)");
+  cmd->add_option("--seq-len", *seq, "Tokens per row for the --gpu matrix")->capture_default_str();
+  cmd->callback([json, hw, seq] {
+    if (!hw->gpu.empty() || hw->memory_gb > 0) {
+      auto m = engine::gpu_support_matrix(*hw, *seq);
+      if (*json) std::cout << m.dump(2) << std::endl;
+      else print_gpu_matrix(m);
+      return;
+    }
     auto m = engine::support_matrix();
     if (*json) std::cout << m.dump(2) << std::endl;
     else print_table(m);

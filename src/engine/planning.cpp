@@ -197,3 +197,56 @@ nlohmann::json recommend_config(const RecommendRequest& req) {
 namespace llmcp::engine {
 bool planning_knows(const std::string& id) { return plan::known_model_config(id) != nullptr; }
 }  // namespace llmcp::engine
+
+namespace llmcp::engine {
+
+nlohmann::json gpu_support_matrix(const PlanHardware& req, int64_t seq_len) {
+  const auto hw = plan::plan_target(req.gpu, req.memory_gb, req.gpus);
+  const char* models[] = {"meta-llama/Llama-2-7b-hf", "meta-llama/Llama-2-13b-hf", "meta-llama/Llama-2-70b-hf",
+                          "mistralai/Mistral-7B-v0.1", "mistralai/Mixtral-8x7B-v0.1", "tiiuae/falcon-7b",
+                          "tiiuae/falcon-40b"};
+  const char* methods[] = {"lora", "qlora", "dora", "sparse", "full"};
+  nlohmann::ordered_json out;
+  out["hardware"] = hw.name;
+  out["memory_bytes"] = hw.memory_bytes;
+  out["seq_len"] = seq_len;
+  out["methods"] = methods;
+  out["models"] = nlohmann::ordered_json::array();
+  for (const char* id : models) {
+    const auto shape = plan::load_model_shape(id);
+    nlohmann::ordered_json row;
+    row["model"] = id;
+    row["parameters"] = shape.parameters;
+    nlohmann::ordered_json cells;
+    for (const char* method : methods) {
+      nlohmann::json keys = {{"method", method}, {"batch_size", 1}, {"seq_len", seq_len}, {"bf16", true}};
+      if (hw.device == "cuda") keys["device"] = "cuda";
+      const std::string m = method;
+      if (m == "lora" || m == "dora" || m == "qlora") {
+        keys["lora_rank"] = 8;
+        keys["lora_alpha"] = 16;
+        keys["lora_dropout"] = m == "dora" ? 0.1 : 0.05;
+      }
+      if (m == "qlora") {
+        keys["load_in_4bit"] = true;
+        keys["bnb_4bit_quant_type"] = "nf4";
+        keys["bnb_4bit_use_double_quant"] = true;
+      }
+      if (m == "sparse") keys["sparsity_ratio"] = 0.99;
+      auto plain = plan_config(id, keys, hw);
+      const auto e = plan::estimate_training(shape, plain).total_bytes;
+      keys["gradient_checkpointing"] = true;
+      const auto ec = plan::estimate_training(shape, plan_config(id, keys, hw)).total_bytes;
+      nlohmann::ordered_json cell;
+      cell["verdict"] = e <= hw.memory_bytes ? "fits" : (ec <= hw.memory_bytes ? "checkpointing" : "no");
+      cell["bytes"] = e;
+      cell["checkpointing_bytes"] = ec;
+      cells[method] = cell;
+    }
+    row["cells"] = cells;
+    out["models"].push_back(row);
+  }
+  return out;
+}
+
+}  // namespace llmcp::engine

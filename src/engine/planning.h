@@ -52,3 +52,15 @@ namespace llmcp::engine {
 // Whether `id` is a built-in Hub id (its config.json compiled in for planning).
 bool planning_knows(const std::string& id);
 }  // namespace llmcp::engine
+
+namespace llmcp::engine {
+
+// The seed's support matrix (its models x lora/qlora/dora/sparse/full) derived from the memory
+// model for one GPU: each cell is "fits", "checkpointing" (fits only with gradient checkpointing)
+// or "no", with the bytes, for the seed's example settings (batch 1, bf16, LoRA/DoRA rank 8 on
+// q_proj/v_proj, QLoRA NF4 with double quantization, sparse 99%) at `seq_len` tokens.
+// {"hardware", "memory_bytes", "seq_len", "methods": [...], "models": [{"model", "parameters",
+//  "cells": {method: {"verdict", "bytes", "checkpointing_bytes"}}}]}
+nlohmann::json gpu_support_matrix(const PlanHardware& hw, int64_t seq_len = 1024);
+
+}  // namespace llmcp::engine

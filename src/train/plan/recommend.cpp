@@ -129,6 +129,7 @@ Recommendation recommend(const ModelShape& m, const std::string& model_ref, cons
       targets = "all-linear";
       break;
   }
+  effective = std::max<int64_t>(1, std::min(effective, d.examples));
   // Falcon and other families name their projections differently: their default targets.
   bool has_qv = false;
   for (const auto& l : m.linears)
@@ -274,7 +275,8 @@ Recommendation recommend(const ModelShape& m, const std::string& model_ref, cons
                                                            : (r.scenario == Scenario::kLarge ? ", the top of the seed's range for large datasets (5e-5 to 1e-4)."
                                                                                              : ", the bottom of the seed's LoRA range (1e-4 to 5e-4).")));
   why("epochs", std::to_string(epochs) + (epochs == 1 ? " epoch" : " epochs") +
-                    (r.scenario == Scenario::kSmall ? ": more passes over few examples (the seed says 5-10), with early stopping on the held-out part."
+                    (r.scenario == Scenario::kSmall ? std::string(": more passes over few examples (the seed says 5-10)") +
+                                                          (r.config.contains("eval_fraction") ? ", with early stopping on the held-out part." : ".")
                                                     : (r.scenario == Scenario::kLarge ? ": fewer epochs with larger batches for large data."
                                                                                       : ": a few passes.")));
   why("batch_size", "micro-batch " + std::to_string(mb) + " x " + std::to_string(accumulation) +
