@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The memory planner against real training runs on this machine's CPU: for each configuration
-# (preset x method x sequence length x checkpointing x precision), `llm-mcp train` runs 3 steps
+# (preset x method x sequence length x checkpointing x precision), `llm-mcp train` runs 4 steps
 # on rows of exactly seq_len tokens (long text records, truncated, every token a target) and
 # reports its peak RSS minus its RSS just before the model was loaded; `llm-mcp estimate` gets
 # the same config. Prints a markdown table; the README's copy comes from here.
@@ -61,7 +61,7 @@ while IFS='|' read -r name preset arch keys; do
   out=$work/out
   rm -rf "$out"
   # One YAML flow mapping: the run's files, then the row's keys.
-  echo "{model: $m, dataset: $work/text.jsonl, output_dir: $out, max_steps: 3, logging_steps: 3, ${keys#\{}" >"$cfg"
+  echo "{model: $m, dataset: $work/text.jsonl, output_dir: $out, max_steps: 4, logging_steps: 4, ${keys#\{}" >"$cfg"
   result=$("$cli" train "$cfg" 2>/dev/null)
   estimate=$("$cli" estimate --model "$m" --config "$cfg" --memory 1024 --json)
   row=$(/usr/bin/python3 - "$name ($preset)" "$result" "$estimate" <<'PY'
@@ -78,4 +78,4 @@ PY
   worst=$(/usr/bin/python3 -c "print(max($worst, $w))")
 done <<<"$rows"
 echo
-echo "largest error: ${worst}%; 3 steps of \`llm-mcp train\`, rows of exactly seq_len tokens; measured = peak RSS - RSS before loading the model; $(nproc) threads; command: bench/memory_check.sh"
+echo "largest error: ${worst}%; 4 steps of \`llm-mcp train\`, rows of exactly seq_len tokens; measured = peak RSS - RSS before loading the model; $(nproc) threads; command: bench/memory_check.sh"

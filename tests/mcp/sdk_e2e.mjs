@@ -72,6 +72,19 @@ try {
   assert.equal(v.structuredContent.skipped, 0);
   assert.ok(v.structuredContent.example.marked.includes('\u27e6<tool_call>'), v.structuredContent.example.marked);
 
+  step('estimate_memory, recommend_config');
+  const est = await call(client, 'estimate_memory', { model: 'meta-llama/Llama-2-7b-hf', method: 'qlora',
+    gpu: 'RTX 4090 24GB', seq_len: 1024, batch_size: 1, gradient_checkpointing: true });
+  assert.equal(est.structuredContent.fits, true, JSON.stringify(est.structuredContent));
+  assert.ok(est.structuredContent.breakdown.weights > 3 * 2 ** 30);  // 6.5B parameters in 4 bits
+  const tooBig = await call(client, 'estimate_memory', { model: 'meta-llama/Llama-2-70b-hf', method: 'full', gpu: 'H100' });
+  assert.equal(tooBig.structuredContent.fits, false);
+  assert.ok(tooBig.structuredContent.advice.length > 0);
+  const rec = await call(client, 'recommend_config', { model: 'demo-base', dataset: 'tool_calls_train.jsonl', memory_gb: 8 });
+  assert.equal(rec.structuredContent.dataset.examples, 7200);
+  assert.ok(['lora', 'dora'].includes(rec.structuredContent.config.method), rec.structuredContent.yaml);
+  assert.ok(rec.structuredContent.reasons.length >= 5);
+
   step('start_training');
   const started = await call(client, 'start_training', {
     name: 'e2e',
