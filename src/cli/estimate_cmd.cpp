@@ -24,15 +24,20 @@ struct EstimateArgs {
 void print(const nlohmann::json& j) {
   const auto& s = j["settings"];
   std::cout << j["model"]["name"].get<std::string>() << " (" << j["model"]["architecture"].get<std::string>() << ", "
-            << j["model"]["parameters"].get<int64_t>() << " parameters), " << j["workload"].get<std::string>() << ", "
-            << s["method"].get<std::string>() << ", batch " << s["batch_size"] << " x seq " << s["seq_len"]
-            << (s["gradient_checkpointing"].get<bool>() ? ", gradient checkpointing" : "")
-            << (s["bf16"].get<bool>() ? ", bf16" : ", fp32") << ", " << s["device"].get<std::string>() << "\n\n";
-  for (auto it = j["breakdown"].begin(); it != j["breakdown"].end(); ++it) {
-    const auto bytes = it.value().get<int64_t>();
-    std::cout << "  " << std::left << std::setw(14) << it.key() << std::right << std::setw(12)
-              << std::fixed << std::setprecision(2) << static_cast<double>(bytes) / (1 << 30) << " GiB";
-    if (j["details"].contains(it.key())) std::cout << "  " << j["details"][it.key()].get<std::string>();
+            << j["model"]["parameters"].get<int64_t>() << " parameters), " << j["workload"].get<std::string>() << ", ";
+  if (s.contains("context_tokens"))
+    std::cout << s["batch_size"] << " x " << s["context_tokens"] << " tokens";
+  else
+    std::cout << s["method"].get<std::string>() << ", batch " << s["batch_size"] << " x seq " << s["seq_len"]
+              << (s["gradient_checkpointing"].get<bool>() ? ", gradient checkpointing" : "");
+  std::cout << (s["bf16"].get<bool>() ? ", bf16" : ", fp32") << ", " << s["device"].get<std::string>() << "\n\n";
+  for (const char* part : {"weights", "trainable", "gradients", "optimizer", "activations", "loss", "workspace", "kv_cache",
+                           "mask_update", "heap_retained", "runtime", "cuda_context"}) {
+    if (!j["breakdown"].contains(part)) continue;
+    const auto bytes = j["breakdown"][part].get<int64_t>();
+    std::cout << "  " << std::left << std::setw(14) << part << std::right << std::setw(12) << std::fixed
+              << std::setprecision(2) << static_cast<double>(bytes) / (1 << 30) << " GiB";
+    if (j["details"].contains(part)) std::cout << "  " << j["details"][part].get<std::string>();
     std::cout << "\n";
   }
   std::cout << "  " << std::left << std::setw(14) << "total" << std::right << std::setw(12) << std::fixed

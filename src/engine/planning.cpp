@@ -60,7 +60,7 @@ nlohmann::json estimate_memory(const EstimateRequest& req) {
   plan::MemoryEstimate e;
   if (req.inference) {
     plan::InferenceRequest r;
-    r.batch_size = c.batch_size;
+    r.batch_size = req.config.contains("batch_size") ? c.batch_size : 1;  // one sequence unless told
     r.context_tokens = req.context_tokens > 0 ? req.context_tokens : c.seq_len;
     r.dtype = c.bf16 ? "bfloat16" : "float32";
     if (c.quantization.value("load_in_4bit", false) || c.method == train::Method::kQlora)
@@ -85,7 +85,11 @@ nlohmann::json estimate_memory(const EstimateRequest& req) {
                   {"parameters", shape.parameters}};
   out["workload"] = req.inference ? "inference" : "training";
   out["settings"] = settings_json(c);
-  if (req.inference) out["settings"]["context_tokens"] = req.context_tokens > 0 ? req.context_tokens : c.seq_len;
+  if (req.inference) {
+    out["settings"] = {{"batch_size", req.config.contains("batch_size") ? c.batch_size : 1},
+                       {"context_tokens", req.context_tokens > 0 ? req.context_tokens : c.seq_len},
+                       {"bf16", c.bf16}, {"device", c.device}};
+  }
   const auto ej = e.to_json();
   out["peak_at"] = ej["peak_at"];
   out["trainable_parameters"] = ej["trainable_parameters"];

@@ -1,6 +1,8 @@
 // estimate_memory and recommend_config: the memory planner and the recommender, through the same
 // engine calls as `llm-mcp estimate` and `llm-mcp recommend`. Models are workspace names or
 // paths, or the built-in Hub ids whose config.json is compiled in.
+#include <filesystem>
+
 #include "core/error.h"
 #include "engine/planning.h"
 #include "mcp/tools/tool_context.h"
@@ -47,11 +49,12 @@ Json recommend_output() {
 // A workspace model, or a built-in Hub id (planning needs only its config.json).
 std::string plan_model(const ToolContext& ctx, const std::string& ref) {
   try {
-    return ctx.model_path(ref);
+    auto path = ctx.model_path(ref);
+    if (std::filesystem::exists(std::filesystem::path(path) / "config.json") || !engine::planning_knows(ref)) return path;
   } catch (const core::Error&) {
     if (!engine::planning_knows(ref)) throw;
-    return ref;
   }
+  return ref;
 }
 
 engine::PlanHardware hardware_of(const Json& args) {

@@ -169,6 +169,10 @@ Activations activations(const ActivationInputs& in) {
   for (auto k : a.kept) a.saved_all += k;
   // Shared by every layer: rope's cos and sin tables and the attention mask.
   a.saved_all += 2 * n * D * e_res + B * T * T;
+  // Full fine-tuning under autocast: the bf16 copies autocast makes of the fp32 linear weights,
+  // cached for the forward and kept by the products for backward.
+  if (full && ac)
+    for (const auto& l : m.linears) a.saved_all += l.out * l.in * 2;
 
   // The loss: final norm, the target positions' hidden states, logits, log-softmax.
   const auto N = static_cast<int64_t>(static_cast<double>(B * std::max<int64_t>(T - 1, 1)) * in.target_fraction);

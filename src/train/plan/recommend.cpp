@@ -229,13 +229,13 @@ Recommendation recommend(const ModelShape& m, const std::string& model_ref, cons
   r.config["save_steps"] = every;
 
   // The reasons, in the config's order.
-  why("", std::string(scenario_name(r.scenario)) + ": " + count(d.examples) + " examples, so the plan follows the seed's " +
-               (r.constrained ? "advice for resource-constrained environments"
-                              : (r.scenario == Scenario::kLarge ? "advice for large datasets"
-                                                                : (r.scenario == Scenario::kSmall ? "advice for small datasets"
-                                                                                                  : "LoRA defaults for a mid-sized dataset"))) +
-               "; the estimate is " + format_bytes(r.estimate.total_bytes) + " of " + format_bytes(hw.memory_bytes) + " (" +
-               hw.name + ").");
+  std::string advice = r.constrained ? "the memory is tight for it, so the plan follows the seed's advice for "
+                                       "resource-constrained environments"
+                                     : (r.scenario == Scenario::kLarge   ? "the plan follows the seed's advice for large datasets"
+                                        : r.scenario == Scenario::kSmall ? "the plan follows the seed's advice for small datasets"
+                                                                         : "the plan uses LoRA's defaults for a mid-sized dataset");
+  why("", count(d.examples) + " examples, a " + scenario_name(r.scenario) + "; " + advice + ". The estimate is " +
+              format_bytes(r.estimate.total_bytes) + " of " + format_bytes(hw.memory_bytes) + " (" + hw.name + ").");
   if (chosen == "dora")
     why("method", "DoRA, the seed's pick for small datasets (better generalization than LoRA), fits this memory.");
   else if (chosen == "lora" && r.scenario == Scenario::kSmall)
