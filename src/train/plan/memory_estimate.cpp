@@ -197,13 +197,16 @@ MemoryEstimate estimate_training(const ModelShape& m, const train::TrainConfig& 
                       a.layer_backward_transient, mask_before_layer(l)});
   points.push_back({"optimizer step", grads_all, 0, 0, 2 * largest_trainable * 4, mask_dense});
 
-  const Point* peak = &points.front();
-  auto total_of = [&](const Point& p) {
-    if (retained == 0 || p.loss > 0) return fixed + p.grads + p.activations + p.loss + p.transient + p.mask;
-    // CPU, after the loss: the heap never shrinks, and what backward allocates (gradients,
-    // temporaries) first fills the freed blocks: the forward's extent, or the new demand.
-    return fixed - retained + std::max(a.saved_all + a.loss_saved + retained, p.grads + p.activations + p.transient + p.mask);
+  // CPU, after the loss: the heap never shrinks, and what backward allocates (gradients,
+  // temporaries) first fills the blocks freed so far, so the retained part shrinks by as much.
+  auto retained_at = [&](const Point& p) {
+    if (retained == 0 || p.loss > 0) return retained;
+    return std::max<int64_t>(0, a.saved_all + a.loss_saved + retained - (p.grads + p.activations + p.transient + p.mask));
   };
+  auto total_of = [&](const Point& p) {
+    return fixed - retained + retained_at(p) + p.grads + p.activations + p.loss + p.transient + p.mask;
+  };
+  const Point* peak = &points.front();
   for (const auto& p : points)
     if (total_of(p) > total_of(*peak)) peak = &p;
 
@@ -223,13 +226,12 @@ MemoryEstimate estimate_training(const ModelShape& m, const train::TrainConfig& 
   add("optimizer", adam, "AdamW's two fp32 moments per trainable parameter");
   add("activations", peak->activations, a.detail);
   add("loss", peak->loss, "logits and cross-entropy buffers over " + std::to_string(m.config.vocab_size) + " tokens");
-  if (retained) add("heap_retained", retained, "freed heap blocks glibc keeps resident after the forward pass");
+  if (retained) add("heap_retained", retained_at(*peak), "freed heap blocks glibc keeps resident after the forward pass");
   add("workspace", peak->transient, peak->at == "optimizer step" ? "AdamW's temporaries" : "one layer's backward temporaries");
   if (mask_dense) add("mask_update", peak->mask, "RigL's dense gradients of the sparse targets on update steps");
   add(cuda ? "cuda_context" : "runtime", cuda ? kCudaContext : kCpuOverhead,
       cuda ? "the CUDA context (outside the caching allocator)" : "threads' buffers, allocator and autograd");
   for (const auto& p : e.parts) e.total_bytes += p.bytes;
-  (void)element_size;
   return e;
 }
 

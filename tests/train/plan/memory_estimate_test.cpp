@@ -114,6 +114,19 @@ TEST(MemoryEstimate, CheckpointingBatchAndSequenceMoveActivationsTheRightWay) {
   EXPECT_GT(acts({{"batch_size", 2}, {"seq_len", 1024}}), 2 * base + base / 10);
 }
 
+TEST(MemoryEstimate, BreakdownAddsUpToTheTotal) {
+  auto m = plan::load_model_shape("mistralai/Mixtral-8x7B-v0.1");
+  for (const char* method : {"lora", "qlora", "dora", "sparse", "full"})
+    for (bool ckpt : {false, true})
+      for (const char* device : {"cpu", "cuda"}) {
+        nlohmann::json j = {{"method", method}, {"gradient_checkpointing", ckpt}, {"device", device}, {"seq_len", 256}};
+        const auto e = plan::estimate_training(m, config(j));
+        int64_t sum = 0;
+        for (const auto& p : e.parts) sum += p.bytes;
+        EXPECT_EQ(sum, e.total_bytes) << j.dump();
+      }
+}
+
 int64_t live_heap() {
   const auto m = mallinfo2();
   return static_cast<int64_t>(m.uordblks + m.hblkhd);
