@@ -171,9 +171,15 @@ MemoryEstimate estimate_training(const ModelShape& m, const train::TrainConfig& 
   // proportion to the kept heap blocks, a share that depends on the allocation pattern. Measured
   // with bench/memory_probe (heap extent - live bytes, steady state): fp32 adapters 0.78-0.83,
   // bf16 autocast 0.35 (its casts free blocks that later ones reuse), full fine-tuning 0.56
-  // (gradients fill the holes); checkpointing: see activations.cpp. This part is empirical; the
-  // live part is modeled tensor by tensor (tests/train/plan: within 5% of glibc's live bytes).
-  const double heap_share = c.gradient_checkpointing ? 1.0 : (full ? 0.55 : (c.bf16 ? 0.35 : 0.8));
+  // (gradients fill the holes), a mixture of experts 0.30 (each expert's blocks differ in size
+  // from step to step and refill each other's); checkpointing: see activations.cpp. This part is
+  // empirical; the live part is modeled tensor by tensor (tests/train/plan: within 10%, mostly 2%,
+  // of glibc's live bytes).
+  const double heap_share = c.gradient_checkpointing ? 1.0
+                            : m.config.moe            ? 0.3
+                            : full                    ? 0.55
+                            : c.bf16                  ? 0.35
+                                                      : 0.8;
   const int64_t retained = cuda ? 0 : static_cast<int64_t>(static_cast<double>(a.heap_kept) * heap_share);
   const int64_t fixed = weights + trainable_bytes + buffers + adam + retained;
   // Gradients by the time layer l's backward runs (full: the LM head's first, then layer by layer).
