@@ -13,6 +13,12 @@ namespace llmcp::testing {
 
 inline std::filesystem::path source_dir() { return LLMCP_SOURCE_DIR; }
 
+// The llm-mcp executable under test (ctest sets LLMCP_CLI to the built target).
+inline std::string cli_path() {
+  const char* p = std::getenv("LLMCP_CLI");
+  return p ? p : LLMCP_BINARY_DIR "/src/cli/llm-mcp";
+}
+
 // A fresh folder under the system temp dir, removed when the object goes out of scope.
 class TempDir {
  public:

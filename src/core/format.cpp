@@ -1,5 +1,7 @@
-// Thousands separators.
+// Thousands separators, byte sizes.
 #include "core/format.h"
+
+#include <cstdio>
 
 namespace llmcp::core {
 
@@ -13,6 +15,15 @@ std::string with_commas(int64_t v) {
     out += all[sign + i];
   }
   return out;
+}
+
+std::string format_bytes(int64_t bytes) {
+  char buf[32];
+  const double b = static_cast<double>(bytes), mib = 1024.0 * 1024.0;
+  if (b >= 1024.0 * mib) std::snprintf(buf, sizeof buf, "%.2f GiB", b / (1024.0 * mib));
+  else if (b >= mib) std::snprintf(buf, sizeof buf, "%.1f MiB", b / mib);
+  else std::snprintf(buf, sizeof buf, "%.1f KiB", b / 1024.0);
+  return buf;
 }
 
 }  // namespace llmcp::core

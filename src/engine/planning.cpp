@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "core/format.h"
 #include "engine/datasets.h"
 #include "train/plan/hardware.h"
 #include "train/plan/recommend.h"
@@ -77,8 +78,8 @@ nlohmann::json estimate_memory(const EstimateRequest& req) {
   out["fits"] = e.total_bytes <= hw.memory_bytes;
   out["total_bytes"] = e.total_bytes;
   out["available_bytes"] = hw.memory_bytes;
-  out["total"] = plan::format_bytes(e.total_bytes);
-  out["available"] = plan::format_bytes(hw.memory_bytes);
+  out["total"] = core::format_bytes(e.total_bytes);
+  out["available"] = core::format_bytes(hw.memory_bytes);
   out["device"] = c.device;
   out["hardware"] = {{"name", hw.name}, {"memory_bytes", hw.memory_bytes}, {"count", hw.count}, {"source", hw.source}};
   out["model"] = {{"name", shape.name}, {"source", shape.source}, {"architecture", shape.config.architecture},
@@ -121,14 +122,14 @@ nlohmann::json estimate_memory(const EstimateRequest& req) {
       if (j.value("method", "") == "qlora") j.erase("use_dora");
       const auto cf = plan_config(req.model, j, hw);
       const auto ef = plan::estimate_training(shape, cf, opts);
-      advice.push_back({{"change", f.change}, {"total_bytes", ef.total_bytes}, {"total", plan::format_bytes(ef.total_bytes)},
+      advice.push_back({{"change", f.change}, {"total_bytes", ef.total_bytes}, {"total", core::format_bytes(ef.total_bytes)},
                         {"fits", ef.total_bytes <= hw.memory_bytes}});
     }
     const int64_t devices = (e.total_bytes + hw.memory_bytes - 1) / hw.memory_bytes;
     advice.push_back({{"change", std::to_string(devices) + " devices of this size with the model sharded across them (FSDP/ZeRO-3 "
                                  "style); this program trains data-parallel only, each device holding the whole model"},
                       {"total_bytes", e.total_bytes},
-                      {"total", plan::format_bytes(e.total_bytes)},
+                      {"total", core::format_bytes(e.total_bytes)},
                       {"fits", false}});
   }
   out["advice"] = advice;

@@ -13,10 +13,7 @@
 namespace llmcp::cli {
 namespace {
 
-std::string cli() {
-  const char* p = std::getenv("LLMCP_CLI");
-  return p ? p : LLMCP_BINARY_DIR "/src/cli/llm-mcp";
-}
+std::string cli() { return testing::cli_path(); }
 
 TEST(CliTest, CreateInfoGenerate) {
   testing::TempDir dir;

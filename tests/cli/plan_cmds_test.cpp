@@ -14,10 +14,7 @@
 namespace llmcp::cli {
 namespace {
 
-std::string cli() {
-  const char* p = std::getenv("LLMCP_CLI");
-  return p ? p : LLMCP_BINARY_DIR "/src/cli/llm-mcp";
-}
+std::string cli() { return testing::cli_path(); }
 
 TEST(PlanCommands, EstimateOnAConfigOnlyFolderGivesTheBreakdown) {
   testing::TempDir dir;

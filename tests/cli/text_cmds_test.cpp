@@ -15,10 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string cli() {
-  const char* p = std::getenv("LLMCP_CLI");
-  return p ? p : LLMCP_BINARY_DIR "/src/cli/llm-mcp";
-}
+std::string cli() { return testing::cli_path(); }
 
 const std::string kLlama2 = std::string(LLMCP_SOURCE_DIR) + "/tests/fixtures/hf-files/meta-llama--Llama-2-7b-hf";
 

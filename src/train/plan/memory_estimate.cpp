@@ -11,6 +11,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/format.h"
 #include "peft/targets.h"
 #include "train/plan/activations.h"
 
@@ -51,11 +52,11 @@ Weights weights_of(const ModelShape& m, const train::TrainConfig& c, int64_t bas
       }
   for (const auto& [name, n] : m.tensors)
     if (!quantized.count(name)) w.dense += n * base_size;
-  w.detail = quantize ? std::to_string(w.quantized_params) + " parameters in " + (bits == 4 ? "4" : "8") + "-bit" +
+  w.detail = quantize ? core::with_commas(w.quantized_params) + " parameters in " + (bits == 4 ? "4" : "8") + "-bit" +
                             (bits == 4 && dq ? " with double quantization" : "") + ", the rest (" +
-                            std::to_string(m.parameters - w.quantized_params) + ") in " +
+                            core::with_commas(m.parameters - w.quantized_params) + ") in " +
                             (base_size == 4 ? "fp32" : "bf16")
-                      : std::to_string(m.parameters) + " parameters in " + (base_size == 4 ? "fp32" : "bf16");
+                      : core::with_commas(m.parameters) + " parameters in " + (base_size == 4 ? "fp32" : "bf16");
   return w;
 }
 
@@ -80,15 +81,6 @@ int64_t quantized_weight_bytes(int64_t out, int64_t in, int bits, bool double_qu
   int64_t b = (n + 1) / 2 + 16 * 4;  // packed nibbles + the 16-entry code
   b += double_quant ? blocks + 4 * ((blocks + 255) / 256) + 256 * 4 : 4 * blocks;  // nested absmax + its code
   return b;
-}
-
-std::string format_bytes(int64_t bytes) {
-  char buf[32];
-  const double b = static_cast<double>(bytes);
-  if (b >= 1024.0 * kMiB) std::snprintf(buf, sizeof buf, "%.2f GiB", b / (1024.0 * kMiB));
-  else if (b >= kMiB) std::snprintf(buf, sizeof buf, "%.1f MiB", b / kMiB);
-  else std::snprintf(buf, sizeof buf, "%.1f KiB", b / 1024.0);
-  return buf;
 }
 
 nlohmann::ordered_json MemoryEstimate::to_json() const {
@@ -226,7 +218,7 @@ MemoryEstimate estimate_training(const ModelShape& m, const train::TrainConfig& 
   add("weights", weights, w.detail);
   if (!full)
     add("trainable", trainable_bytes + buffers,
-        std::to_string(trainable) + " fp32 parameters (" + percent(trainable, m.parameters) + ")" +
+        core::with_commas(trainable) + " fp32 parameters (" + percent(trainable, m.parameters) + ")" +
             (buffers ? ", plus the sparse masks' indices" : ""));
   add("gradients", peak->grads, "fp32, of the trainable tensors");
   add("optimizer", adam, "AdamW's two fp32 moments per trainable parameter");

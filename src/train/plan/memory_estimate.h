@@ -66,6 +66,5 @@ MemoryEstimate estimate_inference(const ModelShape& m, const InferenceRequest& r
 // quantized) or 8-bit (int8 + fp32 row scale) weight of `out` x `in`.
 int64_t quantized_weight_bytes(int64_t out, int64_t in, int bits, bool double_quant, int64_t blocksize);
 
-std::string format_bytes(int64_t bytes);  // "13.5 GiB"
 
 }  // namespace llmcp::plan

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/format.h"
 #include "train/train_config.h"
 
 namespace llmcp::plan {
@@ -20,16 +21,6 @@ std::string num(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", v);
   return buf;
-}
-
-std::string count(int64_t n) {
-  const std::string digits = std::to_string(n);
-  std::string s;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) s.push_back(',');
-    s.push_back(digits[i]);
-  }
-  return s;
 }
 
 struct Candidate {
@@ -203,9 +194,9 @@ Recommendation recommend(const ModelShape& m, const std::string& model_ref, cons
     for (const auto& g : gpu_catalog())
       if (static_cast<double>(smallest.total_bytes) <= static_cast<double>(g.memory_bytes) * kHeadroom)
         gpus += (gpus.empty() ? "" : ", ") + g.name;
-    LLMCP_FAIL(kInvalidArgument, "no plan fits ", format_bytes(hw.memory_bytes), " (", hw.name, "): the smallest, QLoRA ",
+    LLMCP_FAIL(kInvalidArgument, "no plan fits ", core::format_bytes(hw.memory_bytes), " (", hw.name, "): the smallest, QLoRA ",
                "with gradient checkpointing, bf16, batch 1 and seq_len ", k["seq_len"].get<int64_t>(), ", needs ",
-               format_bytes(smallest.total_bytes), ". ",
+               core::format_bytes(smallest.total_bytes), ". ",
                gpus.empty() ? "No single GPU of the catalog holds it; it needs the model sharded across devices "
                               "(FSDP/ZeRO-3), which this program does not do."
                             : "It fits: " + gpus + ".");
@@ -234,8 +225,8 @@ Recommendation recommend(const ModelShape& m, const std::string& model_ref, cons
                                      : (r.scenario == Scenario::kLarge   ? "the plan follows the seed's advice for large datasets"
                                         : r.scenario == Scenario::kSmall ? "the plan follows the seed's advice for small datasets"
                                                                          : "the plan uses LoRA's defaults for a mid-sized dataset");
-  why("", count(d.examples) + " examples, a " + scenario_name(r.scenario) + "; " + advice + ". The estimate is " +
-              format_bytes(r.estimate.total_bytes) + " of " + format_bytes(hw.memory_bytes) + " (" + hw.name + ").");
+  why("", core::with_commas(d.examples) + " examples, a " + scenario_name(r.scenario) + "; " + advice + ". The estimate is " +
+              core::format_bytes(r.estimate.total_bytes) + " of " + core::format_bytes(hw.memory_bytes) + " (" + hw.name + ").");
   if (chosen == "dora")
     why("method", "DoRA, the seed's pick for small datasets (better generalization than LoRA), fits this memory.");
   else if (chosen == "lora" && r.scenario == Scenario::kSmall)
