@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/format.h"
 #include "engine/planning.h"
 #include "engine/training.h"
 
@@ -24,7 +25,7 @@ struct EstimateArgs {
 void print(const nlohmann::json& j) {
   const auto& s = j["settings"];
   std::cout << j["model"]["name"].get<std::string>() << " (" << j["model"]["architecture"].get<std::string>() << ", "
-            << j["model"]["parameters"].get<int64_t>() << " parameters), " << j["workload"].get<std::string>() << ", ";
+            << core::with_commas(j["model"]["parameters"].get<int64_t>()) << " parameters), " << j["workload"].get<std::string>() << ", ";
   if (s.contains("context_tokens"))
     std::cout << s["batch_size"] << " x " << s["context_tokens"] << " tokens";
   else
