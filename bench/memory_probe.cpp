@@ -3,9 +3,11 @@
 // loading, after the forward pass, the highest seen by a 1 ms sampler during backward and during
 // the optimizer step, and the process's peak RSS. Rows are random ids of exactly seq_len tokens,
 // every position a target (the planner's assumption). For calibrating train/plan/, not a test.
-//   memory_probe CONFIG.yaml [--steps 2]
+// The other flags are the glibc experiments the README reports: --trim / --mmap set
+// M_TRIM_THRESHOLD / M_MMAP_THRESHOLD after the runtime's own, --trim-each-step 1 and
+// --trim-after-forward 1 call malloc_trim(0) at those points.
+//   memory_probe CONFIG.yaml [--steps 2] [--trim N] [--mmap N] [--trim-each-step 1] [--trim-after-forward 1]
 #include <ATen/ATen.h>
-#include <ATen/autocast_mode.h>
 #include <malloc.h>
 
 #include <atomic>
@@ -16,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/runtime.h"
+#include "train/autocast.h"
 #include "train/loss.h"
 #include "train/metrics.h"
 #include "train/optimizer.h"
@@ -100,12 +103,8 @@ int main(int argc, char** argv) try {
     Sampler fwd;
     train::LossSum l;
     {
-      const bool prev = at::autocast::is_cpu_enabled();
-      at::autocast::set_cpu_enabled(c.bf16);
-      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+      train::Autocast ac(c.bf16);
       l = train::causal_lm_loss(model->decoder(), b);
-      at::autocast::set_cpu_enabled(prev);
-      at::autocast::clear_cache();
     }
     const int64_t fwd_peak = fwd.finish() - base_live, after_fwd = live_bytes() - base_live;
     const int64_t held_fwd = fwd.held() - base_held;

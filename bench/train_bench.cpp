@@ -7,7 +7,6 @@
 //   train_bench --model DIR --rank 16 --batch 2 --seq 512 --steps 3 [--bf16 1] [--checkpointing 1]
 //               [--qlora nf4] [--sparse 0.99]
 #include <ATen/ATen.h>
-#include <ATen/autocast_mode.h>
 
 #include <chrono>
 #include <iostream>
@@ -17,6 +16,7 @@
 
 #include "core/error.h"
 #include "core/runtime.h"
+#include "train/autocast.h"
 #include "train/loss.h"
 #include "train/metrics.h"
 #include "train/optimizer.h"
@@ -71,12 +71,8 @@ int main(int argc, char** argv) try {
     opt.zero_grad();
     train::LossSum l;
     {
-      const bool prev = at::autocast::is_cpu_enabled();
-      at::autocast::set_cpu_enabled(c.bf16);
-      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+      train::Autocast ac(c.bf16);
       l = train::causal_lm_loss(model->decoder(), b);
-      at::autocast::set_cpu_enabled(prev);
-      at::autocast::clear_cache();
     }
     auto loss = l.sum / static_cast<double>(l.tokens);
     loss.backward();

@@ -3,7 +3,6 @@
 // state the losses after resuming equal an uninterrupted run's.
 #include "train/trainer.h"
 
-#include <ATen/autocast_mode.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -13,6 +12,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/runtime.h"
+#include "train/autocast.h"
 #include "train/checkpoint.h"
 #include "train/data/batching.h"
 #include "train/data/dataset.h"
@@ -25,25 +25,6 @@ namespace llmcp::train {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// bf16 autocast for the forward pass (CPU); restores the previous state on exit.
-class Autocast {
- public:
-  explicit Autocast(bool on) : on_(on) {
-    if (!on_) return;
-    prev_ = at::autocast::is_cpu_enabled();
-    at::autocast::set_cpu_enabled(true);
-    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-  }
-  ~Autocast() {
-    if (!on_) return;
-    at::autocast::set_cpu_enabled(prev_);
-    at::autocast::clear_cache();
-  }
-
- private:
-  bool on_, prev_ = false;
-};
 
 // Micro-batches of one epoch, as rows.
 std::vector<std::vector<Row>> epoch_plan(const TrainConfig& c, const std::vector<data::Example>& ex,

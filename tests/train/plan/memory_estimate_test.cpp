@@ -3,7 +3,6 @@
 // libtorch's real allocations (glibc's count of live heap bytes right after a forward pass of this
 // program's decoder, for each method, precision and architecture).
 #include <ATen/ATen.h>
-#include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 #include <malloc.h>
 
@@ -13,6 +12,7 @@
 #include "model/synthetic.h"
 #include "quant/quantized_weight.h"
 #include "test_util.h"
+#include "train/autocast.h"
 #include "train/loss.h"
 #include "train/plan/memory_estimate.h"
 #include "train/trainable_model.h"
@@ -172,11 +172,8 @@ TEST_P(ForwardKept, MatchesLibtorchsAllocations) {
   const int64_t before = live_heap();
   train::LossSum l;
   {
-    at::autocast::set_cpu_enabled(c.bf16);
-    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    train::Autocast ac(c.bf16);
     l = train::causal_lm_loss(model->decoder(), b);
-    at::autocast::set_cpu_enabled(false);
-    at::autocast::clear_cache();
   }
   const int64_t kept = live_heap() - before;
   const double ratio = static_cast<double>(estimate.forward_kept_bytes) / static_cast<double>(kept);
