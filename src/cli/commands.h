@@ -15,4 +15,7 @@ void add_serve_command(CLI::App& app);   // the MCP server
 void add_estimate_command(CLI::App& app);  // the memory planner
 void add_recommend_command(CLI::App& app);
 
+// The process's exit status when no error was thrown (0; 130 after a run stopped by Ctrl-C).
+int& exit_status();
+
 }  // namespace llmcp::cli

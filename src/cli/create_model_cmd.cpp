@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/flag_checks.h"
 #include "core/error.h"
 #include "engine/engine.h"
 
@@ -25,6 +26,7 @@ void add_create_model_command(CLI::App& app) {
   cmd->add_option("--dtype", req->dtype, "float32 | bfloat16 | float16")->capture_default_str();
   cmd->add_option("--config", *overrides, "JSON object of config.json keys overriding the preset");
   cmd->add_option("--tokenizer-vocab", req->tokenizer_vocab, "Tokenizer vocabulary size (at most vocab_size)")
+      ->check(at_least(1))
       ->capture_default_str();
   cmd->add_option("--tokenizer-corpus", req->tokenizer_corpus, "UTF-8 text file to train the tokenizer on (default: built-in)")
       ->check(CLI::ExistingFile);
@@ -34,6 +36,7 @@ void add_create_model_command(CLI::App& app) {
   cmd->add_option("--chat-template", req->chat_template, "Jinja chat template file, copied to chat_template.jinja")
       ->check(CLI::ExistingFile);
   cmd->add_option("--out", req->out_dir, "Output folder")->required();
+  cmd->add_flag("--overwrite", req->overwrite, "Replace --out if it exists and is not empty");
   cmd->callback([req, overrides] {
     if (!overrides->empty()) {
       req->overrides = nlohmann::json::parse(*overrides, nullptr, false);

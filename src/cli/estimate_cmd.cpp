@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/flag_checks.h"
 #include "core/error.h"
 #include "core/format.h"
 #include "engine/planning.h"
@@ -64,18 +65,20 @@ void add_estimate_command(CLI::App& app) {
   cmd->add_option("--config", a->config_path, "A training config (YAML/JSON) whose settings to estimate");
   cmd->add_option("--set", a->overrides, "Override a config key: --set lora_rank=16 (repeatable)");
   cmd->add_option("--gpu", a->req.hardware.gpu, "Plan for this GPU: RTX 3090/4090 24GB, A6000 48GB, A100 40/80GB, H100 80GB, H200");
-  cmd->add_option("--memory", a->req.hardware.memory_gb, "Plan for this much memory (GiB) instead");
-  cmd->add_option("--gpus", a->req.hardware.gpus, "Number of such devices (data parallel: each holds the whole model)");
-  cmd->add_option("--seq-len", a->seq_len, "Tokens per row (default 512)");
-  cmd->add_option("--batch-size", a->batch_size, "Rows per micro-batch (default 4)");
-  cmd->add_option("--lora-rank", a->lora_rank, "LoRA/DoRA rank");
+  cmd->add_option("--memory", a->req.hardware.memory_gb, "Plan for this much memory (GiB) instead")->check(amount_above_zero("GiB", 1 << 20));
+  cmd->add_option("--gpus", a->req.hardware.gpus, "Number of such devices (data parallel: each holds the whole model)")
+      ->check(at_least(1));
+  cmd->add_option("--seq-len", a->seq_len, "Tokens per row (default 512)")->check(at_least(2, int64_t{1} << 24));
+  cmd->add_option("--batch-size", a->batch_size, "Rows per micro-batch (default 4)")->check(at_least(1));
+  cmd->add_option("--lora-rank", a->lora_rank, "LoRA/DoRA rank")->check(at_least(1));
   cmd->add_option("--target-modules", a->target_modules, "LoRA targets: all-linear or a comma-separated list");
   cmd->add_flag("--gradient-checkpointing", a->checkpointing, "Recompute each layer in backward");
   cmd->add_flag("--bf16", a->bf16, "bf16 mixed precision (the default when planning for a GPU)");
   cmd->add_flag("--fp32", a->fp32, "fp32 throughout (the default on the CPU)");
   cmd->add_option("--attention", a->req.attention, "eager (this program's) or sdpa (a memory-efficient kernel)");
   cmd->add_flag("--inference", a->req.inference, "Estimate generation instead of training");
-  cmd->add_option("--context", a->req.context_tokens, "Inference: prompt + generated tokens per sequence");
+  cmd->add_option("--context", a->req.context_tokens, "Inference: prompt + generated tokens per sequence")
+      ->check(at_least(1));
   cmd->add_flag("--json", a->json, "Print the estimate as JSON");
   cmd->callback([a] {
     LLMCP_CHECK(!(a->bf16 && a->fp32), kInvalidArgument, "pass --bf16 or --fp32, not both");

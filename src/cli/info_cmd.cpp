@@ -21,6 +21,19 @@ void add_info_command(CLI::App& app) {
       return;
     }
     for (auto it = j.begin(); it != j.end(); ++it) {
+      if (it.key() == "quantization") {
+        const auto& q = it.value();
+        std::cout << "quantization: "
+                  << (q.is_null() ? "none"
+                                  : q["type"].get<std::string>() +
+                                        (q.contains("blocksize") ? ", block size " + q["blocksize"].dump() +
+                                                                       (q["double_quant"].get<bool>() ? ", double quantization" : "") +
+                                                                       ", compute dtype " + q["compute_dtype"].get<std::string>()
+                                                                 : std::string()) +
+                                        " (bitsandbytes)")
+                  << "\n";
+        continue;
+      }
       std::string v = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
       if (it.value().is_number_integer() && it.value().get<int64_t>() >= 10000) v = core::with_commas(it.value().get<int64_t>());
       std::cout << it.key() << ": " << v << "\n";

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/flag_checks.h"
 #include "engine/engine.h"
 #include "engine/planning.h"
 
@@ -79,8 +80,10 @@ void add_models_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("models", "Print the support matrix: model families x training methods");
   cmd->add_flag("--json", *json, "Print the matrix as JSON");
   cmd->add_option("--gpu", hw->gpu, "The seed's models x methods on this GPU, from the memory planner");
-  cmd->add_option("--memory", hw->memory_gb, "... or on this much memory (GiB)");
-  cmd->add_option("--seq-len", *seq, "Tokens per row for the --gpu matrix")->capture_default_str();
+  cmd->add_option("--memory", hw->memory_gb, "... or on this much memory (GiB)")->check(amount_above_zero("GiB", 1 << 20));
+  cmd->add_option("--seq-len", *seq, "Tokens per row for the --gpu matrix")
+      ->capture_default_str()
+      ->check(at_least(2, int64_t{1} << 24));
   cmd->callback([json, hw, seq] {
     if (!hw->gpu.empty() || hw->memory_gb > 0) {
       auto m = engine::gpu_support_matrix(*hw, *seq);

@@ -4,11 +4,13 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/flag_checks.h"
 #include "core/error.h"
 #include "core/workspace.h"
 #include "mcp/app.h"
@@ -77,16 +79,25 @@ void add_serve_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("serve", "Run the MCP server (stdio by default; --http for Streamable HTTP)");
   cmd->add_flag("--http", a->http, "Serve Streamable HTTP at http://HOST:PORT/mcp instead of stdio");
   cmd->add_option("--host", a->host, "HTTP address to bind (a non-local one needs --token)")->capture_default_str();
-  cmd->add_option("--port", a->port, "HTTP port (0: any free port, printed on stderr)")->capture_default_str();
+  cmd->add_option("--port", a->port, "HTTP port (0: any free port, printed on stderr)")
+      ->check(at_least(0, 65535))
+      ->capture_default_str();
   cmd->add_option("--token", a->token, "HTTP bearer token clients must send (or env LLMCP_TOKEN)");
   cmd->add_option("--allowed-host", a->allowed_hosts, "Host/Origin names accepted besides localhost (repeatable)");
   cmd->add_option("--home", a->home, "Workspace folder (default: $LLMCP_HOME or ~/.local/share/llm-mcp)");
   cmd->add_option("--allow-path", a->allow_paths, "Another folder clients may read and write (repeatable)");
-  cmd->add_option("--max-jobs", a->max_jobs, "Training jobs running at once; more wait in a queue")->capture_default_str();
-  cmd->add_option("--cache-gb", a->cache_gb, "Memory for models kept loaded (least recently used evicted)")
+  cmd->add_option("--max-jobs", a->max_jobs, "Training jobs running at once; more wait in a queue")
+      ->check(at_least(1, 1024))
       ->capture_default_str();
-  cmd->add_option("--page-size", a->page_size, "Items per page of the list methods")->capture_default_str();
-  cmd->add_option("--max-body-mb", a->max_body_mb, "Largest HTTP request body")->capture_default_str();
+  cmd->add_option("--cache-gb", a->cache_gb, "Memory (GiB) for models kept loaded (least recently used evicted)")
+      ->check(amount_above_zero("GiB", 1 << 20))
+      ->capture_default_str();
+  cmd->add_option("--page-size", a->page_size, "Items per page of the list methods")
+      ->check(at_least(1, 100000))
+      ->capture_default_str();
+  cmd->add_option("--max-body-mb", a->max_body_mb, "Largest HTTP request body (MiB); larger ones get 413")
+      ->check(amount_above_zero("MiB", 1 << 20))
+      ->capture_default_str();
   cmd->add_flag("--conformance-fixtures", a->fixtures,
                 "Also register the MCP conformance suite's fixture tools, resources and prompts (testing only)");
   cmd->callback([a] { serve(*a); });

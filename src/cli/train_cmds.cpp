@@ -1,10 +1,15 @@
 // `llm-mcp train`, `merge` and `eval`: fine-tuning from a YAML config, merging an adapter into a
 // model folder, and measuring loss / perplexity / tool-call accuracy.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/flag_checks.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "engine/training.h"
@@ -12,52 +17,82 @@
 namespace llmcp::cli {
 namespace {
 
-// Set by SIGTERM/SIGINT in a supervised run (--job-dir): the trainer finishes its step, writes a
-// checkpoint and stops.
+// Set by the first SIGINT/SIGTERM: the trainer finishes its step, writes a checkpoint and stops.
+// A second signal ends the process at once (the last complete checkpoint stays resumable).
 std::atomic<bool> g_stop{false};
-extern "C" void on_stop_signal(int) { g_stop.store(true); }
+extern "C" void on_stop_signal(int) {
+  if (g_stop.exchange(true)) ::_exit(130);
+  static const char msg[] =
+      "\nllm-mcp: stopping after this step and writing a checkpoint (press Ctrl-C again to quit at once)\n";
+  [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
+}
 
-// A supervised run (the MCP server's training jobs): signals stop the run cleanly, and the
-// outcome lands in DIR/result.json or DIR/error.json (atomically) for the supervisor to read.
-void run_job(engine::TrainRequest& req, const std::filesystem::path& job_dir) {
+void install_stop_handlers(engine::TrainRequest& req) {
   static_assert(std::atomic<bool>::is_always_lock_free);
-  std::signal(SIGTERM, on_stop_signal);
-  std::signal(SIGINT, on_stop_signal);
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
   req.stop = &g_stop;
+}
+
+// A supervised run (the MCP server's training jobs): the outcome lands in DIR/result.json or
+// DIR/error.json (atomically) for the supervisor to read.
+void run_job(engine::TrainRequest& req, const std::filesystem::path& job_dir) {
   try {
     auto result = engine::train(req);
     core::write_file_atomic(job_dir / "result.json", result.dump(2) + "\n");
     std::cout << result.dump(2) << std::endl;
-  } catch (const core::Error& e) {
-    core::write_file_atomic(job_dir / "error.json",
-                            nlohmann::json{{"message", e.what()}, {"code", core::error_code_name(e.code())}}.dump(2));
-    throw;
   } catch (const std::exception& e) {
     core::write_file_atomic(job_dir / "error.json",
-                            nlohmann::json{{"message", std::string("internal error: ") + e.what()}, {"code", "internal"}}.dump(2));
+                            nlohmann::json{{"message", core::user_message(e)},
+                                           {"code", core::error_code_name(core::user_code(e))}}.dump(2));
     throw;
   }
+}
+
+std::string keys_help() {
+  std::string text = "\nConfig keys (YAML or JSON; the seed's names and Hugging Face's; relative paths are taken from "
+                     "the config file's folder):\n";
+  for (const auto& k : engine::train_config_keys()) {
+    std::string name = "  " + k.at("name").get<std::string>() + " (" + k.at("type").get<std::string>() + ")";
+    if (name.size() < 34) name.resize(34, ' ');
+    text += name + " " + k.at("help").get<std::string>() + "\n";
+  }
+  return text;
 }
 
 void add_train(CLI::App& app) {
   auto req = std::make_shared<engine::TrainRequest>();
   auto dry_run = std::make_shared<bool>(false);
   auto job_dir = std::make_shared<std::string>();
-  auto* cmd = app.add_subcommand("train", "Fine-tune a model (LoRA, DoRA or full) from a YAML config");
-  cmd->add_option("config", req->config_path, "YAML (or JSON) config; keys are listed in the README")->required();
+  auto* cmd = app.add_subcommand("train", "Fine-tune a model (LoRA, QLoRA, DoRA, sparse or full) from a YAML config");
+  cmd->add_option("config", req->config_path, "YAML (or JSON) config; every key is listed below")->required();
   cmd->add_option("--set", req->overrides, "Override a config key: --set learning_rate=1e-4 (repeatable)");
   cmd->add_flag("--resume", req->resume, "Continue from the newest checkpoint in output_dir");
-  cmd->add_flag("--dry-run", *dry_run, "Print the resolved config and exit");
+  cmd->add_flag("--dry-run", *dry_run, "Check the config completely and print it resolved, without training");
   cmd->add_option("--job-dir", *job_dir,
-                  "Supervised run (used by the MCP server): SIGTERM stops after a checkpoint; the outcome is "
-                  "written to DIR/result.json or DIR/error.json");
+                  "Supervised run (used by the MCP server): the outcome is written to DIR/result.json or "
+                  "DIR/error.json");
+  cmd->add_option("--confine-to", req->write_roots,
+                  "Used by the MCP server: output_dir must stay inside DIR, checked before each write (repeatable)");
+  cmd->footer(keys_help());
   cmd->callback([req, dry_run, job_dir] {
     if (*dry_run) {
       std::cout << engine::resolve_train_config(*req).dump(2) << std::endl;
       return;
     }
+    install_stop_handlers(*req);
     if (!job_dir->empty()) return run_job(*req, *job_dir);
-    std::cout << engine::train(*req).dump(2) << std::endl;
+    const auto r = engine::train(*req);
+    std::cout << r.dump(2) << std::endl;
+    if (r.value("stop_reason", "") == "stopped") {
+      std::cerr << "llm-mcp: stopped at step " << r["steps"] << "; the checkpoint is "
+                << r.value("last_checkpoint", std::string("?")) << ". Continue with: llm-mcp train "
+                << req->config_path << (req->overrides.empty() ? "" : " (the same --set options)") << " --resume\n";
+      exit_status() = 130;
+    }
   });
 }
 
@@ -68,6 +103,7 @@ void add_merge(CLI::App& app) {
   cmd->add_option("--adapter", req->adapter_dir, "PEFT adapter folder")->required();
   cmd->add_option("--out", req->out_dir, "Output model folder")->required();
   cmd->add_option("--dtype", req->dtype, "auto | float32 | bfloat16 | float16 (auto: the base's)")->capture_default_str();
+  cmd->add_flag("--overwrite", req->overwrite, "Replace --out if it exists and is not empty (never an input)");
   cmd->add_flag("--dense", req->dense,
                 "Quantized base: write dense merged weights instead of re-quantizing (which rounds)");
   cmd->callback([req] { std::cout << engine::merge_adapter(*req).dump(2) << std::endl; });
@@ -79,7 +115,10 @@ void add_quantize(CLI::App& app) {
   cmd->add_option("--model", req->model_dir, "Model folder")->required();
   cmd->add_option("--out", req->out_dir, "Output model folder")->required();
   cmd->add_option("--type", req->type, "nf4 | fp4 | int8")->capture_default_str();
-  cmd->add_option("--blocksize", req->blocksize, "values per 4-bit block (32..4096)")->capture_default_str();
+  cmd->add_option("--blocksize", req->blocksize, "values per 4-bit block (32..4096, a power of two)")
+      ->capture_default_str()
+      ->check(at_least(32, 4096));
+  cmd->add_flag("--overwrite", req->overwrite, "Replace --out if it exists and is not empty (never the input)");
   cmd->add_flag("--double-quant", req->double_quant, "quantize the absmax constants too (bnb_4bit_use_double_quant)");
   cmd->add_option("--compute-dtype", req->compute_dtype, "float32 | bfloat16 | float16 (bnb_4bit_compute_dtype)")
       ->capture_default_str();
@@ -94,20 +133,34 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--model", req->model_dir, "Model folder")->required();
   cmd->add_option("--adapter", req->adapter_dir, "PEFT adapter folder");
   cmd->add_option("--data", req->data_path, "JSONL dataset")->required();
-  cmd->add_option("--batch-size", req->batch_size, "Sequences per batch")->capture_default_str();
-  cmd->add_option("--seq-len", req->seq_len, "Truncate longer examples")->capture_default_str();
+  cmd->add_option("--batch-size", req->batch_size, "Sequences per batch")->capture_default_str()->check(at_least(1));
+  cmd->add_option("--seq-len", req->seq_len, "Truncate longer examples")
+      ->capture_default_str()
+      ->check(at_least(2, int64_t{1} << 24));
   cmd->add_option("--template", req->chat_template, "Chat template name or .jinja file");
-  cmd->add_option("--max-new-tokens", req->max_new_tokens, "Tokens generated per tool-call case")->capture_default_str();
+  cmd->add_option("--max-new-tokens", req->max_new_tokens, "Tokens generated per tool-call case")
+      ->capture_default_str()
+      ->check(at_least(0));
   cmd->add_flag("--no-tool-calls", [req](int64_t) { req->tool_calls = false; }, "Skip tool-call exact match");
   cmd->add_flag("--json", *json, "Print one JSON object");
   cmd->add_flag("--verbose", *verbose, "Print every tool-call case");
   cmd->callback([req, json, verbose] {
-    if (*verbose)
-      req->on_case = [](const nlohmann::ordered_json& c) {
+    auto cases = std::make_shared<std::pair<int64_t, int64_t>>(0, 0);  // (cases, exact)
+    const bool tty = ::isatty(2);
+    req->on_case = [verbose, cases, tty](const nlohmann::ordered_json& c) {
+      cases->first += 1;
+      cases->second += c["match"].get<bool>();
+      if (*verbose) {
         std::cerr << (c["match"].get<bool>() ? "ok   " : "MISS ") << c["input"].get<std::string>() << "\n     -> "
                   << c["calls"].dump() << "\n";
-      };
+        if (!c["match"].get<bool>()) std::cerr << "     expected " << c["expected"].dump() << "\n";
+      } else if (tty || cases->first % 10 == 0) {  // progress: generation is slow, say how far it is
+        std::cerr << (tty ? "\r" : "") << "tool-call cases: " << cases->first << " generated, " << cases->second
+                  << " exact" << (tty ? "" : "\n") << std::flush;
+      }
+    };
     auto r = engine::evaluate(*req);
+    if (!*verbose && tty && cases->first > 0) std::cerr << "\n";
     if (*json) {
       std::cout << r.dump(2) << std::endl;
       return;
@@ -128,6 +181,15 @@ void add_train_commands(CLI::App& app) {
   add_merge(app);
   add_quantize(app);
   add_eval(app);
+}
+
+}  // namespace llmcp::cli
+
+namespace llmcp::cli {
+
+int& exit_status() {
+  static int status = 0;
+  return status;
 }
 
 }  // namespace llmcp::cli

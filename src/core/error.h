@@ -20,6 +20,15 @@ enum class ErrorCode {
 
 const char* error_code_name(ErrorCode code);
 
+// What a boundary (the CLI's main, an MCP tool call, a training job's error.json) tells the user
+// about any exception. A core::Error is its message. Anything else (a libtorch or standard-library
+// failure) is "internal error: " and its first line only, never libtorch's stack frames; an
+// allocation failure says how much memory was asked for and what to lower instead.
+std::string user_message(const std::exception& e);
+// The code a boundary reports for `e` (kInternal for anything but a core::Error or an allocation
+// failure, which is kIo: the machine ran out, not a bug).
+ErrorCode user_code(const std::exception& e);
+
 class Error : public std::runtime_error {
  public:
   Error(ErrorCode code, const std::string& message)

@@ -66,7 +66,7 @@ c10::Device parse_device(const std::string& spec) {
     LLMCP_FAIL(kInvalidArgument, "unknown device '", spec, "': use cpu, cuda, cuda:N or auto");
   }
   LLMCP_CHECK(!d.is_cuda() || cuda, kUnsupported, "device '", spec,
-              "' requested but this build or machine has no CUDA; use --device cpu");
+              "' requested but this build or machine has no CUDA; use the device cpu");
   LLMCP_CHECK(d.is_cpu() || d.is_cuda(), kUnsupported, "device '", spec, "' is not supported; use cpu or cuda");
   if (d.is_cuda() && d.has_index()) {
     const int n = at::detail::getCUDAHooks().getNumGPUs();

@@ -2,12 +2,19 @@
 #include "engine/engine.h"
 #include "engine/generation.h"
 
+#include <filesystem>
+
+#include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/staged_dir.h"
 #include "infer/generate.h"
 #include "io/hf_config.h"
 #include "model/arch_registry.h"
 #include "model/loader.h"
 #include "model/synthetic.h"
+#include "peft/peft_io.h"
+#include "quant/bnb_keys.h"
+#include "peft/peft_model.h"
 #include "tokenizer/tokenizer.h"
 
 namespace llmcp::engine {
@@ -45,7 +52,10 @@ nlohmann::json create_model(const CreateModelRequest& req) {
   spec.extra_special_tokens = req.special_tokens;
   spec.extra_added_tokens = req.added_tokens;
   spec.chat_template = req.chat_template;
-  model::create_synthetic_model(spec, req.out_dir);
+  core::check_not_input(req.out_dir, {req.tokenizer_corpus, req.chat_template}, "--out");
+  core::StagedDir out(req.out_dir, req.overwrite ? core::Overwrite::kReplace : core::Overwrite::kRefuse);
+  model::create_synthetic_model(spec, out.path());
+  out.commit();
   auto info = model_info(req.out_dir);
   info["path"] = req.out_dir;
   return info;
@@ -78,6 +88,23 @@ nlohmann::json model_info(const std::string& model_dir) {
   // The KV cache keeps every token (no sliding-window eviction yet), so a full context costs
   // max_position tokens of cache.
   j["memory_bytes"] = params * bytes + kv_per_token * c.max_position;
+  // A quantized checkpoint (bitsandbytes' quantization_config): what the linears are stored as.
+  const auto raw = nlohmann::json::parse(core::read_file(std::filesystem::path(model_dir) / "config.json"), nullptr, false);
+  if (raw.is_object() && raw.contains("quantization_config") && raw["quantization_config"].is_object()) {
+    const auto k = quant::BnbKeys::from_json(raw["quantization_config"]);
+    nlohmann::json q = {{"method", "bitsandbytes"}};
+    if (k.load_in_8bit) {
+      q["type"] = "int8";
+    } else {
+      q["type"] = quant::quant_type_name(k.quant_type);
+      q["blocksize"] = k.blocksize;
+      q["double_quant"] = k.double_quant;
+      q["compute_dtype"] = k.compute_dtype;
+    }
+    j["quantization"] = q;
+  } else {
+    j["quantization"] = nullptr;
+  }
   return j;
 }
 
@@ -87,6 +114,8 @@ GenerateResponse generate_with(const model::Decoder& decoder, const tokenizer::T
   auto defaults = io::load_generation_defaults(req.model_dir);
   infer::GenerateOptions opts;
   opts.max_new_tokens = req.max_new_tokens.value_or(defaults.max_new_tokens.value_or(128));
+  opts.max_new_tokens_given = req.max_new_tokens.has_value();
+  opts.truncate_prompt = req.truncate;
   LLMCP_CHECK(opts.max_new_tokens >= 0, kInvalidArgument, "max_new_tokens must be >= 0");
   opts.sampling = sampling_params(req, defaults);
   opts.sampling.validate();
@@ -105,6 +134,7 @@ GenerateResponse generate_with(const model::Decoder& decoder, const tokenizer::T
   out.text = r.text;
   out.finish_reason = r.finish_reason;
   out.prompt_tokens = r.prompt_tokens;
+  out.truncated_tokens = r.truncated_tokens;
   out.completion_tokens = static_cast<int64_t>(r.tokens.size());
   if (r.prefill_seconds > 0) out.prefill_tokens_per_second = r.prompt_tokens / r.prefill_seconds;
   if (r.decode_seconds > 0 && r.tokens.size() > 1)
@@ -119,8 +149,18 @@ GenerateResponse generate(const GenerateRequest& req, const std::function<bool(c
   sampling_params(req, defaults).validate();
   LLMCP_CHECK(req.max_new_tokens.value_or(0) >= 0, kInvalidArgument, "max_new_tokens must be >= 0");
   auto tok = tokenizer::Tokenizer::from_dir(req.model_dir);
-  tok.encode(req.prompt, /*add_special_tokens=*/true);  // bad UTF-8 fails here, before the weights load
+  const auto ids = tok.encode(req.prompt, /*add_special_tokens=*/true);  // bad UTF-8 fails here
+  infer::GenerateOptions fit;  // a prompt that cannot fit fails before the weights load
+  fit.max_new_tokens = req.max_new_tokens.value_or(defaults.max_new_tokens.value_or(128));
+  fit.max_new_tokens_given = req.max_new_tokens.has_value();
+  fit.truncate_prompt = req.truncate;
+  infer::fit_context(static_cast<int64_t>(ids.size()), model::load_decoder_config(req.model_dir).max_position, fit);
   auto decoder = model::load_decoder(req.model_dir, {req.dtype, req.device, {}});
+  std::unique_ptr<peft::PeftModel> adapter;  // applied in place on the decoder while it lives
+  if (!req.adapter_dir.empty()) {
+    adapter = std::make_unique<peft::PeftModel>(*decoder);
+    peft::load_adapter(*adapter, req.adapter_dir, "default");
+  }
   return generate_with(*decoder, tok, req, nullptr, on_text);
 }
 

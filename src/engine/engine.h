@@ -24,10 +24,14 @@ struct CreateModelRequest {
   std::vector<std::string> special_tokens{};     // extra special added tokens (e.g. <|im_start|>)
   std::vector<std::string> added_tokens{};       // extra non-special added tokens (e.g. <tool_call>)
   std::string chat_template{};                   // .jinja file copied into the folder; empty = none
+  bool overwrite = false;                        // replace a non-empty out_dir (else an error)
 };
 // Returns {"path", "architecture", "parameters", ...}.
 nlohmann::json create_model(const CreateModelRequest& req);
 std::vector<std::string> model_presets();
+
+// {"version", "commit", "libtorch", "cuda_build", "cuda_available"} (engine/build_info.cpp).
+nlohmann::json build_info();
 std::vector<std::string> model_families();  // from the architecture registry
 
 // The support matrix, family x training method, computed from the architecture registry and each
@@ -54,11 +58,17 @@ struct GenerateRequest {
   std::vector<std::string> stop;
   std::string dtype = "auto";
   std::string device = "cpu";
+  // A prompt longer than the model's context: an error (false) or keep its last tokens (true).
+  // An explicit max_new_tokens that does not fit after the prompt is an error; the default is
+  // shortened to fit.
+  bool truncate = false;
+  std::string adapter_dir;  // a PEFT adapter applied on the base (empty: none)
 };
 struct GenerateResponse {
   std::string text;
   std::string finish_reason;
   int64_t prompt_tokens = 0, completion_tokens = 0;
+  int64_t truncated_tokens = 0;  // dropped from the prompt's start (truncate)
   double prefill_tokens_per_second = 0, decode_tokens_per_second = 0;
 };
 GenerateResponse generate(const GenerateRequest& req, const std::function<bool(const std::string&)>& on_text = {});

@@ -63,13 +63,12 @@ RenderChatResult render_chat(const RenderChatRequest& req) {
   LLMCP_CHECK(req.tools.is_null() || req.tools.is_array(), kInvalidArgument, "tools should be a JSON list");
   RenderChatResult result;
   std::string source;
-  if (!req.template_name.empty() && fs::is_regular_file(req.template_name)) {
-    source = core::read_file(req.template_name);
-    result.template_origin = req.template_name;
-  } else {
-    const ChatTemplates templates = resolve_chat_templates(req.model_dir, architecture_of(req.model_dir), tok);
-    source = select_chat_template(templates, req.template_name, !req.tools.is_null());
-    result.template_origin = templates.origin;
+  {
+    const auto arch = architecture_of(req.model_dir);
+    const TemplateChoice choice = choose_chat_template(req.model_dir, req.template_name, arch, tok);
+    if (choice.source.empty()) resolve_chat_templates(req.model_dir, arch, tok);  // throws, saying how to add one
+    source = req.tools.is_null() ? choice.source : choice.tools_source;
+    result.template_origin = choice.origin;
   }
   const JinjaTemplate tmpl = JinjaTemplate::parse(source);
   ChatRequest chat;

@@ -3,12 +3,14 @@
 #include "engine/training.h"
 
 #include <chrono>
-
+#include <filesystem>
 #include <fstream>
 
 #include "core/error.h"
+#include "core/staged_dir.h"
 #include "infer/generate.h"
 #include "io/hf_config.h"
+#include "model/arch_registry.h"
 #include "model/loader.h"
 #include "peft/peft_io.h"
 #include "quant/blockwise.h"
@@ -24,16 +26,47 @@
 namespace llmcp::engine {
 namespace {
 
+// Relative paths in a config file are taken from the file's folder, so a config runs from any
+// directory. Inputs that do not exist there are left as written (relative to the current
+// directory, as configs written before this rule expect, or a workspace name for MCP).
+void rebase_paths(nlohmann::json& j, const std::filesystem::path& config_file) {
+  namespace fs = std::filesystem;
+  const fs::path base = fs::absolute(config_file).parent_path();
+  auto relative = [&](const char* key) {
+    return j.contains(key) && j[key].is_string() && !j[key].get<std::string>().empty() &&
+           fs::path(j[key].get<std::string>()).is_relative();
+  };
+  for (const char* key : {"model", "dataset", "eval_dataset", "chat_template"}) {
+    if (!relative(key)) continue;
+    const fs::path p = base / j[key].get<std::string>();
+    std::error_code ec;
+    if (fs::exists(p, ec)) j[key] = p.lexically_normal().string();
+  }
+  if (relative("output_dir")) j["output_dir"] = (base / j["output_dir"].get<std::string>()).lexically_normal().string();
+}
+
 nlohmann::json merged(const TrainRequest& req) {
   nlohmann::json j = req.config_path.empty() ? nlohmann::json::object() : train::read_config_file(req.config_path);
   LLMCP_CHECK(j.is_object(), kInvalidArgument, "the config file ", req.config_path, " must hold a mapping of keys to values");
+  if (!req.config_path.empty()) rebase_paths(j, req.config_path);
   LLMCP_CHECK(req.config.is_object(), kInvalidArgument, "an inline config must be a JSON object");
   for (auto it = req.config.begin(); it != req.config.end(); ++it) j[it.key()] = it.value();
   for (const auto& o : req.overrides) train::apply_override(j, o);
   return j;
 }
 
-train::TrainConfig config_of(const TrainRequest& req) { return train::train_config_from_json(merged(req)); }
+// The one validation of a run's config: keys, types, ranges (train_config_from_json), then what
+// needs the model's config.json (read, not loaded).
+train::TrainConfig config_of(const TrainRequest& req) {
+  auto c = train::train_config_from_json(merged(req));
+  if (std::filesystem::exists(std::filesystem::path(c.model) / "config.json")) {
+    const auto context = model::load_decoder_config(c.model).max_position;
+    LLMCP_CHECK(context <= 0 || c.seq_len <= context, kInvalidArgument, "seq_len ", c.seq_len, " is longer than ",
+                c.model, "'s context of ", context, " tokens (max_position_embeddings); set seq_len to at most ",
+                context);
+  }
+  return c;
+}
 
 bool calls_equal(const nlohmann::ordered_json& expected, const std::vector<tokenizer::chat::ToolCall>& got) {
   if (expected.size() != got.size()) return false;
@@ -52,6 +85,12 @@ nlohmann::json resolve_train_config(const TrainRequest& req) { return config_of(
 
 nlohmann::json merged_train_config(const TrainRequest& req) { return merged(req); }
 
+nlohmann::json train_config_keys() {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& k : train::train_config_keys()) out.push_back({{"name", k.name}, {"type", k.type}, {"help", k.help}});
+  return out;
+}
+
 nlohmann::json parse_train_config_text(const std::string& text, const std::string& source) {
   auto j = train::yaml_to_json(text, source);
   LLMCP_CHECK(j.is_object(), kInvalidArgument, source, " must be a mapping of config keys to values");
@@ -64,6 +103,7 @@ nlohmann::json train(const TrainRequest& req) {
   opts.resume = req.resume;
   opts.on_metrics = req.on_metrics;
   opts.stop = req.stop;
+  for (const auto& w : req.write_roots) opts.write_roots.emplace_back(w);
   auto r = train::run_training(c, opts);
   nlohmann::json j;
   j["steps"] = r.steps;
@@ -71,6 +111,8 @@ nlohmann::json train(const TrainRequest& req) {
   j["eval_loss"] = r.eval_loss ? nlohmann::json(*r.eval_loss) : nlohmann::json();
   j["stop_reason"] = r.stop_reason;
   j["output_dir"] = r.output_dir;
+  j["last_checkpoint"] = r.last_checkpoint;
+  if (req.resume) j["changed_keys"] = r.changed_keys;
   j["data"] = r.data;
   j["memory"] = {{"rss_before_model_bytes", r.rss_before_model_bytes}, {"peak_rss_bytes", r.peak_rss_bytes}};
   return j;
@@ -79,6 +121,8 @@ nlohmann::json train(const TrainRequest& req) {
 nlohmann::json merge_adapter(const MergeRequest& req) {
   LLMCP_CHECK(!req.model_dir.empty() && !req.adapter_dir.empty() && !req.out_dir.empty(), kInvalidArgument,
               "merge needs --model, --adapter and --out");
+  core::check_not_input(req.out_dir, {req.model_dir, req.adapter_dir}, "--out");
+  core::StagedDir out(req.out_dir, req.overwrite ? core::Overwrite::kReplace : core::Overwrite::kRefuse);
   auto decoder = model::load_decoder(req.model_dir, {"float32", "cpu", {}});
   const bool quantized = !decoder->quantized_weights().empty();
   if (quantized && req.dense) {  // the base becomes dense first, so the merge does not round
@@ -93,7 +137,8 @@ nlohmann::json merge_adapter(const MergeRequest& req) {
   peft.merge("default");
   const auto base_dtype = io::HfConfig::load(req.model_dir).get_string("torch_dtype", "float32");
   const auto dtype = model::parse_dtype(req.dtype == "auto" ? base_dtype : req.dtype);
-  train::save_model_folder(*decoder, req.model_dir, req.out_dir, dtype, /*keep_quantized=*/!req.dense);
+  train::save_model_folder(*decoder, req.model_dir, out.path(), dtype, /*keep_quantized=*/!req.dense);
+  out.commit();
   nlohmann::json j;
   j["path"] = req.out_dir;
   j["modules_merged"] = peft.adapter("default").module_order.size();
@@ -118,6 +163,8 @@ nlohmann::json quantize_model(const QuantizeRequest& req) {
   load.quant.blocksize = req.blocksize;
   load.quant.double_quant = req.double_quant;
   load.quant.compute_dtype = quant::parse_compute_dtype(req.compute_dtype);
+  core::check_not_input(req.out_dir, {req.model_dir}, "--out");
+  core::StagedDir out(req.out_dir, req.overwrite ? core::Overwrite::kReplace : core::Overwrite::kRefuse);
   const auto t0 = std::chrono::steady_clock::now();
   auto decoder = model::load_decoder(req.model_dir, load);
   const auto q = decoder->quantized_weights();
@@ -127,7 +174,8 @@ nlohmann::json quantize_model(const QuantizeRequest& req) {
     dense += w->out * w->in * static_cast<int64_t>(c10::elementSize(w->source_dtype));
     packed += w->nbytes();
   }
-  train::save_model_folder(*decoder, req.model_dir, req.out_dir, decoder->dtype(), /*keep_quantized=*/true);
+  train::save_model_folder(*decoder, req.model_dir, out.path(), decoder->dtype(), /*keep_quantized=*/true);
+  out.commit();
   nlohmann::json j;
   j["path"] = req.out_dir;
   j["type"] = req.type;
@@ -140,6 +188,9 @@ nlohmann::json quantize_model(const QuantizeRequest& req) {
 }
 
 nlohmann::json evaluate(const EvalRequest& req) {
+  LLMCP_CHECK(req.batch_size >= 1, kInvalidArgument, "batch_size must be at least 1, got ", req.batch_size);
+  LLMCP_CHECK(req.seq_len >= 2, kInvalidArgument, "seq_len must be at least 2, got ", req.seq_len);
+  LLMCP_CHECK(req.max_new_tokens >= 0, kInvalidArgument, "max_new_tokens must be at least 0, got ", req.max_new_tokens);
   data::DataOptions dopt;
   dopt.max_seq_len = req.seq_len;
   dopt.template_name = req.chat_template;

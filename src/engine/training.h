@@ -19,14 +19,21 @@ struct TrainRequest {
   bool resume = false;
   std::function<void(const nlohmann::ordered_json&)> on_metrics;
   const std::atomic<bool>* stop = nullptr;
+  // A server's job: output_dir must stay inside these, checked again before each write.
+  std::vector<std::string> write_roots;
 };
-// {"steps", "train_loss", "eval_loss", "stop_reason", "output_dir", "data": {...}}
+// {"steps", "train_loss", "eval_loss", "stop_reason", "output_dir", "last_checkpoint",
+//  "changed_keys" (on resume), "data": {...}}
 nlohmann::json train(const TrainRequest& req);
-// The resolved configuration (defaults filled in), without training: for --dry-run and MCP.
+// The resolved configuration (defaults filled in), without training: for --dry-run and MCP. Every
+// key is checked here, and against the model's config.json when it is there (seq_len within the
+// context), before anything is loaded.
 nlohmann::json resolve_train_config(const TrainRequest& req);
 // The keys as given (file, then inline keys, then overrides), before defaults and without
 // validation: what a supervised job stores and runs again.
 nlohmann::json merged_train_config(const TrainRequest& req);
+// Every training config key: [{"name", "type", "help"}] (train --help, the README's list).
+nlohmann::json train_config_keys();
 // YAML (or JSON) text read as config files are.
 nlohmann::json parse_train_config_text(const std::string& text, const std::string& source);
 
@@ -36,6 +43,7 @@ struct MergeRequest {
   // A quantized base: false = merge into it and re-quantize (rounds; warned); true = write a
   // dense folder (dequantized base + adapter, no re-quantization).
   bool dense = false;
+  bool overwrite = false;  // replace a non-empty out_dir (never one of the inputs)
 };
 // Writes a complete HF model folder with the adapter merged in. {"path", "modules_merged", ...}
 nlohmann::json merge_adapter(const MergeRequest& req);
@@ -46,6 +54,7 @@ struct QuantizeRequest {
   int64_t blocksize = 64;
   bool double_quant = false;
   std::string compute_dtype = "float32";  // recorded as bnb_4bit_compute_dtype
+  bool overwrite = false;                 // replace a non-empty out_dir (never the input)
 };
 // Quantizes the decoder layers' linear weights while loading, one tensor at a time, and writes a
 // bitsandbytes-layout folder. {"path", "modules_quantized", "dense_bytes", "quantized_bytes", ...}

@@ -12,10 +12,36 @@
 
 namespace llmcp::infer {
 
+ContextFit fit_context(int64_t n, int64_t context, const GenerateOptions& opts) {
+  ContextFit f{0, opts.max_new_tokens};
+  if (context <= 0) return f;  // a config without max_position_embeddings: nothing to check
+  if (opts.truncate_prompt) {
+    f.max_new_tokens = std::min(f.max_new_tokens, context - 1);
+    f.first = std::max<int64_t>(0, n - (context - f.max_new_tokens));
+    return f;
+  }
+  LLMCP_CHECK(n < context, kInvalidArgument, "the prompt has ", n, " tokens, but the model's context is ", context,
+              " tokens (max_position_embeddings); shorten the prompt, or allow truncation (truncate: true; ",
+              "--truncate on the command line) to keep its last tokens");
+  if (!opts.max_new_tokens_given) {
+    f.max_new_tokens = std::min(f.max_new_tokens, context - n);
+    return f;
+  }
+  LLMCP_CHECK(n + opts.max_new_tokens <= context, kInvalidArgument, "the prompt's ", n, " tokens plus max_new_tokens ",
+              opts.max_new_tokens, " exceed the model's context of ", context,
+              " tokens (max_position_embeddings); lower max_new_tokens to at most ", context - n,
+              " or shorten the prompt");
+  return f;
+}
+
 GenerateResult generate(const model::Decoder& model, const tokenizer::Tokenizer& tok,
-                        const std::vector<int64_t>& prompt_ids, const GenerateOptions& opts) {
-  LLMCP_CHECK(!prompt_ids.empty(), kInvalidArgument, "the prompt is empty; give at least one token");
-  LLMCP_CHECK(opts.max_new_tokens >= 0, kInvalidArgument, "max_new_tokens must be >= 0");
+                        const std::vector<int64_t>& all_prompt_ids, const GenerateOptions& options) {
+  LLMCP_CHECK(!all_prompt_ids.empty(), kInvalidArgument, "the prompt is empty; give at least one token");
+  LLMCP_CHECK(options.max_new_tokens >= 0, kInvalidArgument, "max_new_tokens must be >= 0");
+  const auto fit = fit_context(static_cast<int64_t>(all_prompt_ids.size()), model.config().max_position, options);
+  GenerateOptions opts = options;
+  opts.max_new_tokens = fit.max_new_tokens;
+  const std::vector<int64_t> prompt_ids(all_prompt_ids.begin() + fit.first, all_prompt_ids.end());
   const int64_t V = model.config().vocab_size;
   for (auto id : prompt_ids)
     LLMCP_CHECK(id >= 0 && id < V, kInvalidArgument, "token id ", id, " is outside the vocabulary (", V, ")");
@@ -24,6 +50,7 @@ GenerateResult generate(const model::Decoder& model, const tokenizer::Tokenizer&
 
   GenerateResult r;
   r.prompt_tokens = static_cast<int64_t>(prompt_ids.size());
+  r.truncated_tokens = fit.first;
   r.finish_reason = "length";
   Sampler sampler(opts.sampling);
   StopMatcher stops(opts.stop_strings);
@@ -35,6 +62,9 @@ GenerateResult generate(const model::Decoder& model, const tokenizer::Tokenizer&
   auto t0 = clock::now();
   auto input = at::tensor(prompt_ids, at::kLong).view({1, -1});
   at::Tensor logits = model.forward(input, {}, &cache, model::LogitsFor::kLast);  // [1,1,V]
+  LLMCP_CHECK(at::isfinite(logits).all().item<bool>(), kMalformedFile,
+              "the model's output is not a number (NaN or infinite) for this prompt: its weights hold NaN or "
+              "infinite values, or overflow in this dtype (try dtype float32); check the checkpoint");
   // Ids past the tokenizer's vocabulary (padded embedding rows) have no text: never pick them.
   const int64_t text_vocab = std::min<int64_t>(V, tok.vocab_size());
   auto pick = [&] { return sampler.next(logits[0][0].narrow(0, 0, text_vocab), history); };

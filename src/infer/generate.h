@@ -15,6 +15,12 @@ namespace llmcp::infer {
 
 struct GenerateOptions {
   int64_t max_new_tokens = 128;
+  // The model's context (max_position_embeddings) bounds prompt + generated tokens. A
+  // max_new_tokens the caller chose that does not fit is an error naming both numbers; a default
+  // one is shortened to what the context leaves.
+  bool max_new_tokens_given = true;
+  // A prompt that does not fit: an error (false), or only its last tokens are kept (true).
+  bool truncate_prompt = false;
   SamplingParams sampling;
   std::vector<int64_t> eos_ids;           // generation stops after producing one of these
   std::vector<std::string> stop_strings;  // output is cut before the first occurrence
@@ -26,9 +32,18 @@ struct GenerateResult {
   std::vector<int64_t> tokens;  // generated ids (EOS included when it ended generation)
   std::string text;             // generated text, stop string excluded
   std::string finish_reason;    // "eos" | "stop" | "length" | "cancelled"
-  int64_t prompt_tokens = 0;
+  int64_t prompt_tokens = 0;     // after truncation
+  int64_t truncated_tokens = 0;  // dropped from the prompt's start (truncate_prompt)
   double prefill_seconds = 0, decode_seconds = 0;
 };
+
+// The prompt and the number of new tokens that fit the model's context under `opts`' policy;
+// throws kInvalidArgument (naming the prompt length, max_new_tokens and the context) otherwise.
+struct ContextFit {
+  int64_t first = 0;           // index of the first prompt token kept
+  int64_t max_new_tokens = 0;  // possibly shortened
+};
+ContextFit fit_context(int64_t prompt_tokens, int64_t context, const GenerateOptions& opts);
 
 GenerateResult generate(const model::Decoder& model, const tokenizer::Tokenizer& tok,
                         const std::vector<int64_t>& prompt_ids, const GenerateOptions& opts);

@@ -36,7 +36,8 @@ struct App::Impl {
                                                                 : std::vector<std::filesystem::path>{o.builtin_dir}),
         serving(engine::ServingOptions{o.cache_bytes, "auto", "cpu"}) {
     jobs = std::make_unique<Supervisor>(
-        SupervisorOptions{workspace.jobs_dir(), o.executable, std::max<size_t>(1, o.max_jobs)},
+        SupervisorOptions{workspace.jobs_dir(), o.executable, std::max<size_t>(1, o.max_jobs),
+                          std::chrono::milliseconds(250), workspace.write_roots()},
         [this](const JobRecord& job) {
           bool is_new;
           {

@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "mcp/event_stream.h"
+#include "mcp/http_guards.h"
 
 namespace llmcp::mcp {
 namespace {
@@ -125,11 +126,7 @@ struct HttpTransport::Impl {
       }
     }
     if (!opt.token.empty()) {
-      const std::string auth = req.get_header_value("Authorization");
-      const std::string expected = "Bearer " + opt.token;
-      unsigned diff = auth.size() != expected.size();
-      for (size_t i = 0; i < std::min(auth.size(), expected.size()); ++i) diff |= auth[i] ^ expected[i];
-      if (diff) {
+      if (!bearer_token_matches(req.get_header_value("Authorization"), opt.token)) {
         res.set_header("WWW-Authenticate", "Bearer");
         reply_error(res, 401, -32000, "Unauthorized: send \"Authorization: Bearer <token>\" with the server's token");
         return false;
@@ -183,7 +180,8 @@ struct HttpTransport::Impl {
     sessions[id] = {std::move(s), nullptr, std::chrono::steady_clock::now()};
   }
 
-  void post(const httplib::Request& req, httplib::Response& res) {
+  // `body`: the request's, read within the limit.
+  void post(const httplib::Request& req, const std::string& body, httplib::Response& res) {
     if (!admit(req, res)) return;
     const std::string accept = req.get_header_value("Accept");
     const bool any = accept.empty() || accept.find("*/*") != std::string::npos;
@@ -194,7 +192,7 @@ struct HttpTransport::Impl {
     const std::string type = lower(req.get_header_value("Content-Type"));
     if (type.rfind("application/json", 0) != 0)
       return reply_error(res, 415, -32000, "Unsupported Media Type: Content-Type must be application/json");
-    Incoming in = parse_incoming(req.body);
+    Incoming in = parse_incoming(body);
     if (in.messages.empty()) {
       res.status = 400;
       const Json body = in.batch ? Json(in.errors) : in.errors.front();
@@ -323,11 +321,15 @@ struct HttpTransport::Impl {
   }
 };
 
-HttpTransport::HttpTransport(Server& server, HttpOptions options)
-    : impl_(std::make_unique<Impl>(server, std::move(options))) {
+HttpTransport::HttpTransport(Server& server, HttpOptions options) {
+  check_port(options.port);
+  impl_ = std::make_unique<Impl>(server, std::move(options));
   auto& im = *impl_;
   const int threads = std::max(4, im.opt.threads);
   im.http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  bind_exclusively(im.http);
+  // Every method that may carry a body reads it through read_body, which counts what is read; the
+  // library's own limit covers only a declared Content-Length.
   im.http.set_payload_max_length(im.opt.max_body_bytes);
   im.http.set_tcp_nodelay(true);  // SSE events are small writes: no Nagle / delayed-ACK stalls
   im.http.set_keep_alive_timeout(30);
@@ -335,15 +337,29 @@ HttpTransport::HttpTransport(Server& server, HttpOptions options)
   im.http.set_read_timeout(30);
   im.http.set_write_timeout(30);
   const std::string& p = im.opt.path;
-  im.http.Post(p, [&im](const httplib::Request& req, httplib::Response& res) { im.post(req, res); });
+  using Reader = httplib::ContentReader;
+  im.http.Post(p, [&im](const httplib::Request& req, httplib::Response& res, const Reader& reader) {
+    std::string body;
+    if (read_body(req, reader, im.opt.max_body_bytes, body, res)) im.post(req, body, res);
+  });
   im.http.Get(p, [&im](const httplib::Request& req, httplib::Response& res) { im.get(req, res); });
   im.http.Delete(p, [&im](const httplib::Request& req, httplib::Response& res) { im.del(req, res); });
-  auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
+  auto not_allowed = [&im](const httplib::Request& req, httplib::Response& res, const Reader& reader) {
+    std::string body;
+    if (!read_body(req, reader, im.opt.max_body_bytes, body, res)) return;
     res.set_header("Allow", "GET, POST, DELETE");
     reply_error(res, 405, -32000, "Method not allowed: use POST, GET or DELETE");
   };
   im.http.Put(p, not_allowed);
   im.http.Patch(p, not_allowed);
+  auto not_found = [&im](const httplib::Request& req, httplib::Response& res, const Reader& reader) {
+    std::string body;
+    if (read_body(req, reader, im.opt.max_body_bytes, body, res))
+      reply_error(res, 404, -32000, "Not Found: the MCP endpoint is " + im.opt.path);
+  };
+  im.http.Post(".*", not_found);  // bodies to other paths are limited too
+  im.http.Put(".*", not_found);
+  im.http.Patch(".*", not_found);
   im.http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     reply_error(res, 500, kInternalError, "internal error");
   });
@@ -356,10 +372,9 @@ void HttpTransport::run() {
   int port = im.opt.port;
   if (port == 0) {
     port = im.http.bind_to_any_port(im.opt.host);
-    LLMCP_CHECK(port > 0, kIo, "cannot listen on ", im.opt.host, ": is the address valid on this machine?");
-  } else {
-    LLMCP_CHECK(im.http.bind_to_port(im.opt.host, port), kIo, "cannot listen on ", im.opt.host, ":", port,
-                ": the port is in use or the address is not on this machine; pick another with --port");
+    if (port <= 0) LLMCP_FAIL(kIo, bind_failure(im.opt.host, 0));
+  } else if (!im.http.bind_to_port(im.opt.host, port)) {
+    LLMCP_FAIL(kIo, bind_failure(im.opt.host, port));
   }
   spdlog::info("mcp: Streamable HTTP on http://{}:{}{}", im.opt.host, port, im.opt.path);
   if (im.opt.on_listening) im.opt.on_listening(port);

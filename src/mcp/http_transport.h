@@ -3,7 +3,7 @@
 // the client accepts only JSON; notifications and responses get 202); GET opens the session's
 // stream for unrelated messages; DELETE ends the session. Sessions are issued at initialize
 // (Mcp-Session-Id); Host and Origin must be local names (DNS rebinding); an optional bearer
-// token; bodies above a size limit get 413.
+// token; bodies above a size limit get 413 (see http_guards.h); the port is bound exclusively.
 #pragma once
 
 #include <functional>
@@ -17,7 +17,7 @@ namespace llmcp::mcp {
 
 struct HttpOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;  // 0: any free port (reported through on_listening)
+  int port = 8080;  // 0..65535; 0: any free port (reported through on_listening)
   std::string path = "/mcp";
   std::string token;                       // non-empty: every request needs "Authorization: Bearer <token>"
   std::vector<std::string> allowed_hosts;  // beyond localhost, 127.0.0.1, [::1] and the bind address
@@ -28,9 +28,11 @@ struct HttpOptions {
 
 class HttpTransport {
  public:
+  // Throws core::Error (kInvalidArgument) for a port outside 0..65535.
   HttpTransport(Server& server, HttpOptions options);
   ~HttpTransport();
-  // Binds and serves until stop(); throws core::Error when the address cannot be bound.
+  // Binds and serves until stop(); throws core::Error (kIo) when the address cannot be bound,
+  // saying why (a port in use by another server among the reasons).
   void run();
   void stop();
 

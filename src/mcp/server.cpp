@@ -120,7 +120,7 @@ std::optional<Json> Server::handle(const std::shared_ptr<Session>& session, cons
   } catch (const core::Error& e) {
     response = make_error(m.id, e.code() == core::ErrorCode::kInternal ? kInternalError : kInvalidParams, e.what());
   } catch (const std::exception& e) {
-    response = make_error(m.id, kInternalError, std::string("internal error: ") + e.what());
+    response = make_error(m.id, kInternalError, core::user_message(e));
   }
   session->end_request(m.id);
   if (state->cancelled.load()) return std::nullopt;  // the client no longer waits for it
@@ -214,7 +214,7 @@ Json Server::run_tool(const Tool& tool, const Json& arguments, CallContext& ctx)
     } catch (const RpcError&) {
       throw;
     } catch (const std::exception& e) {
-      r = ToolResult::error(e.what());
+      r = ToolResult::error(core::user_message(e));  // never a libtorch stack
     }
   }
   if (!r.is_error && !tool.output_schema.is_null())
@@ -259,7 +259,7 @@ Json Server::call_tool(const std::shared_ptr<Session>& session, const Json& para
     } catch (const RpcError& e) {
       tasks_.finish(task_id, std::nullopt, Json{{"code", e.code()}, {"message", e.what()}});
     } catch (const std::exception& e) {
-      tasks_.finish(task_id, std::nullopt, Json{{"code", kInternalError}, {"message", e.what()}});
+      tasks_.finish(task_id, std::nullopt, Json{{"code", kInternalError}, {"message", core::user_message(e)}});
     }
   });
   return Json{{"task", task}};

@@ -38,7 +38,7 @@ at::ScalarType resolve_dtype(const std::string& requested, const std::string& co
       t = parse_dtype(config_dtype);
     } catch (const core::Error&) {
       LLMCP_FAIL(kUnsupported, "config.json's torch_dtype '", config_dtype,
-                 "' is not supported; pass --dtype float32, bfloat16 or float16");
+                 "' is not supported; choose the dtype float32, bfloat16 or float16");
     }
     // libtorch's CPU kernels lack fp16 matmuls; bf16 keeps the memory saving (as vLLM does on CPU).
     if (t == at::kHalf && device.is_cpu()) {
@@ -49,7 +49,7 @@ at::ScalarType resolve_dtype(const std::string& requested, const std::string& co
   }
   t = parse_dtype(requested);
   LLMCP_CHECK(!(t == at::kHalf && device.is_cpu()), kUnsupported,
-              "float16 is not supported on CPU; use --dtype bfloat16 or float32 (or --device cuda)");
+              "float16 is not supported on CPU; choose the dtype bfloat16 or float32 (or the device cuda)");
   return t;
 }
 

@@ -48,6 +48,8 @@ void LoraConfig::validate() const {
               lora_dropout);
   for (const auto& [k, v] : rank_pattern)
     LLMCP_CHECK(v > 0, kInvalidArgument, "rank_pattern['", k, "'] must be positive, got ", v);
+  for (const auto& [k, v] : alpha_pattern)
+    LLMCP_CHECK(v > 0, kInvalidArgument, "alpha_pattern['", k, "'] must be positive, got ", v);
   if (target_modules && target_modules->kind == TargetModules::Kind::kNames)
     LLMCP_CHECK(!target_modules->names.empty(), kInvalidArgument,
                 "target_modules is empty; name modules (e.g. [\"q_proj\", \"v_proj\"]) or use \"all-linear\"");
@@ -78,11 +80,16 @@ LoraConfig lora_config_from_json(const json& j, const std::string& source) {
     LLMCP_CHECK(!unsupported_value(it.key(), it.value()), kUnsupported, source, ": '", it.key(), "' = ",
                 it.value().dump(), " is not supported (remove it or train the adapter without it)");
   LoraConfig c;
+  std::string key;  // the key being read, for the error message
+  auto has = [&](const char* k) {
+    key = k;
+    return j.contains(k) && !j[k].is_null();
+  };
   try {
-    c.r = j.value("r", int64_t{8});
-    c.lora_alpha = j.value("lora_alpha", 8.0);
-    c.lora_dropout = j.value("lora_dropout", 0.0);
-    if (j.contains("target_modules") && !j["target_modules"].is_null()) {
+    if (has("r")) c.r = j["r"].get<int64_t>();
+    if (has("lora_alpha")) c.lora_alpha = j["lora_alpha"].get<double>();
+    if (has("lora_dropout")) c.lora_dropout = j["lora_dropout"].get<double>();
+    if (has("target_modules")) {
       TargetModules t;
       const auto& v = j["target_modules"];
       if (v.is_string() && v.get<std::string>() == "all-linear") {
@@ -95,31 +102,51 @@ LoraConfig lora_config_from_json(const json& j, const std::string& source) {
       }
       c.target_modules = t;
     }
+    key = "exclude_modules";
     c.exclude_modules = string_list(j.value("exclude_modules", json()), "exclude_modules", source);
+    key = "bias";
     c.bias = parse_bias_mode(j.value("bias", std::string("none")));
-    c.use_rslora = j.value("use_rslora", false);
-    c.use_dora = j.value("use_dora", false);
-    const json init = j.value("init_lora_weights", json(true));
-    if (init.is_boolean()) c.init = init.get<bool>() ? LoraInit::kDefault : LoraInit::kNone;
-    else if (init == "gaussian") c.init = LoraInit::kGaussian;
-    else c.init = LoraInit::kDefault;  // pissa, olora, ...: only the starting point differs; saved weights are final
+    if (has("use_rslora")) c.use_rslora = j["use_rslora"].get<bool>();
+    if (has("use_dora")) c.use_dora = j["use_dora"].get<bool>();
+    if (has("init_lora_weights")) {
+      const json& init = j["init_lora_weights"];
+      LLMCP_CHECK(init.is_boolean() || init.is_string(), kInvalidArgument, source,
+                  ": 'init_lora_weights' must be true, false or a PEFT method name, got ", init.dump());
+      if (init.is_boolean()) {
+        c.init = init.get<bool>() ? LoraInit::kDefault : LoraInit::kNone;
+      } else {
+        // pissa, olora, ...: only the starting point differs; saved weights are final.
+        const std::string m = init.get<std::string>();
+        static const std::set<std::string> kPeft = {"gaussian", "eva", "olora", "pissa", "corda", "loftq", "orthogonal"};
+        LLMCP_CHECK(kPeft.count(m) || m.rfind("pissa_niter_", 0) == 0, kInvalidArgument, source,
+                    ": init_lora_weights '", m, "' is unknown; PEFT's are true, false, gaussian, eva, olora, pissa, "
+                    "pissa_niter_N, corda, loftq and orthogonal");
+        c.init = m == "gaussian" ? LoraInit::kGaussian : LoraInit::kDefault;
+      }
+    }
+    key = "modules_to_save";
     c.modules_to_save = string_list(j.value("modules_to_save", json()), "modules_to_save", source);
-    if (j.contains("layers_to_transform") && !j["layers_to_transform"].is_null()) {
+    if (has("layers_to_transform")) {
       const auto& v = j["layers_to_transform"];
       c.layers_to_transform = v.is_number() ? std::vector<int64_t>{v.get<int64_t>()} : v.get<std::vector<int64_t>>();
+      for (int64_t l : *c.layers_to_transform)
+        LLMCP_CHECK(l >= 0, kInvalidArgument, source, ": layers_to_transform holds ", l, "; layer indices start at 0");
     }
+    key = "layers_pattern";
     c.layers_pattern = string_list(j.value("layers_pattern", json()), "layers_pattern", source);
-    if (j.contains("rank_pattern") && j["rank_pattern"].is_object())
-      c.rank_pattern = j["rank_pattern"].get<std::map<std::string, int64_t>>();
-    if (j.contains("alpha_pattern") && j["alpha_pattern"].is_object())
-      c.alpha_pattern = j["alpha_pattern"].get<std::map<std::string, double>>();
+    if (has("rank_pattern")) c.rank_pattern = j["rank_pattern"].get<std::map<std::string, int64_t>>();
+    if (has("alpha_pattern")) c.alpha_pattern = j["alpha_pattern"].get<std::map<std::string, double>>();
     if (j.contains("base_model_name_or_path") && j["base_model_name_or_path"].is_string())
       c.base_model_name_or_path = j["base_model_name_or_path"].get<std::string>();
     if (j.contains("revision") && j["revision"].is_string()) c.revision = j["revision"].get<std::string>();
+    key = "inference_mode";
     c.inference_mode = j.value("inference_mode", true);
+    key = "sparse keys";
     if (type == "SPARSE") c.sparse = SparseConfig::from_json(j, source);
-  } catch (const json::exception& e) {
-    LLMCP_FAIL(kMalformedFile, source, ": a key has the wrong type (", e.what(), ")");
+  } catch (const json::exception&) {
+    LLMCP_FAIL(kMalformedFile, source, ": '", key, "' has the wrong type: ", j.contains(key) ? j[key].dump() : "",
+               " (r: an integer; lora_alpha, lora_dropout: numbers; rank_pattern / alpha_pattern: {regex: number}; "
+               "layers_to_transform: an integer or a list of integers)");
   }
   c.validate();
   return c;

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "quant/blockwise.h"
+#include "quant/bnb_keys.h"
 
 namespace llmcp::quant {
 namespace {
@@ -33,11 +34,8 @@ at::Tensor json_bytes(const nlohmann::json& j) {
 }  // namespace
 
 at::ScalarType parse_compute_dtype(const std::string& name) {
-  std::string n = name.rfind("torch.", 0) == 0 ? name.substr(6) : name;
-  if (n == "float32" || n == "fp32" || n == "float") return at::kFloat;
-  if (n == "bfloat16" || n == "bf16") return at::kBFloat16;
-  if (n == "float16" || n == "fp16" || n == "half") return at::kHalf;
-  LLMCP_FAIL(kInvalidArgument, "compute dtype '", name, "' is unknown; choose float32, bfloat16 or float16");
+  const std::string n = canonical_compute_dtype(name);
+  return n == "bfloat16" ? at::kBFloat16 : n == "float16" ? at::kHalf : at::kFloat;
 }
 
 QuantSpec BnbConfig::spec() const {
@@ -50,45 +48,15 @@ QuantSpec BnbConfig::spec() const {
 }
 
 BnbConfig BnbConfig::from_json(const nlohmann::json& j) {
-  LLMCP_CHECK(j.is_object(), kInvalidArgument, "quantization_config must be an object");
+  const auto k = BnbKeys::from_json(j);
   BnbConfig c;
-  auto boolean = [&](const std::string& k, bool& out) {
-    LLMCP_CHECK(j[k].is_boolean(), kInvalidArgument, "quantization key '", k, "' must be true or false");
-    out = j[k].get<bool>();
-  };
-  for (const auto& [k, v] : j.items()) {
-    if (v.is_null()) continue;
-    if (k == "load_in_4bit" || k == "_load_in_4bit") boolean(k, c.load_in_4bit);
-    else if (k == "load_in_8bit" || k == "_load_in_8bit") boolean(k, c.load_in_8bit);
-    else if (k == "bnb_4bit_use_double_quant") boolean(k, c.double_quant);
-    else if (k == "bnb_4bit_quant_type") c.quant_type = parse_quant_type(v.get<std::string>());
-    else if (k == "bnb_4bit_compute_dtype") c.compute_dtype = parse_compute_dtype(v.get<std::string>());
-    else if (k == "bnb_4bit_blocksize") {
-      LLMCP_CHECK(v.is_number_integer(), kInvalidArgument, "bnb_4bit_blocksize must be an integer");
-      c.blocksize = v.get<int64_t>();
-      check_blocksize(c.blocksize);
-    } else if (k == "bnb_4bit_quant_storage") {
-      LLMCP_CHECK(v == "uint8", kUnsupported, "bnb_4bit_quant_storage '", v.dump(), "' is not supported; use uint8");
-    } else if (k == "quant_method") {
-      LLMCP_CHECK(v == "bitsandbytes", kUnsupported, "quant_method ", v.dump(),
-                  " is not supported; only bitsandbytes checkpoints load");
-    } else if (k == "llm_int8_skip_modules") {
-      LLMCP_CHECK(v.is_array(), kInvalidArgument, "llm_int8_skip_modules must be a list of module names");
-      c.skip_modules = v.get<std::vector<std::string>>();
-    } else if (k == "llm_int8_has_fp16_weight") {
-      LLMCP_CHECK(!v.get<bool>(), kUnsupported, "llm_int8_has_fp16_weight: true is not supported (8-bit bases are frozen)");
-    } else if (k == "llm_int8_threshold" || k == "llm_int8_enable_fp32_cpu_offload") {
-      // Accepted as written: 8-bit products here dequantize the row-wise weight and multiply in
-      // fp32, so there is no outlier split to tune, and there is no offloading.
-    } else {
-      LLMCP_FAIL(kInvalidArgument, "unknown quantization key '", k,
-                 "'; known: load_in_4bit, load_in_8bit, bnb_4bit_quant_type, bnb_4bit_compute_dtype, "
-                 "bnb_4bit_use_double_quant, bnb_4bit_quant_storage, bnb_4bit_blocksize, llm_int8_skip_modules, "
-                 "llm_int8_threshold, llm_int8_has_fp16_weight, llm_int8_enable_fp32_cpu_offload, quant_method");
-    }
-  }
-  LLMCP_CHECK(!(c.load_in_4bit && c.load_in_8bit), kInvalidArgument,
-              "load_in_4bit and load_in_8bit are both true; choose one");
+  c.load_in_4bit = k.load_in_4bit;
+  c.load_in_8bit = k.load_in_8bit;
+  c.quant_type = k.quant_type;
+  c.compute_dtype = parse_compute_dtype(k.compute_dtype);
+  c.double_quant = k.double_quant;
+  c.blocksize = k.blocksize;
+  c.skip_modules = k.skip_modules;
   return c;
 }
 

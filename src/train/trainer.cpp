@@ -6,12 +6,14 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <functional>
 #include <cmath>
 #include <numeric>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/runtime.h"
+#include "core/workspace.h"
 #include "train/autocast.h"
 #include "train/checkpoint.h"
 #include "train/data/batching.h"
@@ -63,16 +65,41 @@ void log_dataset(const data::Dataset& ds, const char* role) {
 
 }  // namespace
 
-TrainResult run_training(const TrainConfig& c, const TrainOptions& options) {
+std::vector<std::string> config_differences(const nlohmann::json& saved, const nlohmann::json& now) {
+  std::vector<std::string> out;
+  std::function<void(const std::string&, const nlohmann::json&, const nlohmann::json&)> walk =
+      [&](const std::string& prefix, const nlohmann::json& a, const nlohmann::json& b) {
+        for (auto it = b.begin(); it != b.end(); ++it) {
+          const std::string key = prefix + it.key();
+          if (!a.contains(it.key())) continue;  // a key this version adds: not a change of the run
+          const auto& old = a[it.key()];
+          if (old.is_object() && it->is_object()) walk(key + ".", old, *it);
+          else if (old != *it) out.push_back(key + ": " + old.dump() + " -> " + it->dump());
+        }
+      };
+  if (saved.is_object() && now.is_object()) walk("", saved, now);
+  return out;
+}
+
+namespace {
+
+// The write confinement of a server's job (TrainOptions::write_roots), checked before each write.
+void check_writable(const std::filesystem::path& out_dir, const TrainOptions& options) {
+  if (!options.write_roots.empty()) core::check_inside(out_dir, options.write_roots);
+}
+
+TrainResult run(const TrainConfig& c, const TrainOptions& options) {
   core::init_torch_threads();
   const std::filesystem::path out_dir = c.output_dir;
-  std::filesystem::create_directories(out_dir);
-  remove_partial_checkpoints(out_dir);
+  check_writable(out_dir, options);
+  std::error_code ec;
+  if (std::filesystem::exists(out_dir, ec)) remove_partial_checkpoints(out_dir);
   auto existing = list_checkpoints(out_dir);
   LLMCP_CHECK(options.resume || existing.empty(), kInvalidArgument, out_dir.string(),
-              " already holds checkpoints of a run; pass --resume to continue it, or choose another output_dir");
+              " already holds checkpoints of a run; resume it (llm-mcp train --resume; MCP: resume_job), or "
+              "choose another output_dir");
   LLMCP_CHECK(!options.resume || !existing.empty(), kNotFound, "nothing to resume: ", out_dir.string(),
-              " has no complete checkpoint; run without --resume");
+              " has no complete checkpoint; start the run without resuming");
 
   // Data first: a bad dataset fails before the weights are read.
   data::DataOptions dopt;
@@ -128,12 +155,21 @@ TrainResult run_training(const TrainConfig& c, const TrainOptions& options) {
 
   RunState state;
   if (options.resume) {
+    const auto saved_path = out_dir / "training_config.json";
+    if (std::filesystem::exists(saved_path)) {
+      auto saved = nlohmann::json::parse(core::read_file(saved_path), nullptr, false);
+      result.changed_keys = config_differences(saved, nlohmann::json::parse(c.to_json().dump()));
+      for (const auto& d : result.changed_keys)
+        spdlog::warn("resuming with a changed setting, {} (the run started with the first value)", d);
+    }
     state = load_checkpoint(existing.back(), *model, optimizer);
     MetricsLog::truncate_after(out_dir / "metrics.jsonl", state.global_step);
     spdlog::info("resuming from {} (step {})", existing.back().string(), state.global_step);
   } else {
-    std::filesystem::remove(out_dir / "metrics.jsonl");
+    std::filesystem::remove(out_dir / "metrics.jsonl", ec);
   }
+  check_writable(out_dir, options);  // the folder is created only now, after data and weights loaded
+  std::filesystem::create_directories(out_dir);
   core::write_file_atomic(out_dir / "training_config.json", c.to_json().dump(2) + "\n");
   MetricsLog metrics(out_dir / "metrics.jsonl");
   Progress progress(total);
@@ -206,9 +242,14 @@ TrainResult run_training(const TrainConfig& c, const TrainOptions& options) {
       loss_sum += l.sum.item<double>();
     }
     const double loss = (targets > 0 ? loss_sum / static_cast<double>(targets) : 0) + router_coef * router_sum;
+    if (!std::isfinite(loss) && state.global_step == 0 && !options.resume)
+      LLMCP_FAIL(kInvalidArgument, "the loss is ", loss, " at the first step, before any update: the model's weights "
+                 "hold NaN or infinite values, or overflow in this precision (try bf16: false); check the model "
+                 "with llm-mcp generate");
     LLMCP_CHECK(std::isfinite(loss), kInvalidArgument, "the loss became ", loss, " at step ", state.global_step + 1,
-                "; training stopped. The last good checkpoint is ",
-                last_checkpoint.empty() ? std::string("none") : last_checkpoint.string(),
+                "; training stopped. ",
+                last_checkpoint.empty() ? std::string("No checkpoint was written yet")
+                                        : "The last good checkpoint is " + last_checkpoint.string(),
                 ". Lower learning_rate, enable max_grad_norm, or check the data");
     const double grad_norm = optimizer.clip_grad_norm(c.max_grad_norm);
     const double lr = c.learning_rate * lr_multiplier(c.lr_scheduler, state.global_step, total, warmup);
@@ -252,17 +293,37 @@ TrainResult run_training(const TrainConfig& c, const TrainOptions& options) {
     const bool at_end = state.global_step == total || stop;
     if ((c.save_steps > 0 && state.global_step % c.save_steps == 0) || at_end) {
       if (at_end && result.stop_reason != "early_stopping" && result.stop_reason != "stopped") run_eval();
+      check_writable(out_dir, options);
       last_checkpoint = save_checkpoint(out_dir, *model, optimizer, state, c.save_total_limit);
       progress.message("checkpoint: " + last_checkpoint.string());
     }
     if (stop) break;
   }
   progress.finish();
+  check_writable(out_dir, options);
   model->save(out_dir);
   result.steps = state.global_step;
   result.peak_rss_bytes = peak_rss_bytes();
   result.output_dir = out_dir.string();
+  result.last_checkpoint = last_checkpoint.string();
   return result;
+}
+
+}  // namespace
+
+TrainResult run_training(const TrainConfig& c, const TrainOptions& options) {
+  const std::filesystem::path out_dir = c.output_dir;
+  std::error_code ec;
+  const bool fresh = !std::filesystem::exists(out_dir, ec) || std::filesystem::is_empty(out_dir, ec);
+  try {
+    return run(c, options);
+  } catch (...) {
+    // Nothing of value was written (no checkpoint): leave the folder as it was found.
+    if (fresh && list_checkpoints(out_dir).empty()) {
+      if (std::filesystem::exists(out_dir, ec)) std::filesystem::remove_all(out_dir, ec);
+    }
+    throw;
+  }
 }
 
 }  // namespace llmcp::train

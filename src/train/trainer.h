@@ -5,6 +5,8 @@
 #pragma once
 
 #include <atomic>
+#include <filesystem>
+#include <vector>
 #include <functional>
 #include <optional>
 #include <string>
@@ -19,6 +21,9 @@ struct TrainOptions {
   bool resume = false;  // continue from the newest complete checkpoint in output_dir
   std::function<void(const nlohmann::ordered_json&)> on_metrics;  // every metrics.jsonl record
   const std::atomic<bool>* stop = nullptr;  // set to stop after the current step (a checkpoint is written)
+  // When set (a server's job): output_dir must resolve inside one of these, checked again right
+  // before each write, so a symlink placed after the server validated the path is refused.
+  std::vector<std::filesystem::path> write_roots;
 };
 
 struct TrainResult {
@@ -27,12 +32,20 @@ struct TrainResult {
   std::optional<double> eval_loss;
   std::string stop_reason;  // "completed" | "max_steps" | "early_stopping" | "stopped"
   std::string output_dir;
+  std::string last_checkpoint;  // newest checkpoint folder written or resumed from
+  // On resume: the keys whose values differ from the run's saved training_config.json.
+  std::vector<std::string> changed_keys;
   nlohmann::ordered_json data;  // dataset reports (counts, errors)
   // Resident memory just before the model was loaded, and the process's peak: their difference
   // is what the run itself needed (bench/memory_check.sh compares it with the planner's estimate).
   int64_t rss_before_model_bytes = 0, peak_rss_bytes = 0;
 };
 
+// A run that fails before writing a checkpoint leaves no output folder behind (when the folder
+// was empty or absent at the start); one that wrote checkpoints keeps them for --resume.
 TrainResult run_training(const TrainConfig& config, const TrainOptions& options = {});
+
+// "key: old -> new" for each setting of `now` that differs from `saved` (a training_config.json).
+std::vector<std::string> config_differences(const nlohmann::json& saved, const nlohmann::json& now);
 
 }  // namespace llmcp::train

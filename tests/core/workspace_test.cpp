@@ -80,5 +80,64 @@ TEST_F(WorkspaceTest, NamesAreLookedUpInTheWorkspaceThenBuiltIns) {
   EXPECT_THROW(w.find("..", w.models_dir()), Error);
 }
 
+// A dangling symlink is followed too: writing through it would create its target outside.
+TEST_F(WorkspaceTest, DanglingSymlinksAreFollowedForWrites) {
+  auto w = ws();
+  fs::create_directory_symlink(tmp_ / "outside" / "not-yet", w.adapters_dir() / "dangling");
+  EXPECT_THROW(w.resolve("adapters/dangling", Access::kWrite), Error);
+  EXPECT_THROW(w.resolve("adapters/dangling/adapter_config.json", Access::kWrite), Error);
+  fs::create_symlink("../datasets/new.jsonl", w.models_dir() / "rel");  // relative, dangling, inside
+  EXPECT_EQ(w.resolve("models/rel", Access::kWrite), canon(w.datasets_dir() / "new.jsonl"));
+  fs::create_symlink("loop", w.models_dir() / "loop");
+  EXPECT_THROW(w.resolve("models/loop", Access::kRead), Error);
+}
+
+TEST_F(WorkspaceTest, NamesAreNames) {
+  for (const std::string n : {"run1", "my-adapter_v2.0", "A", std::string(128, 'a')}) EXPECT_TRUE(valid_name(n)) << n;
+  for (const std::string n : {"", ".", "..", ".hidden", "a/b", "../x", "/tmp/x", "a\\b", "a b", "a\nb", "na\xc3\xafve",
+                              std::string(129, 'a'), std::string("a\0b", 3)}) {
+    EXPECT_FALSE(valid_name(n)) << n;
+    try {
+      check_name(n, "name");
+      ADD_FAILURE() << n << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      EXPECT_NE(std::string(e.what()).find("name must be a plain name"), std::string::npos) << e.what();
+    }
+  }
+}
+
+// What the server creates by name: confined (a symlink planted there is refused, dangling or
+// not) and never over something that exists.
+TEST_F(WorkspaceTest, OutputPathsAreConfinedAndFresh) {
+  auto w = ws();
+  EXPECT_EQ(w.output_path("run", w.adapters_dir(), "name"), canon(w.adapters_dir() / "run"));
+  fs::create_directory_symlink(tmp_ / "outside", w.adapters_dir() / "evil_out");
+  fs::create_directory_symlink(tmp_ / "outside" / "new", w.models_dir() / "evil_new");
+  for (const auto& [name, dir] : {std::pair{"evil_out", w.adapters_dir()}, std::pair{"evil_new", w.models_dir()}}) {
+    try {
+      w.output_path(name, dir, "name");
+      ADD_FAILURE() << name << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("outside the folders this server may write"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(w.output_path("../x", w.models_dir(), "output"), Error);
+  fs::create_directories(w.models_dir() / "taken");
+  EXPECT_EQ(w.output_path("taken", w.models_dir(), "output"), canon(w.models_dir() / "taken"));  // empty is fine
+  std::ofstream(w.models_dir() / "taken" / "f") << "x";
+  EXPECT_THROW(w.output_path("taken", w.models_dir(), "output"), Error);
+}
+
+// The check a writer repeats right before writing (a training job's child process).
+TEST_F(WorkspaceTest, CheckInsideSeesASymlinkPlacedAfterValidation) {
+  auto w = ws();
+  const auto out = w.output_path("later", w.adapters_dir(), "name");
+  EXPECT_NO_THROW(check_inside(out, w.write_roots()));
+  fs::create_directory_symlink(tmp_ / "outside", out);  // appears between validation and the write
+  EXPECT_THROW(check_inside(out, w.write_roots()), Error);
+  EXPECT_THROW(check_inside(out / "checkpoint-1", w.write_roots()), Error);
+}
+
 }  // namespace
 }  // namespace llmcp::core

@@ -4,6 +4,7 @@
 
 #include <ATen/ATen.h>
 
+#include "core/error.h"
 #include "infer/generate.h"
 #include "model/loader.h"
 #include "model/synthetic.h"
@@ -127,6 +128,45 @@ TEST(GenerateVocabTest, NeverPicksIdsWithoutText) {
   auto r = generate(*d, tok, {1, 100, 200}, opts);
   EXPECT_EQ(r.tokens.size(), 40u);
   for (auto id : r.tokens) EXPECT_LT(id, 512);
+}
+
+}  // namespace
+}  // namespace llmcp::infer
+
+namespace llmcp::infer {
+namespace {
+
+// Prompt + new tokens against the model's context (issue 22: a 3,002-token prompt on a
+// 1,024-token model ran silently past it).
+TEST(FitContextTest, TheContextBoundsPromptAndNewTokens) {
+  GenerateOptions o;
+  o.max_new_tokens = 100;
+  auto error_of = [&](int64_t n) {
+    try {
+      fit_context(n, 1024, o);
+    } catch (const core::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_EQ(error_of(924), "");  // exactly fills the context
+  const std::string both = error_of(925);
+  EXPECT_NE(both.find("925 tokens plus max_new_tokens 100 exceed the model's context of 1024"), std::string::npos) << both;
+  EXPECT_NE(both.find("at most 99"), std::string::npos) << both;
+  const std::string prompt = error_of(3002);
+  EXPECT_NE(prompt.find("the prompt has 3002 tokens, but the model's context is 1024"), std::string::npos) << prompt;
+  EXPECT_NE(prompt.find("truncat"), std::string::npos) << prompt;
+  // A default max_new_tokens is shortened instead.
+  o.max_new_tokens_given = false;
+  EXPECT_EQ(fit_context(1000, 1024, o).max_new_tokens, 24);
+  EXPECT_THROW(fit_context(1024, 1024, o), core::Error);
+  // Truncation keeps the prompt's last tokens and room for the new ones.
+  o.truncate_prompt = true;
+  const auto f = fit_context(3002, 1024, o);
+  EXPECT_EQ(f.first, 3002 - 924);
+  EXPECT_EQ(f.max_new_tokens, 100);
+  EXPECT_EQ(fit_context(10, 1024, o).first, 0);
+  EXPECT_EQ(fit_context(10, 0, o).first, 0);  // no max_position_embeddings: nothing to check
 }
 
 }  // namespace

@@ -1,14 +1,23 @@
 // Streamable HTTP beyond what the conformance suite checks: session ids (400 without, 404 when
 // unknown or deleted), 202 for notifications, JSON answers for JSON-only clients, unsupported
 // MCP-Protocol-Version, 415/406, the bearer token (401), the body limit (413), Host/Origin
-// refusals (403), the GET stream carrying unrelated notifications, and 405 for other methods.
+// refusals (403), the GET stream carrying unrelated notifications, and 405 for other methods;
+// bodies over the limit however they are framed (chunked, unframed), an exclusive bind that names
+// a busy port, the port range, and the bearer scheme's case and exact token match.
 #include "mcp/http_transport.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cstdio>
 #include <future>
 #include <thread>
+
+#include "core/error.h"
 
 namespace llmcp::mcp {
 namespace {
@@ -27,6 +36,15 @@ class HttpTransportTest : public ::testing::Test {
       return ToolResult{};
     };
     server_.registry().add_tool(t);
+    Tool record;
+    record.name = "record";
+    record.description = "counts its calls";
+    record.input_schema = {{"type", "object"}};
+    record.handler = [this](const Json&, CallContext&) {
+      ++recorded_;
+      return ToolResult{};
+    };
+    server_.registry().add_tool(record);
     o.host = "127.0.0.1";
     o.port = 0;
     std::promise<int> port;
@@ -62,7 +80,78 @@ class HttpTransportTest : public ::testing::Test {
   std::unique_ptr<HttpTransport> transport_;
   std::thread thread_;
   int port_ = 0;
+  std::atomic<int> recorded_{0};
 };
+
+// Sends `head` then `pieces` on a fresh connection (stopping at the first refused write; then,
+// when `end_write`, half-closes it) and returns all the server answered until it closed.
+std::string raw_exchange(int port, const std::string& head, const std::vector<std::string>& pieces, bool end_write) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval timeout{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return "";
+  }
+  auto send_all = [fd](const std::string& data) {
+    for (size_t sent = 0; sent < data.size();) {
+      const ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      sent += static_cast<size_t>(n);
+    }
+    return true;
+  };
+  if (send_all(head))
+    for (const auto& p : pieces)
+      if (!send_all(p)) break;
+  if (end_write) ::shutdown(fd, SHUT_WR);
+  std::string answer;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) answer.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  return answer;
+}
+
+std::string chunk(const std::string& data) {
+  char size[32];
+  std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  return size + data + "\r\n";
+}
+
+size_t count(const std::string& text, const std::string& part) {
+  size_t n = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+// Runs a transport with `o` until it fails or listens; the error message ("" when it listened).
+std::string run_error(Server& server, HttpOptions o) {
+  std::promise<void> listening;
+  o.on_listening = [&](int) { listening.set_value(); };
+  std::unique_ptr<HttpTransport> transport;
+  std::string error;
+  std::thread runner([&] {
+    try {
+      transport = std::make_unique<HttpTransport>(server, o);
+      transport->run();
+    } catch (const core::Error& e) {
+      error = e.what();
+      listening.set_value();
+    }
+  });
+  listening.get_future().wait();
+  if (error.empty()) {
+    std::this_thread::sleep_for(100ms);  // listen_after_bind has started
+    transport->stop();
+  }
+  runner.join();
+  return error;
+}
 
 TEST_F(HttpTransportTest, SessionsAreIssuedCheckedAndDeleted) {
   start();
@@ -163,6 +252,79 @@ TEST_F(HttpTransportTest, ConcurrentRequestsOnOneSession) {
       return r ? r->status : 0;
     }));
   for (auto& f : calls) EXPECT_EQ(f.get(), 200);
+}
+
+TEST_F(HttpTransportTest, BodiesOverTheLimitAreRefusedHoweverFramed) {
+  HttpOptions o;
+  o.max_body_bytes = 64 << 10;
+  start(o);
+  const std::string sid = open_session();
+  const std::string call = R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"record"}})";
+  const std::string head = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json, text/event-stream\r\n"
+                           "Content-Type: application/json\r\nMcp-Session-Id: " + sid + "\r\n";
+  // 1 MiB of chunks after the call: its length is nowhere declared, only what is read counts. The
+  // connection asks to be kept alive, yet must close after the 413: the rest is unread.
+  std::vector<std::string> chunks = {chunk(call)};
+  for (int i = 0; i < 64; ++i) chunks.push_back(chunk(std::string(16 << 10, ' ')));
+  chunks.push_back("0\r\n\r\n");
+  const std::string chunked = raw_exchange(port_, head + "Transfer-Encoding: chunked\r\n\r\n", chunks, false);
+  EXPECT_EQ(chunked.rfind("HTTP/1.1 413", 0), 0u) << chunked.substr(0, 300);
+  EXPECT_NE(chunked.find("--max-body-mb"), std::string::npos) << chunked.substr(0, 300);
+  EXPECT_EQ(count(chunked, "HTTP/1.1 "), 1u) << "the unread rest of the body was taken for more requests";
+  // Other methods and paths read within the limit too (not all of it for a 405 or 404).
+  for (const std::string line : {"PUT /mcp", "POST /elsewhere"}) {
+    const std::string other =
+        raw_exchange(port_, line + " HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n", chunks, false);
+    EXPECT_EQ(other.rfind("HTTP/1.1 413", 0), 0u) << line << ": " << other.substr(0, 300);
+  }
+  // No length and no chunks: the body runs to the end of what the client sends.
+  std::vector<std::string> unframed = {call};
+  for (int i = 0; i < 64; ++i) unframed.push_back(std::string(16 << 10, ' '));
+  const std::string eof = raw_exchange(port_, head + "Connection: close\r\n\r\n", unframed, true);
+  EXPECT_EQ(eof.rfind("HTTP/1.1 413", 0), 0u) << eof.substr(0, 300);
+  EXPECT_EQ(recorded_, 0) << "a body over the limit was processed";
+  // Under the limit, chunked works, and the server is still serving.
+  const std::string small = raw_exchange(port_, head + "Connection: close\r\nTransfer-Encoding: chunked\r\n\r\n",
+                                         {chunk(call), "0\r\n\r\n"}, false);
+  EXPECT_EQ(small.rfind("HTTP/1.1 200", 0), 0u) << small.substr(0, 300);
+  EXPECT_EQ(recorded_, 1);
+}
+
+TEST_F(HttpTransportTest, ASecondServerOnTheSamePortIsRefusedWithAHint) {
+  start();
+  Server other;
+  HttpOptions o;
+  o.port = port_;
+  const std::string error = run_error(other, o);
+  const std::string busy = "port " + std::to_string(port_) + " is already in use";
+  EXPECT_NE(error.find(busy), std::string::npos) << "the second server: '" << error << "'";
+  EXPECT_NE(error.find("--port 0"), std::string::npos) << error;
+}
+
+TEST_F(HttpTransportTest, PortsOutsideTcpsRangeAreRefused) {
+  for (int port : {70000, -1, 65536}) {
+    HttpOptions o;
+    o.port = port;
+    const std::string error = run_error(server_, o);
+    EXPECT_NE(error.find("0..65535"), std::string::npos) << "port " << port << ": '" << error << "'";
+  }
+}
+
+TEST_F(HttpTransportTest, BearerSchemeInAnyCaseAndOnlyTheExactToken) {
+  HttpOptions o;
+  o.token = "s3cret";
+  start(o);
+  auto status = [&](const std::string& authorization) {
+    auto h = headers();
+    h.emplace("Authorization", authorization);
+    auto r = client().Post("/mcp", h, init_body(), "application/json");
+    return r ? r->status : 0;
+  };
+  for (const char* ok : {"Bearer s3cret", "bearer s3cret", "BEARER s3cret", "bEaReR   s3cret"})
+    EXPECT_EQ(status(ok), 200) << ok;
+  for (const char* wrong : {"Bearer s3creT", "Bearer s3cre", "Bearer s3crett", "Bearer ", "Bearers3cret", "Basic s3cret",
+                            "s3cret", "Bearer s3cret s3cret"})
+    EXPECT_EQ(status(wrong), 401) << wrong;
 }
 
 }  // namespace

@@ -31,7 +31,7 @@ class SupervisorTest : public ::testing::Test {
   SupervisorOptions options(size_t max_concurrent = 1) {
     const char* cli = std::getenv("LLMCP_CLI");
     if (!cli) throw std::runtime_error("LLMCP_CLI is not set: run through ctest");
-    return {tmp_ / "jobs", cli, max_concurrent, 100ms};
+    return {tmp_ / "jobs", cli, max_concurrent, 100ms, {tmp_.path()}};
   }
   nlohmann::json config(const std::string& name, int64_t max_steps, int64_t save_steps) {
     return {{"model", (testing::source_dir() / "examples/demo-base").string()},

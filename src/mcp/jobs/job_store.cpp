@@ -124,6 +124,12 @@ JobRecord JobStore::insert(JobRecord r, const std::function<void(JobRecord&)>& p
     r.seq = max.col_int(0) + 1;
     r.id = "job-" + std::to_string(r.seq);
     if (prepare) prepare(r);
+    if (!r.output_dir.empty()) {  // one active run per output folder
+      Stmt busy(db_, "SELECT id FROM jobs WHERE output_dir = ? AND status IN ('queued', 'running')");
+      busy.text(1, r.output_dir);
+      LLMCP_CHECK(!busy.step(), kInvalidArgument, busy.col_text(0), " is already writing to ", r.output_dir,
+                  "; choose another name (or output_dir), or cancel_job ", busy.col_text(0), " first");
+    }
     Stmt s(db_, ("INSERT INTO jobs (" + std::string(kColumns) + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)").c_str());
     s.text(1, r.id).integer(2, r.seq).text(3, job_status_name(r.status)).text(4, r.name).text(5, r.job_dir);
     s.text(6, r.output_dir).text(7, r.config.dump()).integer(8, r.pid).integer(9, r.pid_start).integer(10, r.resume);

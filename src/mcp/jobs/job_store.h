@@ -47,7 +47,8 @@ class JobStore {
   JobStore& operator=(const JobStore&) = delete;
 
   // Assigns seq and id, then runs `prepare` (which may fill in fields, write the job's folder)
-  // inside the same transaction, so no one can claim a job that is not ready.
+  // inside the same transaction, so no one can claim a job that is not ready. Refused when a
+  // queued or running job already has the same output_dir.
   JobRecord insert(JobRecord record, const std::function<void(JobRecord&)>& prepare = {});
   void update(const JobRecord& record);
   // queued -> running for exactly one caller; false when someone else got it.

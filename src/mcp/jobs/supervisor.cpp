@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "core/atomic_file.h"
+#include "core/workspace.h"
 #include "core/error.h"
 
 namespace llmcp::mcp {
@@ -134,16 +135,19 @@ void Supervisor::notify(const JobRecord& job) {
   if (on_change_) on_change_(job);
 }
 
-JobRecord Supervisor::submit(const nlohmann::json& config, const std::string& name) {
+JobRecord Supervisor::submit(const nlohmann::json& config, const std::string& name,
+                             const std::function<void(JobRecord&)>& prepare) {
   JobRecord r;
   r.name = name;
   r.config = config;
   r.output_dir = config.value("output_dir", "");
   r.created_at = now_seconds();
   r = store_.insert(r, [&](JobRecord& job) {  // ready before anyone can claim it
+    if (prepare) prepare(job);
     job.job_dir = (opt_.jobs_dir / job.id).string();
+    core::check_inside(job.job_dir, {opt_.jobs_dir});  // a symlink left there must not lead out
     fs::create_directories(job.job_dir);
-    core::write_file_atomic(fs::path(job.job_dir) / "config.json", config.dump(2) + "\n");
+    core::write_file_atomic(fs::path(job.job_dir) / "config.json", job.config.dump(2) + "\n");
   });
   notify(r);
   return r;
@@ -196,6 +200,7 @@ void Supervisor::start(JobRecord& job) {
   const std::string config = (fs::path(job.job_dir) / "config.json").string();
   std::vector<std::string> args = {exe, "train", config, "--job-dir", job.job_dir};
   if (job.resume) args.push_back("--resume");
+  for (const auto& root : opt_.write_roots) args.insert(args.end(), {"--confine-to", root.string()});
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

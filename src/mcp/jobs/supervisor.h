@@ -33,6 +33,9 @@ struct SupervisorOptions {
   std::filesystem::path executable;  // the llm-mcp binary run as `train`
   size_t max_concurrent = 1;
   std::chrono::milliseconds poll{250};
+  // Folders a child may write (`train --confine-to`): it checks its output folder against them
+  // again right before writing, so a symlink placed after validation cannot redirect it.
+  std::vector<std::filesystem::path> write_roots;
 };
 
 class Supervisor {
@@ -42,8 +45,11 @@ class Supervisor {
   Supervisor(SupervisorOptions options, Listener on_change = {});
   ~Supervisor();  // stops watching; running children keep running
 
-  // Queues a run of `config` (a resolved training config; its output_dir is set by the caller).
-  JobRecord submit(const nlohmann::json& config, const std::string& name);
+  // Queues a run of `config` (a resolved training config). `prepare` runs once the job id is
+  // assigned, inside the store's transaction: it may name the run after the id and set
+  // output_dir (config and record). Refused when an active job already writes that output_dir.
+  JobRecord submit(const nlohmann::json& config, const std::string& name,
+                   const std::function<void(JobRecord&)>& prepare = {});
   // queued: cancelled at once. running: SIGTERM, the child writes a checkpoint then stops
   // (force: SIGKILL, no checkpoint). Finished jobs: an error.
   JobRecord cancel(const std::string& id, bool force = false);

@@ -5,6 +5,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/workspace.h"
 #include "engine/training.h"
 #include "mcp/tools/tool_context.h"
 
@@ -40,7 +41,7 @@ Tool list_adapters_tool(ToolContext& ctx) {
     std::vector<fs::path> dirs;
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(ctx.workspace.adapters_dir(), ec))
-      if (fs::exists(e.path() / "adapter_config.json")) dirs.push_back(e.path());
+      if (ctx.listable(e.path()) && fs::exists(e.path() / "adapter_config.json")) dirs.push_back(e.path());
     std::sort(dirs.begin(), dirs.end());
     for (const auto& d : dirs) {
       auto c = adapter_config(d);
@@ -97,8 +98,10 @@ Tool load_adapter_tool(ToolContext& ctx) {
       model = adapter_config(dir).value("base_model_name_or_path", "");
       LLMCP_CHECK(!model.empty(), kInvalidArgument, "the adapter does not name its base model; pass `model`");
     }
+    const std::string name = args.value("name", dir.filename().string());
+    core::check_name(name, "name");
     ToolResult r;
-    r.structured = ctx.serving.load_adapter(ctx.model_path(model), dir.string(), args.value("name", dir.filename().string()));
+    r.structured = ctx.serving.load_adapter(ctx.model_path(model), dir.string(), name);
     ctx.server.list_changed("resources");
     return r;
   };
@@ -149,10 +152,7 @@ Tool merge_adapter_tool(ToolContext& ctx) {
     if (model.empty()) model = adapter_config(dir).value("base_model_name_or_path", "");
     LLMCP_CHECK(!model.empty(), kInvalidArgument, "the adapter does not name its base model; pass `model`");
     const std::string name = args["output"];
-    LLMCP_CHECK(!name.empty() && name.find('/') == std::string::npos && name[0] != '.', kInvalidArgument,
-                "output must be a plain folder name");
-    const fs::path out = ctx.workspace.models_dir() / name;
-    LLMCP_CHECK(!fs::exists(out), kInvalidArgument, "models/", name, " already exists; choose another output name");
+    const fs::path out = ctx.workspace.output_path(name, ctx.workspace.models_dir(), "output");
     engine::MergeRequest req{ctx.model_path(model), dir.string(), out.string(), args.value("dtype", "auto"),
                              args.value("dense", false)};
     ToolResult r;

@@ -20,7 +20,9 @@ std::vector<std::pair<std::string, Json>> sampling_properties() {
           {"min_p", schema::number("drop tokens below min_p x the top probability", 0.0, 1.0)},
           {"repetition_penalty", schema::number("HF's repetition penalty (1 = off)", 0.0)},
           {"seed", schema::integer("sampling seed", 0)},
-          {"stop", schema::array(schema::string("stop string"), "cut the output before any of these")}};
+          {"stop", schema::array(schema::string("stop string"), "cut the output before any of these")},
+          {"truncate", schema::boolean("a prompt longer than the model's context keeps only its last tokens (default: "
+                                       "an error naming the lengths)")}};
 }
 
 Json generation_outputs() {
@@ -64,6 +66,7 @@ engine::GenerateRequest generation_request(ToolContext& ctx, const Json& args) {
   if (args.contains("repetition_penalty")) g.repetition_penalty = args["repetition_penalty"].get<double>();
   g.seed = args.value("seed", uint64_t{0});
   if (args.contains("stop")) g.stop = args["stop"].get<std::vector<std::string>>();
+  g.truncate = args.value("truncate", false);
   LLMCP_CHECK(!g.model_dir.empty() || args.contains("adapter"), kInvalidArgument,
               "name a `model` (list_models) or a loaded `adapter`");
   return g;
@@ -73,6 +76,7 @@ Json generation_json(const engine::GenerateResponse& r) {
   return {{"finish_reason", r.finish_reason},
           {"prompt_tokens", r.prompt_tokens},
           {"completion_tokens", r.completion_tokens},
+          {"truncated_tokens", r.truncated_tokens},
           {"prefill_tokens_per_second", r.prefill_tokens_per_second},
           {"decode_tokens_per_second", r.decode_tokens_per_second}};
 }
@@ -169,7 +173,7 @@ Tool evaluate_tool(ToolContext& ctx) {
       "case; runs as a task if asked.";
   t.input_schema = schema::object(
       {{"model", schema::string("base model name or folder")},
-       {"adapter", schema::string("adapter name in adapters/, or a PEFT folder")},
+       {"adapter", schema::string("a loaded adapter's name, an adapter name in adapters/, or a PEFT folder")},
        {"dataset", schema::string("JSONL dataset: name or path")},
        {"batch_size", schema::integer("sequences per batch (default 8)", 1, 1024)},
        {"seq_len", schema::integer("truncate longer examples (default 2048)", 1)},
@@ -189,7 +193,12 @@ Tool evaluate_tool(ToolContext& ctx) {
   t.handler = [&ctx](const Json& args, CallContext& call) {
     engine::EvalRequest req;
     req.model_dir = ctx.model_path(args["model"]);
-    if (args.contains("adapter")) req.adapter_dir = ctx.adapter_path(args["adapter"]);
+    if (args.contains("adapter")) {  // a loaded adapter's name first, as generate and chat take it
+      const std::string a = args["adapter"];
+      for (const auto& l : ctx.serving.adapters())
+        if (l.value("name", "") == a) req.adapter_dir = l.value("path", "");
+      if (req.adapter_dir.empty()) req.adapter_dir = ctx.adapter_path(a);
+    }
     req.data_path = ctx.dataset_path(args["dataset"]);
     req.batch_size = args.value("batch_size", int64_t{8});
     req.seq_len = args.value("seq_len", int64_t{2048});

@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "core/error.h"
+#include "core/workspace.h"
 #include "engine/engine.h"
 #include "mcp/tools/tool_context.h"
 
@@ -27,7 +28,7 @@ Json list_models(ToolContext& ctx) {
   std::error_code ec;
   std::vector<fs::path> dirs;
   for (const auto& e : fs::directory_iterator(ctx.workspace.models_dir(), ec))
-    if (fs::exists(e.path() / "config.json")) dirs.push_back(e.path());
+    if (ctx.listable(e.path()) && fs::exists(e.path() / "config.json")) dirs.push_back(e.path());
   std::sort(dirs.begin(), dirs.end());
   for (const auto& d : dirs) models.push_back(model_entry(d, d.filename().string(), "workspace"));
   for (const auto& root : ctx.workspace.read_only_roots()) {
@@ -134,12 +135,9 @@ Tool download_model_tool(ToolContext& ctx) {
                 " is not a model folder (no config.json in it)");
     auto info = engine::model_info(src.string());  // refuses unsupported architectures before copying
     const std::string name = args.value("name", src.filename().string());
-    LLMCP_CHECK(!name.empty() && name.find('/') == std::string::npos && name != "." && name != "..",
-                kInvalidArgument, "name must be a plain folder name");
-    const fs::path dst = ctx.workspace.models_dir() / name;
-    LLMCP_CHECK(!fs::exists(dst), kInvalidArgument, "models/", name, " already exists; choose another name");
+    const fs::path dst = ctx.workspace.output_path(name, ctx.workspace.models_dir(), "name");
     const fs::path tmp = ctx.workspace.models_dir() / ("." + name + ".partial");
-    fs::remove_all(tmp);
+    fs::remove_all(tmp);  // a symlink there is removed, not followed
     size_t files = 0, done = 0;
     for (const auto& e : fs::directory_iterator(src)) files += e.is_regular_file();
     fs::create_directories(tmp);

@@ -44,7 +44,7 @@ void add_prompts(ToolContext& ctx) {
     std::error_code ec;
     if (arg == "model") {
       for (const auto& e : std::filesystem::directory_iterator(ctx.workspace.models_dir(), ec))
-        out.push_back(e.path().filename().string());
+        if (ctx.listable(e.path())) out.push_back(e.path().filename().string());
       for (const auto& r : ctx.workspace.read_only_roots())
         for (const auto& e : std::filesystem::directory_iterator(r, ec))
           if (std::filesystem::exists(e.path() / "config.json")) out.push_back(e.path().filename().string());

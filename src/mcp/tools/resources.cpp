@@ -6,6 +6,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/workspace.h"
 #include "engine/engine.h"
 #include "mcp/tools/job_view.h"
 
@@ -42,7 +43,9 @@ std::vector<std::string> adapter_names(ToolContext& ctx) {
   std::vector<std::string> names;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(ctx.workspace.adapters_dir(), ec))
-    if (fs::exists(e.path() / "adapter_config.json")) names.push_back(e.path().filename().string());
+    if (core::valid_name(e.path().filename().string()) && ctx.listable(e.path()) &&
+        fs::exists(e.path() / "adapter_config.json"))
+      names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -109,8 +112,9 @@ void add_workspace_resources(ToolContext& ctx) {
   };
   a.read = [&ctx](const std::string& uri, const UriVars& vars, CallContext&) -> std::optional<Json> {
     const auto& name = vars.at("name");
-    if (name.find('/') != std::string::npos || name == ".." || name == ".") return std::nullopt;
-    const fs::path p = ctx.workspace.adapters_dir() / name / "adapter_config.json";
+    if (!core::valid_name(name) || !ctx.listable(ctx.workspace.adapters_dir() / name)) return std::nullopt;
+    const fs::path p = ctx.workspace.resolve((ctx.workspace.adapters_dir() / name / "adapter_config.json").string(),
+                                             core::Access::kRead);
     if (!fs::exists(p)) return std::nullopt;
     return text_contents(uri, "application/json", core::read_file(p));
   };

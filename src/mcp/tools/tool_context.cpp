@@ -1,6 +1,8 @@
 // ToolContext path lookups and the schema helpers; see tool_context.h.
 #include "mcp/tools/tool_context.h"
 
+#include "core/error.h"
+
 namespace llmcp::mcp {
 
 std::string ToolContext::model_path(const std::string& ref) const {
@@ -13,6 +15,14 @@ std::string ToolContext::adapter_path(const std::string& ref) const {
 
 std::string ToolContext::dataset_path(const std::string& ref) const {
   return workspace.find(ref, workspace.datasets_dir(), "data").string();
+}
+
+bool ToolContext::listable(const std::filesystem::path& entry) const {
+  try {
+    return workspace.inside(core::resolve_links(entry), core::Access::kRead);
+  } catch (const core::Error&) {
+    return false;  // a symlink loop
+  }
 }
 
 namespace schema {

@@ -24,6 +24,9 @@ struct ToolContext {
   std::string model_path(const std::string& ref) const;
   std::string adapter_path(const std::string& ref) const;
   std::string dataset_path(const std::string& ref) const;
+  // Whether a folder entry may be listed: it (or what its symlink points to) is readable here.
+  // Lists show only what the other tools then accept.
+  bool listable(const std::filesystem::path& entry) const;
 };
 
 void add_model_tools(ToolContext& ctx);

@@ -1,10 +1,11 @@
 // Training tools: start_training (a supervised child process; returns the job at once, or as a
 // task that ends with the run), get_job (with the loss curve as a PNG, optionally waiting),
 // list_jobs, cancel_job (checkpoint, then stop), resume_job (from the last checkpoint).
-#include <ctime>
+#include <cctype>
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/workspace.h"
 #include "engine/training.h"
 #include "mcp/tools/job_view.h"
 
@@ -12,22 +13,26 @@ namespace llmcp::mcp {
 namespace fs = std::filesystem;
 namespace {
 
-std::string default_name(const Json& config) {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-  const std::string model = fs::path(config.value("model", "model")).filename().string();
-  return model + "-" + config.value("method", "lora") + "-" + stamp;
+// Without a name, a run is named after its model, method and job id, unique in the workspace.
+std::string default_name_prefix(const Json& config) {
+  std::string model = fs::path(config.value("model", "model")).filename().string().substr(0, 64);
+  for (char& ch : model)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '_') ch = '-';
+  if (model.empty() || model[0] == '.') model = "model" + model;
+  std::string method = config.contains("method") && config["method"].is_string() ? config["method"].get<std::string>() : "lora";
+  return model + "-" + (core::valid_name(method) ? method.substr(0, 16) : "run");
 }
 
-bool plain_name(const std::string& s) {
-  return !s.empty() && s.find('/') == std::string::npos && s != "." && s != ".." && s[0] != '.';
-}
+// The user's config with every path resolved inside the workspace. The output folder: output_dir
+// (confined for writing), else adapters/<name>; without a name it is chosen once the job id is
+// known (Submission::name_after_job).
+struct Submission {
+  Json config;
+  std::string name;
+  bool name_after_job = false;
+};
 
-// The user's config with every path resolved inside the workspace and the output folder chosen.
-std::pair<Json, std::string> prepare_config(ToolContext& ctx, const Json& args) {
+Submission prepare_config(ToolContext& ctx, const Json& args) {
   engine::TrainRequest req;
   if (args.contains("config_path")) req.config_path = ctx.workspace.resolve(args["config_path"], core::Access::kRead).string();
   if (args.contains("config")) {
@@ -46,19 +51,30 @@ std::pair<Json, std::string> prepare_config(ToolContext& ctx, const Json& args) 
   if (config.contains("chat_template") && config["chat_template"].is_string() &&
       config["chat_template"].get<std::string>().find('/') != std::string::npos)
     config["chat_template"] = ctx.workspace.resolve(config["chat_template"], core::Access::kRead).string();
-  const std::string name = args.value("name", default_name(config));
-  LLMCP_CHECK(plain_name(name), kInvalidArgument, "name must be a plain folder name (no '/'), got '", name, "'");
-  fs::path out = config.contains("output_dir") && config["output_dir"].is_string()
-                     ? ctx.workspace.resolve(config["output_dir"], core::Access::kWrite)
-                     : ctx.workspace.adapters_dir() / name;
-  std::error_code ec;
-  LLMCP_CHECK(!fs::exists(out) || fs::is_empty(out, ec), kInvalidArgument, "the output folder ", out.string(),
-              " already exists; pick another name (or output_dir), or resume_job the job that wrote it");
-  config["output_dir"] = out.string();
+  Submission s;
+  if (args.contains("name")) {
+    s.name = args["name"].get<std::string>();
+    core::check_name(s.name, "name");
+  }
+  if (config.contains("output_dir") && config["output_dir"].is_string()) {
+    const fs::path out = ctx.workspace.resolve(config["output_dir"], core::Access::kWrite);
+    std::error_code ec;
+    LLMCP_CHECK(!fs::exists(out, ec) || fs::is_empty(out, ec), kInvalidArgument, "the output folder ", out.string(),
+                " already exists; pick another output_dir (or name), or resume_job the job that wrote it");
+    config["output_dir"] = out.string();
+    if (s.name.empty()) s.name = out.filename().string();
+  } else if (!s.name.empty()) {
+    config["output_dir"] = ctx.workspace.output_path(s.name, ctx.workspace.adapters_dir(), "name").string();
+  } else {
+    s.name_after_job = true;
+    config["output_dir"] = (ctx.workspace.adapters_dir() / "pending").string();  // for validation only
+  }
   req = {};
   req.config = config;
   engine::resolve_train_config(req);  // every key checked now, not in the child
-  return {config, name};
+  if (s.name_after_job) config.erase("output_dir");
+  s.config = std::move(config);
+  return s;
 }
 
 Tool start_training_tool(ToolContext& ctx) {
@@ -76,14 +92,20 @@ Tool start_training_tool(ToolContext& ctx) {
   t.input_schema = schema::object(
       {{"config", {{"type", {"object", "string"}}, {"description", "training config: a JSON object or YAML text"}}},
        {"config_path", schema::string("a YAML/JSON config file (its keys, then `config`'s, apply)")},
-       {"name", schema::string("the run's name: its adapter lands in adapters/<name>/ (default: model-method-time)")}});
+       {"name", schema::string("the run's name (letters, digits, . _ -): its adapter lands in adapters/<name>/ (default: "
+                               "<model>-<method>-<job id>)")}});
   t.output_schema = job_output_schema();
   t.task_support = TaskSupport::kOptional;
   t.handler = [&ctx](const Json& args, CallContext& call) {
     LLMCP_CHECK(args.contains("config") || args.contains("config_path"), kInvalidArgument,
                 "give the training config as `config` (object or YAML text) or `config_path`");
-    auto [config, name] = prepare_config(ctx, args);
-    auto job = ctx.jobs.submit(config, name);
+    auto sub = prepare_config(ctx, args);
+    auto job = ctx.jobs.submit(sub.config, sub.name, [&](JobRecord& j) {
+      if (!sub.name_after_job) return;
+      j.name = default_name_prefix(sub.config) + "-" + j.id;
+      j.output_dir = ctx.workspace.output_path(j.name, ctx.workspace.adapters_dir(), "name").string();
+      j.config["output_dir"] = j.output_dir;
+    });
     // A task lasts as long as the run; tasks/cancel stops the run after a checkpoint (a server
     // shutting down leaves it running, to be adopted on restart).
     if (call.task_id()) {

@@ -10,10 +10,36 @@
 
 namespace llmcp::tokenizer::chat {
 
-// Defined in the generated builtin_template_data.cpp: the source of templates/<name>.jinja.
-std::string_view builtin_template_source(std::string_view name);
-
 namespace fs = std::filesystem;
+
+std::string builtin_template_list() {
+  std::string s;
+  for (auto n : builtin_template_names()) s += (s.empty() ? "" : ", ") + std::string(n);
+  return s;
+}
+
+TemplateChoice choose_chat_template(const fs::path& dir, const std::string& name, std::string_view architecture,
+                                    const Tokenizer& tok) {
+  if (!name.empty() && (fs::is_regular_file(name) || name.ends_with(".jinja"))) {
+    LLMCP_CHECK(fs::is_regular_file(name), kNotFound, "chat template file '", name, "' does not exist");
+    const std::string source = core::read_file(name);
+    return {source, source, name};
+  }
+  ChatTemplates templates = load_chat_templates(dir);
+  if (!name.empty() && !templates.named.contains(name)) {
+    const std::string_view builtin = builtin_template_source(name);
+    std::string own;
+    for (const auto& [n, _] : templates.named) own += (own.empty() ? "" : ", ") + n;
+    LLMCP_CHECK(!builtin.empty(), kInvalidArgument, "no chat template named '", name, "': the model's are ",
+                own.empty() ? "none" : own, "; built-in ones: ", builtin_template_list(),
+                "; or give the path of a .jinja file");
+    return {std::string(builtin), std::string(builtin), "built-in " + name};
+  }
+  if (templates.named.empty())
+    if (auto builtin = builtin_chat_template(architecture, tok)) templates = std::move(*builtin);
+  if (templates.named.empty()) return {};
+  return {select_chat_template(templates, name, false), select_chat_template(templates, name, true), templates.origin};
+}
 
 ChatTemplates parse_chat_template_value(const std::string& json_text, const std::string& origin) {
   ChatTemplates out;
@@ -112,7 +138,8 @@ ChatTemplates resolve_chat_templates(const fs::path& model_dir, std::string_view
   LLMCP_FAIL(kNotFound, "the model in '", model_dir.string(), "' ships no chat template and none is "
              "built in for architecture '", (architecture.empty() ? "unknown" : std::string(architecture)),
              "'; chat and tool-calling data need one: put a chat_template.jinja in the model folder "
-             "(or pass one with --chat-template), or use plain text or instruction data");
+             "(or name one: a training config's chat_template, or a built-in name such as llama-3.1 or chatml), or use "
+             "plain text or instruction data");
 }
 
 }  // namespace llmcp::tokenizer::chat

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace llmcp::tokenizer {
 class Tokenizer;
@@ -41,6 +42,22 @@ std::optional<ChatTemplates> builtin_chat_template(std::string_view architecture
 // and present, else "default". Throws kInvalidArgument naming the available names.
 const std::string& select_chat_template(const ChatTemplates& templates, std::string_view requested,
                                         bool with_tools);
+
+// The templates compiled into the program (src/tokenizer/chat/templates/<name>.jinja): their
+// names, sorted, and a source by name (empty when there is none of that name).
+std::vector<std::string_view> builtin_template_names();
+std::string_view builtin_template_source(std::string_view name);
+std::string builtin_template_list();  // "chatml, falcon, ..." for messages
+
+// What a template name asks for, one rule for every command and tool: a .jinja file, one of the
+// model's named templates, a built-in one by name; an empty name is the model's own, else the
+// built-in one for its architecture (empty sources when nothing fits). Unknown names are an
+// error listing the model's and the built-in names.
+struct TemplateChoice {
+  std::string source, tools_source, origin;
+};
+TemplateChoice choose_chat_template(const std::filesystem::path& model_dir, const std::string& name,
+                                    std::string_view architecture, const Tokenizer& tokenizer);
 
 // Loads the folder's templates, falling back to the built-in one; throws kNotFound with the fix
 // ("pass a template file" / "use text or instruction data") when there is none.

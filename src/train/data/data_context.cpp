@@ -14,11 +14,6 @@
 #include "train/data/dataset.h"
 #include "train/data/record_format.h"
 
-namespace llmcp::tokenizer::chat {
-// templates/<name>.jinja compiled into llmcp_chat (generated builtin_template_data.cpp); empty
-// for an unknown name.
-std::string_view builtin_template_source(std::string_view name);
-}  // namespace llmcp::tokenizer::chat
 
 namespace llmcp::data {
 namespace {
@@ -28,44 +23,17 @@ namespace chat = tokenizer::chat;
 using nlohmann::ordered_json;
 using chat::JinjaTemplate;
 
-constexpr const char* kBuiltinNames[] = {"llama-2", "llama-3.1", "mistral-v0.1", "mistral-v3-tools", "falcon", "chatml"};
 constexpr const char* kToolTemplateHint =
-    "use a template with tool support (e.g. --template llama-3.1 or mistral-v3-tools, or a chat_template.jinja file)";
+    "use a template with tool support, e.g. the built-in llama-3.1 or mistral-v3-tools (the training config's "
+    "chat_template, the template argument of the MCP tools, --template on the command line), or a chat_template.jinja "
+    "file";
 
-struct TemplateChoice {
-  std::string source, tools_source, origin;
-};
+std::string builtin_names() { return chat::builtin_template_list(); }
 
-std::string builtin_names() {
-  std::string s;
-  for (const char* n : kBuiltinNames) s += (s.empty() ? "" : ", ") + std::string(n);
-  return s;
-}
-
-// The template `name` asks for: a .jinja file, one of the model's named templates, a built-in
-// one; or, when `name` is empty, the model's own (else the built-in one for its architecture).
-TemplateChoice choose_template(const fs::path& dir, const std::string& name, const tokenizer::Tokenizer& tok) {
-  if (!name.empty() && (fs::is_regular_file(name) || name.ends_with(".jinja"))) {
-    LLMCP_CHECK(fs::is_regular_file(name), kNotFound, "chat template file '", name, "' does not exist");
-    const std::string source = core::read_file(name);
-    return {source, source, name};
-  }
-  chat::ChatTemplates templates = chat::load_chat_templates(dir);
-  if (!name.empty() && !templates.named.contains(name)) {
-    const std::string_view builtin = chat::builtin_template_source(name);
-    std::string own;
-    for (const auto& [n, _] : templates.named) own += (own.empty() ? "" : ", ") + n;
-    LLMCP_CHECK(!builtin.empty(), kInvalidArgument, "no chat template named '", name, "': the model's are ",
-                own.empty() ? "none" : own, "; built-in ones: ", builtin_names(), "; or give the path of a .jinja file");
-    return {std::string(builtin), std::string(builtin), "built-in " + name};
-  }
-  if (templates.named.empty()) {
-    const std::string arch = fs::exists(dir / "config.json") ? io::HfConfig::load(dir).architecture() : "";
-    if (auto builtin = chat::builtin_chat_template(arch, tok)) templates = std::move(*builtin);
-  }
-  if (templates.named.empty()) return {};
-  return {chat::select_chat_template(templates, name, false), chat::select_chat_template(templates, name, true),
-          templates.origin};
+// The one rule for template names (chat::choose_chat_template), with the model's architecture.
+chat::TemplateChoice choose_template(const fs::path& dir, const std::string& name, const tokenizer::Tokenizer& tok) {
+  const std::string arch = fs::exists(dir / "config.json") ? io::HfConfig::load(dir).architecture() : "";
+  return chat::choose_chat_template(dir, name, arch, tok);
 }
 
 std::shared_ptr<const JinjaTemplate> parse_template(const std::string& source, const std::string& origin) {
@@ -110,7 +78,7 @@ DataContext DataContext::from_model_dir(const fs::path& dir, DataOptions options
               options.max_seq_len);
   DataContext ctx(tokenizer::Tokenizer::from_dir(dir), options);
   ctx.special_ = chat::special_tokens_of(ctx.tok_);
-  const TemplateChoice t = choose_template(dir, options.template_name, ctx.tok_);
+  const chat::TemplateChoice t = choose_template(dir, options.template_name, ctx.tok_);
   if (t.source.empty()) return ctx;  // text and instruction (Alpaca) data still work
   ctx.template_origin_ = t.origin;
   ctx.chat_ = parse_template(t.source, t.origin);
@@ -158,8 +126,9 @@ Example DataContext::alpaca(const std::string& instruction, const std::string& i
 Example DataContext::render(const ordered_json& messages, const ordered_json& tools) const {
   LLMCP_CHECK(chat_ != nullptr, kNotFound,
               "the model has no chat template, which chat and tool_calls data need: add a chat_template.jinja to the "
-              "model folder, choose one with --template (a .jinja file or a built-in name: ", builtin_names(),
-              "), or use text or instruction data");
+              "model folder, choose one (a .jinja file or a built-in name: ", builtin_names(),
+              "; the training config's chat_template, the MCP tools' template, --template on the command line), or "
+              "use text or instruction data");
   chat::ChatRequest req;
   req.messages = messages;
   req.tools = tools;

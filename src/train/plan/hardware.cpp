@@ -46,7 +46,7 @@ const GpuSpec& find_gpu(const std::string& name) {
   std::string names;
   for (const auto& g : gpu_catalog()) names += "\n  " + g.name;
   LLMCP_CHECK(hits.size() > 1, kInvalidArgument, "unknown GPU '", name, "'; choose one of:", names,
-              "\nor pass --memory GB for another card");
+              "\nor give the memory in GiB instead (--memory on the command line, memory_gb in MCP) for another card");
   std::string which;
   for (const auto* g : hits) which += "\n  " + g->name;
   LLMCP_FAIL(kInvalidArgument, "GPU '", name, "' is ambiguous; did you mean:", which);

@@ -200,7 +200,7 @@ TEST(DatasetErrorsTest, ToolCallRecordsNeedATemplateWithToolSupport) {
   const std::string msg = error_of([&] { DataContext::from_model_dir(mistral_v3()).load(dir / "t.jsonl"); });
   EXPECT_HAS(msg, "line 1: the chat template (");
   EXPECT_HAS(msg, "does not render tool calls: the assistant turn has no 'get_weather'");
-  EXPECT_HAS(msg, "--template llama-3.1");
+  EXPECT_HAS(msg, "the built-in llama-3.1 or mistral-v3-tools (the training config's chat_template, the template argument of the MCP tools, --template on the command line)");
   // Llama-3.1's template raises for two calls in one turn: the error carries its message and the hint.
   DataOptions o;
   o.template_name = "llama-3.1";
@@ -245,7 +245,7 @@ TEST(DatasetErrorsTest, TemplatesByNameAndChatWithoutTemplate) {
   DataOptions o;
   o.template_name = "no-such-template";
   const std::string unknown = error_of([&] { DataContext::from_model_dir(llama2(), o); });
-  EXPECT_HAS(unknown, "no chat template named 'no-such-template': the model's are none; built-in ones: llama-2, llama-3.1");
+  EXPECT_HAS(unknown, "no chat template named 'no-such-template': the model's are none; built-in ones: chatml, falcon, llama-2, llama-3.1, mistral-v0.1, mistral-v3-tools");
   o.template_name = (dir / "missing.jinja").string();
   EXPECT_HAS(error_of([&] { DataContext::from_model_dir(llama2(), o); }), "chat template file '");
   EXPECT_HAS(error_of([&] { DataContext::from_model_dir(dir / "nope"); }), "model folder");
