@@ -15,7 +15,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   bool version = false;
   app.add_flag("--version", version, "Print the version, git commit, libtorch version and CUDA support");
-  app.add_subcommand("help", "Print this help")->callback([&app] { std::cout << app.help(); });
+  app.add_subcommand("help", "Print this help")->callback([&app] {
+    std::cout << app.get_formatter()->make_help(&app, app.get_name(), CLI::AppFormatMode::Normal);
+  });
   llmcp::cli::add_create_model_command(app);
   llmcp::cli::add_info_command(app);
   llmcp::cli::add_models_command(app);

@@ -156,5 +156,17 @@ TEST_F(Hardening, InfoSaysQuantizedAndRenderChatTakesBuiltInNames) {
   EXPECT_NE(r.output.find("<|start_header_id|>user<|end_header_id|>"), std::string::npos) << r.output;
 }
 
+// eval says how far it is while it generates (it was silent for 20 s on 30 cases); --verbose shows
+// what was expected beside what was generated.
+TEST_F(Hardening, EvalReportsProgressAndExpectedCalls) {
+  const std::string eval = cli() + " eval --model " + src() + "/examples/demo-base --data " + src() +
+                           "/examples/data/tool_calls_sample.jsonl --max-new-tokens 4";
+  auto r = testing::run_command(eval + " 2>&1 >/dev/null");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("tool-call cases: 10 generated"), std::string::npos) << r.output;
+  auto v = testing::run_command(eval + " --verbose 2>&1 >/dev/null");
+  EXPECT_NE(v.output.find("     expected [{"), std::string::npos) << v.output;
+}
+
 }  // namespace
 }  // namespace llmcp::cli

@@ -94,11 +94,11 @@ TEST(TrainRuns, CtrlCWritesACheckpointAndResumeNamesChangedKeys) {
 TEST(TrainRuns, GenerateTakesAnAdapter) {
   testing::TempDir dir;
   const std::string base = src() + "/examples/demo-base", adapter = (dir / "a").string(), merged = (dir / "m").string();
-  auto t = testing::run_command(cli() + " train " + example("lora") + " --set max_steps=3 --set learning_rate=0.05 "
+  auto t = testing::run_command(cli() + " train " + example("lora") + " --set max_steps=10 --set learning_rate=0.01 "
                                 "--set target_modules=all-linear --set output_dir=" + adapter + " 2>&1");
   ASSERT_EQ(t.status, 0) << t.output;
   ASSERT_EQ(testing::run_command(cli() + " merge --model " + base + " --adapter " + adapter + " --out " + merged).status, 0);
-  const std::string prompt = " --prompt 'Set a timer for 5 minutes' --max-new-tokens 12 --temperature 0 2>/dev/null";
+  const std::string prompt = " --prompt 'Hello, can you start a 44 minute timer?' --max-new-tokens 20 --temperature 0 2>/dev/null";
   auto with = testing::run_command(cli() + " generate --model " + base + " --adapter " + adapter + prompt);
   auto via_merge = testing::run_command(cli() + " generate --model " + merged + prompt);
   auto plain = testing::run_command(cli() + " generate --model " + base + prompt);

@@ -93,8 +93,9 @@ TEST_F(WorkspaceTest, DanglingSymlinksAreFollowedForWrites) {
 }
 
 TEST_F(WorkspaceTest, NamesAreNames) {
-  for (const std::string n : {"run1", "my-adapter_v2.0", "A", std::string(128, 'a')}) EXPECT_TRUE(valid_name(n)) << n;
-  for (const std::string n : {"", ".", "..", ".hidden", "a/b", "../x", "/tmp/x", "a\\b", "a b", "a\nb", "na\xc3\xafve",
+  for (const std::string& n : std::vector<std::string>{"run1", "my-adapter_v2.0", "A", std::string(128, 'a')})
+    EXPECT_TRUE(valid_name(n)) << n;
+  for (const std::string& n : std::vector<std::string>{"", ".", "..", ".hidden", "a/b", "../x", "/tmp/x", "a\\b", "a b", "a\nb", "na\xc3\xafve",
                               std::string(129, 'a'), std::string("a\0b", 3)}) {
     EXPECT_FALSE(valid_name(n)) << n;
     try {

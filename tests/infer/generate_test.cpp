@@ -171,3 +171,30 @@ TEST(FitContextTest, TheContextBoundsPromptAndNewTokens) {
 
 }  // namespace
 }  // namespace llmcp::infer
+
+namespace llmcp::infer {
+namespace {
+
+// A model whose weights hold NaN used to generate tokens that decode to nothing, with exit 0.
+TEST(GenerateNanTest, NonFiniteOutputIsAnErrorThatSaysSo) {
+  testing::TempDir dir;
+  model::SyntheticSpec spec;
+  spec.seed = 3;
+  model::create_synthetic_model(spec, dir / "m");
+  auto decoder = model::load_decoder(dir / "m");
+  const auto tok = tokenizer::Tokenizer::from_dir(dir / "m");
+  for (auto& s : decoder->tensors())
+    if (s.name.find("layers.0.mlp.down_proj") != std::string::npos) s.tensor->detach().fill_(NAN);
+  auto ids = tok.encode("hello", true);
+  GenerateOptions opts;
+  opts.max_new_tokens = 4;
+  try {
+    generate(*decoder, tok, {ids.begin(), ids.end()}, opts);
+    ADD_FAILURE() << "NaN weights generated without an error";
+  } catch (const core::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not a number (NaN or infinite)"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace llmcp::infer

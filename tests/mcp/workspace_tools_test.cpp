@@ -101,7 +101,7 @@ TEST_F(WorkspaceTools, EveryToolRefusesASymlinkOutOfTheWorkspace) {
   expect_refused("evaluate", {{"model", "demo-base"}, {"adapter", "evil_adapter"}, {"dataset", "tool_calls_sample.jsonl"}}, out);
   expect_refused("estimate_memory", {{"model", "evil_model"}}, out);
   expect_refused("recommend_config", {{"model", "evil_model"}, {"dataset", "tool_calls_sample.jsonl"}}, out);
-  expect_refused("validate_dataset", {{"dataset", "evil.jsonl"}}, out);
+  expect_refused("validate_dataset", {{"dataset", "evil.jsonl"}, {"model", "demo-base"}}, out);
   expect_refused("start_training", {{"config", {{"model", "evil_model"}, {"dataset", "tool_calls_sample.jsonl"}}}}, out);
   expect_refused("start_training", {{"config", {{"model", "demo-base"}, {"dataset", "evil.jsonl"}}}}, out);
   expect_refused("start_training", {{"config_path", "datasets/evil.yaml"}}, out);
@@ -125,7 +125,7 @@ TEST_F(WorkspaceTools, EveryToolRefusesASymlinkOutOfTheWorkspace) {
   expect_refused("download_model", {{"model", (testing::source_dir() / "examples/demo-base").string()}, {"name", "evil_dl"}},
                  "outside the folders this server may write");
   // Names are names.
-  for (const std::string bad : {"../../tmp/x", "/tmp/x", "a/b", ".hidden", ".."}) {
+  for (const std::string& bad : std::vector<std::string>{"../../tmp/x", "/tmp/x", "a/b", ".hidden", ".."}) {
     expect_refused("load_adapter", {{"adapter", "good"}, {"model", "demo-base"}, {"name", bad}}, "must be a plain name");
     expect_refused("start_training", {{"name", bad}, {"config", cfg}}, "must be a plain name");
     expect_refused("merge_adapter", {{"adapter", "good"}, {"model", "demo-base"}, {"output", bad}}, "must be a plain name");

@@ -120,7 +120,8 @@ Tool download_model_tool(ToolContext& ctx) {
     try {
       resolved = ctx.workspace.resolve(ref, core::Access::kRead);
     } catch (const core::Error&) {
-      if (!hub_like) throw;
+      std::error_code ec;  // something is there (a symlink leading out): the refusal is the answer
+      if (!hub_like || fs::exists(fs::symlink_status(ctx.workspace.home() / ref, ec))) throw;
     }
     if (!resolved || !fs::exists(*resolved)) {
       if (hub_like)
