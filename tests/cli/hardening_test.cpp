@@ -156,6 +156,23 @@ TEST_F(Hardening, InfoSaysQuantizedAndRenderChatTakesBuiltInNames) {
   EXPECT_NE(r.output.find("<|start_header_id|>user<|end_header_id|>"), std::string::npos) << r.output;
 }
 
+// A prompt that fits the context but not the memory: libtorch's allocation failure becomes one line
+// saying how much was asked for and what to lower, never its stack (issue 22: 38 lines, exit 70).
+TEST_F(Hardening, AnAllocationFailureIsAClearError) {
+  const std::string big = (dir() / "bigctx").string();
+  ASSERT_EQ(testing::run_command(cli() + " create-model --preset tiny --config '{\"max_position_embeddings\": 1000000}' "
+                                 "--out " + big).status, 0);
+  std::string prompt;
+  for (int i = 0; i < 20000; ++i) prompt += "a b ";
+  std::ofstream(dir() / "big-prompt.txt") << prompt;
+  auto r = testing::run_command("ulimit -v 3000000; " + cli() + " generate --model " + big + " --prompt \"$(cat " +
+                                (dir() / "big-prompt.txt").string() + ")\" --max-new-tokens 2");
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("out of memory: an operation asked for "), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("frame #"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("enforce fail"), std::string::npos) << r.output;
+}
+
 // eval says how far it is while it generates (it was silent for 20 s on 30 cases); --verbose shows
 // what was expected beside what was generated.
 TEST_F(Hardening, EvalReportsProgressAndExpectedCalls) {
