@@ -60,7 +60,7 @@ Hardware detect_cpu() {
   std::ifstream in("/proc/meminfo");
   for (std::string line; std::getline(in, line);)
     if (line.rfind("MemAvailable:", 0) == 0) h.memory_bytes = std::stoll(line.substr(13)) * 1024;
-  LLMCP_CHECK(h.memory_bytes > 0, kUnsupported, "cannot read MemAvailable from /proc/meminfo; pass --memory GB");
+  LLMCP_CHECK(h.memory_bytes > 0, kUnsupported, "cannot read MemAvailable from /proc/meminfo; give the memory to plan for (--memory GiB; memory_gb in MCP)");
   return h;
 }
 
@@ -87,8 +87,9 @@ std::vector<Hardware> detect_gpus() {
 }
 
 Hardware plan_target(const std::string& gpu, double memory_gb, int64_t gpus) {
-  LLMCP_CHECK(gpus >= 1, kInvalidArgument, "--gpus must be at least 1");
-  LLMCP_CHECK(gpu.empty() || memory_gb <= 0, kInvalidArgument, "pass either --gpu or --memory, not both");
+  LLMCP_CHECK(gpus >= 1, kInvalidArgument, "the number of GPUs (gpus) must be at least 1");
+  LLMCP_CHECK(gpu.empty() || memory_gb <= 0, kInvalidArgument,
+              "give either a GPU (gpu) or an amount of memory (memory_gb; --memory on the command line), not both");
   Hardware h;
   if (!gpu.empty()) {
     const auto& g = find_gpu(gpu);
