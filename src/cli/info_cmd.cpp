@@ -7,6 +7,22 @@
 #include "engine/engine.h"
 
 namespace llmcp::cli {
+namespace {
+
+// "nf4, block size 64, double quantization, compute dtype float32 (bitsandbytes)" or "none".
+std::string quantization_text(const nlohmann::json& q) {
+  if (q.is_null()) return "none";
+  std::string s = q["type"].get<std::string>();
+  if (q.contains("blocksize")) {
+    s += ", block size " + q["blocksize"].dump();
+    if (q["double_quant"].get<bool>()) s += ", double quantization";
+    s += ", compute dtype " + q["compute_dtype"].get<std::string>();
+  }
+  if (q.contains("error")) s += "; cannot be loaded here: " + q["error"].get<std::string>();
+  return q["type"] == q["method"] ? s : s + " (" + q["method"].get<std::string>() + ")";
+}
+
+}  // namespace
 
 void add_info_command(CLI::App& app) {
   auto model = std::make_shared<std::string>();
@@ -22,16 +38,7 @@ void add_info_command(CLI::App& app) {
     }
     for (auto it = j.begin(); it != j.end(); ++it) {
       if (it.key() == "quantization") {
-        const auto& q = it.value();
-        std::cout << "quantization: "
-                  << (q.is_null() ? "none"
-                                  : q["type"].get<std::string>() +
-                                        (q.contains("blocksize") ? ", block size " + q["blocksize"].dump() +
-                                                                       (q["double_quant"].get<bool>() ? ", double quantization" : "") +
-                                                                       ", compute dtype " + q["compute_dtype"].get<std::string>()
-                                                                 : std::string()) +
-                                        " (bitsandbytes)")
-                  << "\n";
+        std::cout << "quantization: " << quantization_text(it.value()) << "\n";
         continue;
       }
       std::string v = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();

@@ -3,6 +3,7 @@
 #include "engine/generation.h"
 
 #include <filesystem>
+#include <optional>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -91,15 +92,23 @@ nlohmann::json model_info(const std::string& model_dir) {
   // A quantized checkpoint (bitsandbytes' quantization_config): what the linears are stored as.
   const auto raw = nlohmann::json::parse(core::read_file(std::filesystem::path(model_dir) / "config.json"), nullptr, false);
   if (raw.is_object() && raw.contains("quantization_config") && raw["quantization_config"].is_object()) {
-    const auto k = quant::BnbKeys::from_json(raw["quantization_config"]);
-    nlohmann::json q = {{"method", "bitsandbytes"}};
-    if (k.load_in_8bit) {
+    const auto& qc = raw["quantization_config"];
+    nlohmann::json q = {{"method", qc.value("quant_method", std::string("bitsandbytes"))}};
+    std::optional<quant::BnbKeys> k;
+    try {
+      if (q["method"] == "bitsandbytes") k = quant::BnbKeys::from_json(qc);
+    } catch (const core::Error& e) {
+      q["error"] = e.what();  // info describes what it cannot load too; loading says the same
+    }
+    if (!k) {
+      q["type"] = q["method"];
+    } else if (k->load_in_8bit) {
       q["type"] = "int8";
     } else {
-      q["type"] = quant::quant_type_name(k.quant_type);
-      q["blocksize"] = k.blocksize;
-      q["double_quant"] = k.double_quant;
-      q["compute_dtype"] = k.compute_dtype;
+      q["type"] = quant::quant_type_name(k->quant_type);
+      q["blocksize"] = k->blocksize;
+      q["double_quant"] = k->double_quant;
+      q["compute_dtype"] = k->compute_dtype;
     }
     j["quantization"] = q;
   } else {

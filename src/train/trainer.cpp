@@ -6,8 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <functional>
 #include <cmath>
+#include <functional>
 #include <numeric>
 
 #include "core/atomic_file.h"
@@ -244,8 +244,8 @@ TrainResult run(const TrainConfig& c, const TrainOptions& options) {
     const double loss = (targets > 0 ? loss_sum / static_cast<double>(targets) : 0) + router_coef * router_sum;
     if (!std::isfinite(loss) && state.global_step == 0 && !options.resume)
       LLMCP_FAIL(kInvalidArgument, "the loss is ", loss, " at the first step, before any update: the model's weights "
-                 "hold NaN or infinite values, or overflow in this precision (try bf16: false); check the model "
-                 "with llm-mcp generate");
+                 "hold NaN or infinite values", c.bf16 ? ", or overflow in bf16 (try bf16: false)" : "",
+                 "; check the model with llm-mcp generate");
     LLMCP_CHECK(std::isfinite(loss), kInvalidArgument, "the loss became ", loss, " at step ", state.global_step + 1,
                 "; training stopped. ",
                 last_checkpoint.empty() ? std::string("No checkpoint was written yet")
@@ -318,7 +318,9 @@ TrainResult run_training(const TrainConfig& c, const TrainOptions& options) {
   try {
     return run(c, options);
   } catch (...) {
-    // Nothing of value was written (no checkpoint): leave the folder as it was found.
+    // Nothing of value was written (no checkpoint): leave the folder as it was found. Never
+    // touch a folder outside the write roots (the refusal itself may be why the run failed).
+    if (!options.write_roots.empty() && !core::inside_any(out_dir, options.write_roots)) throw;
     if (fresh && list_checkpoints(out_dir).empty()) {
       if (std::filesystem::exists(out_dir, ec)) std::filesystem::remove_all(out_dir, ec);
     }

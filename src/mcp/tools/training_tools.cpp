@@ -19,7 +19,8 @@ std::string default_name_prefix(const Json& config) {
   for (char& ch : model)
     if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '_') ch = '-';
   if (model.empty() || model[0] == '.') model = "model" + model;
-  std::string method = config.contains("method") && config["method"].is_string() ? config["method"].get<std::string>() : "lora";
+  const std::string method =
+      config.contains("method") && config["method"].is_string() ? config["method"].get<std::string>() : "lora";
   return model + "-" + (core::valid_name(method) ? method.substr(0, 16) : "run");
 }
 
