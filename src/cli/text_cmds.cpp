@@ -114,7 +114,7 @@ void add_detokenize(CLI::App& app) {
   auto* cmd = app.add_subcommand("detokenize", "Turn token ids back into text");
   cmd->add_option("--model", o->model, "Model folder (a folder with only the tokenizer files works)")->required();
   auto* ids = cmd->add_option("--ids", o->ids, "Ids as \"1 2 3\" or \"[1, 2, 3]\"");
-  auto* file = cmd->add_option("--file", o->file, "File with one id list per line (as --tokenize --file writes)");
+  auto* file = cmd->add_option("--file", o->file, "File with one id list per line (as tokenize --file --json writes)");
   ids->excludes(file);
   cmd->add_flag("--json", o->json, "Print each text as a JSON string (one per line)");
   cmd->add_flag("--skip-special-tokens", o->skip_special, "Leave out special tokens (BOS, EOS, ...)");

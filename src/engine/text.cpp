@@ -38,7 +38,12 @@ std::vector<TokenizeResult> tokenize(const std::string& model_dir, const std::ve
   out.reserve(texts.size());
   for (const auto& text : texts) {
     TokenizeResult r;
-    r.ids = tok.encode(text, add_special_tokens);
+    try {
+      r.ids = tok.encode(text, add_special_tokens);
+    } catch (const core::Error& e) {  // a file's lines are texts: say which one
+      if (texts.size() == 1) throw;
+      throw core::Error(e.code(), "line " + std::to_string(out.size() + 1) + ": " + e.what());
+    }
     r.pieces.reserve(r.ids.size());
     for (const int32_t id : r.ids) r.pieces.push_back(tok.id_to_token(id));
     out.push_back(std::move(r));

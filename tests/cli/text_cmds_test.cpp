@@ -140,6 +140,10 @@ TEST(TextCommands, BadInputSaysWhatToFix) {
   r = run("detokenize --model " + kLlama2 + " --ids '99999999'");
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("not in the vocabulary"), std::string::npos) << r.output;
+  core::write_file_atomic(dir / "lines.txt", "fine\nalso fine\nbad \xff byte\n");  // names the line (issue 22)
+  r = run("tokenize --model " + kLlama2 + " --file " + (dir / "lines.txt").string());
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("line 3: "), std::string::npos) << r.output;
   r = run("tokenize --model " + (dir / "nope").string() + " --text hi");
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("does not exist"), std::string::npos) << r.output;
