@@ -22,7 +22,7 @@ void add_create_model_command(CLI::App& app) {
   std::string presets;
   for (const auto& p : engine::model_presets()) presets += (presets.empty() ? "" : " | ") + p;
   cmd->add_option("--preset", req->preset, "Size: " + presets)->capture_default_str();
-  cmd->add_option("--seed", req->seed, "Random seed")->capture_default_str();
+  cmd->add_option("--seed", req->seed, "Random seed")->capture_default_str()->check(at_least(0));
   cmd->add_option("--dtype", req->dtype, "float32 | bfloat16 | float16")->capture_default_str();
   cmd->add_option("--config", *overrides, "JSON object of config.json keys overriding the preset");
   cmd->add_option("--tokenizer-vocab", req->tokenizer_vocab, "Tokenizer vocabulary size (at most vocab_size)")

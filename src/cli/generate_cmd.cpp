@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/flag_checks.h"
 #include "engine/engine.h"
 
 namespace llmcp::cli {
@@ -20,7 +21,7 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--min-p", req->min_p, "Drop tokens below min-p x top probability (0 = off)");
   cmd->add_option("--repetition-penalty", req->repetition_penalty, "1 = off");
   cmd->add_flag("--truncate", req->truncate, "A prompt longer than the model's context keeps its last tokens (default: an error)");
-  cmd->add_option("--seed", req->seed, "Sampling seed")->capture_default_str();
+  cmd->add_option("--seed", req->seed, "Sampling seed")->capture_default_str()->check(at_least(0));
   cmd->add_option("--stop", req->stop, "Stop string (repeatable)");
   cmd->add_option("--dtype", req->dtype, "auto | float32 | bfloat16 | float16")->capture_default_str();
   cmd->add_option("--device", req->device, "cpu | cuda | cuda:N | auto")->capture_default_str();

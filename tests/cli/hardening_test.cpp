@@ -56,6 +56,8 @@ TEST_F(Hardening, EveryNumericFlagRefusesOutOfRangeValues) {
       {"generate" + m + " --prompt hi --top-p 3", "top_p"},
       {"generate" + m + " --prompt hi --min-p 2", "min_p"},
       {"generate" + m + " --prompt hi --repetition-penalty 0", "repetition_penalty"},
+      {"generate" + m + " --prompt hi --seed -1", "--seed"},
+      {"create-model --preset tiny --seed -1 --out " + (dir() / "c-bad").string(), "--seed"},
       {"eval" + m + data + " --batch-size 0", "--batch-size"},
       {"eval" + m + data + " --seq-len -5", "--seq-len"},
       {"eval" + m + data + " --max-new-tokens -1", "--max-new-tokens"},
