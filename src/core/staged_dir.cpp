@@ -8,17 +8,6 @@
 
 namespace llmcp::core {
 namespace fs = std::filesystem;
-namespace {
-
-bool is_within(const fs::path& p, const fs::path& root) {
-  auto r = root.begin(), q = p.begin();
-  for (; r != root.end(); ++r, ++q)
-    if (q == p.end() || *q != *r) return false;
-  return true;
-}
-
-}  // namespace
-
 StagedDir::StagedDir(fs::path target, Overwrite overwrite) : target_(std::move(target)), overwrite_(overwrite) {
   LLMCP_CHECK(!target_.empty(), kInvalidArgument, "no output folder was given");
   target_ = fs::absolute(target_).lexically_normal();
@@ -73,8 +62,8 @@ void check_not_input(const fs::path& out, const std::vector<fs::path>& inputs, c
   for (const auto& in : inputs) {
     if (in.empty()) continue;
     const fs::path i = resolve_links(in);
-    LLMCP_CHECK(!is_within(o, i) && !is_within(i, o), kInvalidArgument, out_flag, " ", out.string(),
-                o == i ? " is" : is_within(o, i) ? " lies inside" : " contains", " the input ", in.string(),
+    LLMCP_CHECK(!path_within(o, i) && !path_within(i, o), kInvalidArgument, out_flag, " ", out.string(),
+                o == i ? " is" : path_within(o, i) ? " lies inside" : " contains", " the input ", in.string(),
                 "; write the output to a new folder (inputs are never written over)");
   }
 }

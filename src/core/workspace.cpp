@@ -18,18 +18,18 @@ fs::path canonical_root(const fs::path& p) {
   return c;
 }
 
-bool within(const fs::path& p, const fs::path& root) {
-  auto r = root.begin(), q = p.begin();
-  for (; r != root.end(); ++r, ++q)
-    if (q == p.end() || *q != *r) return false;
-  return true;
-}
-
 bool plain_name(const std::string& ref) {
   return !ref.empty() && ref.find('/') == std::string::npos && ref != "." && ref != "..";
 }
 
 }  // namespace
+
+bool path_within(const fs::path& p, const fs::path& root) {
+  auto r = root.begin(), q = p.begin();
+  for (; r != root.end(); ++r, ++q)
+    if (q == p.end() || *q != *r) return false;
+  return true;
+}
 
 bool valid_name(const std::string& name) {
   if (name.empty() || name.size() > 128 || name[0] == '.') return false;
@@ -79,7 +79,7 @@ fs::path resolve_links(const fs::path& path) {
 bool inside_any(const fs::path& p, const std::vector<fs::path>& roots) {
   const fs::path r = resolve_links(p);
   for (const auto& root : roots)
-    if (within(r, resolve_links(root))) return true;
+    if (path_within(r, resolve_links(root))) return true;
   return false;
 }
 
@@ -114,12 +114,12 @@ fs::path Workspace::default_home() {
 }
 
 bool Workspace::inside(const fs::path& p, Access access) const {
-  if (within(p, home_)) return true;
+  if (path_within(p, home_)) return true;
   for (const auto& r : allowed_)
-    if (within(p, r)) return true;
+    if (path_within(p, r)) return true;
   if (access == Access::kRead)
     for (const auto& r : read_only_)
-      if (within(p, r)) return true;
+      if (path_within(p, r)) return true;
   return false;
 }
 

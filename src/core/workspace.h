@@ -25,6 +25,8 @@ bool valid_name(const std::string& name);
 // `p` made absolute with every symlink replaced by its target, dangling ones included (where
 // std::filesystem::weakly_canonical keeps a dangling link as it is), and "." / ".." removed.
 std::filesystem::path resolve_links(const std::filesystem::path& p);
+// Whether `p` is `root` or lies below it, component by component (both already resolved).
+bool path_within(const std::filesystem::path& p, const std::filesystem::path& root);
 // Whether `p` (resolved) lies inside one of `roots` (resolved). The check a writer repeats right
 // before it writes, so a symlink that appeared after validation is caught.
 bool inside_any(const std::filesystem::path& p, const std::vector<std::filesystem::path>& roots);
