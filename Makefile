@@ -42,8 +42,8 @@ test-fast: build test-deps
 test-asan: test-deps
 	@cmake --preset asan -Wno-dev >/dev/null
 	@cmake --build build/asan -j $(JOBS) --target io_tests core_tests tokenizer_tests chat_tests mcp_protocol_tests
-	@cd build/asan && LLMCP_NODE_PATH=$(CURDIR)/$(NPM_DIR) LLMCP_NODE=$$(command -v node) \
-	  ctest --output-on-failure -L "io|core|tokenizer|protocol"
+	@py=$$(./scripts/install-python-env.sh) && cd build/asan && LLMCP_PYTHON=$$py \
+	  LLMCP_NODE_PATH=$(CURDIR)/$(NPM_DIR) LLMCP_NODE=$$(command -v node) ctest --output-on-failure -L "io|core|tokenizer|protocol"
 
 # libFuzzer (clang, ASan + UBSan) on the MCP codec and dispatcher: FUZZ_SECONDS (60 in make test;
 # run 600 or more by hand). The corpus grows in build/fuzz/corpus, seeded from fuzz/corpus.

@@ -1,11 +1,11 @@
-// Compares our ids with Hugging Face's own JavaScript tokenizer (@huggingface/tokenizers 0.2.0,
-// run by tools/tokenizer/hf_encode.mjs) on the synthetic tokenizer: ~200 varied strings, with and
-// without special tokens. Needs LLMCP_NODE and LLMCP_NODE_PATH (set by `make test-deps` + ctest);
-// without them the test fails — a skipped reference check would pass silently.
+// Compares our ids and decoded text with Hugging Face's `tokenizers` (the Rust library from PyPI,
+// run by tools/tokenizer/hf_encode.py) on the synthetic tokenizer: ~200 varied strings, with and
+// without special tokens. Needs LLMCP_PYTHON (set by `make test`); without it the test fails — a
+// skipped reference check would pass silently.
 #include <unistd.h>
 
 #include "core/atomic_file.h"
-#include "hf_js.h"
+#include "hf_reference.h"
 #include "test_util.h"
 
 #ifndef LLMCP_SOURCE_DIR
@@ -58,7 +58,7 @@ TEST(HfReference, SyntheticTokenizerMatchesHuggingFace) {
   core::write_file_atomic(dir / "tokenizer_config.json", config);
   const auto strings = reference_strings();
   const Tokenizer ours = Tokenizer::from_dir(dir);
-  const HfIds theirs = hf_js_encode(dir / "tokenizer.json", dir / "tokenizer_config.json", strings, dir);
+  const HfIds theirs = hf_encode(dir / "tokenizer.json", strings, dir);
   for (const bool add_special : {false, true}) {
     if (!theirs.ok) break;
     int mismatches = 0;

