@@ -112,6 +112,8 @@ def max_diff(a, b, mask=None):
 def assert_logits_close(got, want, mask, tol=1e-4, what="logits"):
     diff = max_diff(got, want, mask)
     assert want[mask.bool()].std().item() > 1e-3, f"{what}: the reference barely varies; the check would be empty"
+    if os.environ.get("LLMCP_INTEROP_REPORT"):  # figures for notes: LLMCP_INTEROP_REPORT=1 ... -s
+        print(f"\n{what}: max |ours - theirs| = {diff:.3g} (tolerance {tol:g})")
     assert diff <= tol, f"{what}: max |ours - theirs| = {diff:.3g} > {tol:g}"
 
 

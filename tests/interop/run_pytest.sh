@@ -9,4 +9,4 @@ fi
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 TOKENIZERS_PARALLELISM=false
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 cd "$(dirname "$1")"
-exec "$LLMCP_PYTHON" -m pytest -q -p no:cacheprovider -o console_output_style=classic "$1"
+exec "$LLMCP_PYTHON" -m pytest -q -p no:cacheprovider -o console_output_style=classic "$@"
