@@ -76,6 +76,15 @@ LoraConfig lora_config_from_json(const json& j, const std::string& source) {
   const std::string type = j.value("peft_type", std::string("LORA"));
   LLMCP_CHECK(type == "LORA" || type == "SPARSE", kUnsupported, source, " is a '", type,
               "' adapter; LORA adapters (with use_dora for DoRA) and llm-mcp's SPARSE adapters load here");
+  // PEFT >= 0.17 on transformers 5 writes LoRA on fused 3-D expert weights (Mixtral's
+  // mlp.experts.gate_up_proj / down_proj; asking for w1/w2/w3 gives this too) as target_parameters.
+  if (j.contains("target_parameters"))
+    LLMCP_CHECK(!unsupported_value("target_parameters", j["target_parameters"]), kUnsupported, source,
+                ": 'target_parameters' = ", j["target_parameters"].dump(),
+                " is LoRA on fused 3-D parameters (PEFT's LoRA on transformers 5's Mixtral experts), which llm-mcp "
+                "does not load yet. Either merge it in PEFT (merge_and_unload(), then save_pretrained: the merged "
+                "model loads here) or train the adapter on linear modules (q_proj, k_proj, v_proj, o_proj, or "
+                "llm-mcp's own per-expert w1/w2/w3 targets)");
   for (auto it = j.begin(); it != j.end(); ++it)
     LLMCP_CHECK(!unsupported_value(it.key(), it.value()), kUnsupported, source, ": '", it.key(), "' = ",
                 it.value().dump(), " is not supported (remove it or train the adapter without it)");
