@@ -25,4 +25,4 @@ echo "== base + adapter on the held-out requests (every case: ok/MISS, the reque
 "$cli" eval --model "$base" --adapter "$adapter" --data "$held_out" --verbose
 echo
 echo "The adapter is a PEFT folder ($adapter): \`llm-mcp merge --model $base --adapter $adapter --out DIR\`"
-echo "writes a merged model; transformers + peft load the adapter as it is."
+echo "writes a merged model; transformers + peft load the adapter as it is (ctest -R interop_peft_export)."
