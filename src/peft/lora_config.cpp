@@ -71,7 +71,12 @@ BiasMode parse_bias_mode(const std::string& s) {
   LLMCP_FAIL(kInvalidArgument, "bias must be none, all or lora_only, got '", s, "'");
 }
 
-LoraConfig lora_config_from_json(const json& j, const std::string& source) {
+namespace {
+
+// One body for both JSON flavours: an ordered one keeps the file's key order, which decides
+// which rank_pattern / alpha_pattern key applies when several match (PEFT takes the first).
+template <typename Json>
+LoraConfig config_from_json(const Json& j, const std::string& source) {
   LLMCP_CHECK(j.is_object(), kMalformedFile, source, " must hold a JSON object");
   const std::string type = j.value("peft_type", std::string("LORA"));
   LLMCP_CHECK(type == "LORA" || type == "SPARSE", kUnsupported, source, " is a '", type,
@@ -79,14 +84,14 @@ LoraConfig lora_config_from_json(const json& j, const std::string& source) {
   // PEFT >= 0.17 on transformers 5 writes LoRA on fused 3-D expert weights (Mixtral's
   // mlp.experts.gate_up_proj / down_proj; asking for w1/w2/w3 gives this too) as target_parameters.
   if (j.contains("target_parameters"))
-    LLMCP_CHECK(!unsupported_value("target_parameters", j["target_parameters"]), kUnsupported, source,
+    LLMCP_CHECK(!unsupported_value("target_parameters", json::parse(j["target_parameters"].dump())), kUnsupported, source,
                 ": 'target_parameters' = ", j["target_parameters"].dump(),
                 " is LoRA on fused 3-D parameters (PEFT's LoRA on transformers 5's Mixtral experts), which llm-mcp "
                 "does not load yet. Either merge it in PEFT (merge_and_unload(), then save_pretrained: the merged "
                 "model loads here) or train the adapter on linear modules (q_proj, k_proj, v_proj, o_proj, or "
                 "llm-mcp's own per-expert w1/w2/w3 targets)");
   for (auto it = j.begin(); it != j.end(); ++it)
-    LLMCP_CHECK(!unsupported_value(it.key(), it.value()), kUnsupported, source, ": '", it.key(), "' = ",
+    LLMCP_CHECK(!unsupported_value(it.key(), json::parse(it.value().dump())), kUnsupported, source, ": '", it.key(), "' = ",
                 it.value().dump(), " is not supported (remove it or train the adapter without it)");
   LoraConfig c;
   std::string key;  // the key being read, for the error message
@@ -95,37 +100,37 @@ LoraConfig lora_config_from_json(const json& j, const std::string& source) {
     return j.contains(k) && !j[k].is_null();
   };
   try {
-    if (has("r")) c.r = j["r"].get<int64_t>();
-    if (has("lora_alpha")) c.lora_alpha = j["lora_alpha"].get<double>();
-    if (has("lora_dropout")) c.lora_dropout = j["lora_dropout"].get<double>();
+    if (has("r")) c.r = j["r"].template get<int64_t>();
+    if (has("lora_alpha")) c.lora_alpha = j["lora_alpha"].template get<double>();
+    if (has("lora_dropout")) c.lora_dropout = j["lora_dropout"].template get<double>();
     if (has("target_modules")) {
       TargetModules t;
       const auto& v = j["target_modules"];
-      if (v.is_string() && v.get<std::string>() == "all-linear") {
+      if (v.is_string() && v.template get<std::string>() == "all-linear") {
         t.kind = TargetModules::Kind::kAllLinear;
       } else if (v.is_string()) {
         t.kind = TargetModules::Kind::kRegex;
-        t.regex = v.get<std::string>();
+        t.regex = v.template get<std::string>();
       } else {
         t.names = string_list(v, "target_modules", source);
       }
       c.target_modules = t;
     }
     key = "exclude_modules";
-    c.exclude_modules = string_list(j.value("exclude_modules", json()), "exclude_modules", source);
+    c.exclude_modules = string_list(json::parse(j.value("exclude_modules", Json()).dump()), "exclude_modules", source);
     key = "bias";
     c.bias = parse_bias_mode(j.value("bias", std::string("none")));
-    if (has("use_rslora")) c.use_rslora = j["use_rslora"].get<bool>();
-    if (has("use_dora")) c.use_dora = j["use_dora"].get<bool>();
+    if (has("use_rslora")) c.use_rslora = j["use_rslora"].template get<bool>();
+    if (has("use_dora")) c.use_dora = j["use_dora"].template get<bool>();
     if (has("init_lora_weights")) {
-      const json& init = j["init_lora_weights"];
+      const auto& init = j["init_lora_weights"];
       LLMCP_CHECK(init.is_boolean() || init.is_string(), kInvalidArgument, source,
                   ": 'init_lora_weights' must be true, false or a PEFT method name, got ", init.dump());
       if (init.is_boolean()) {
-        c.init = init.get<bool>() ? LoraInit::kDefault : LoraInit::kNone;
+        c.init = init.template get<bool>() ? LoraInit::kDefault : LoraInit::kNone;
       } else {
         // pissa, olora, ...: only the starting point differs; saved weights are final.
-        const std::string m = init.get<std::string>();
+        const std::string m = init.template get<std::string>();
         static const std::set<std::string> kPeft = {"gaussian", "eva", "olora", "pissa", "corda", "loftq", "orthogonal"};
         LLMCP_CHECK(kPeft.count(m) || m.rfind("pissa_niter_", 0) == 0, kInvalidArgument, source,
                     ": init_lora_weights '", m, "' is unknown; PEFT's are true, false, gaussian, eva, olora, pissa, "
@@ -134,24 +139,26 @@ LoraConfig lora_config_from_json(const json& j, const std::string& source) {
       }
     }
     key = "modules_to_save";
-    c.modules_to_save = string_list(j.value("modules_to_save", json()), "modules_to_save", source);
+    c.modules_to_save = string_list(json::parse(j.value("modules_to_save", Json()).dump()), "modules_to_save", source);
     if (has("layers_to_transform")) {
       const auto& v = j["layers_to_transform"];
-      c.layers_to_transform = v.is_number() ? std::vector<int64_t>{v.get<int64_t>()} : v.get<std::vector<int64_t>>();
+      c.layers_to_transform = v.is_number() ? std::vector<int64_t>{v.template get<int64_t>()} : v.template get<std::vector<int64_t>>();
       for (int64_t l : *c.layers_to_transform)
         LLMCP_CHECK(l >= 0, kInvalidArgument, source, ": layers_to_transform holds ", l, "; layer indices start at 0");
     }
     key = "layers_pattern";
-    c.layers_pattern = string_list(j.value("layers_pattern", json()), "layers_pattern", source);
-    if (has("rank_pattern")) c.rank_pattern = j["rank_pattern"].get<std::map<std::string, int64_t>>();
-    if (has("alpha_pattern")) c.alpha_pattern = j["alpha_pattern"].get<std::map<std::string, double>>();
+    c.layers_pattern = string_list(json::parse(j.value("layers_pattern", Json()).dump()), "layers_pattern", source);
+    if (has("rank_pattern"))
+      for (const auto& [k, v] : j["rank_pattern"].items()) c.rank_pattern.emplace_back(k, v.template get<int64_t>());
+    if (has("alpha_pattern"))
+      for (const auto& [k, v] : j["alpha_pattern"].items()) c.alpha_pattern.emplace_back(k, v.template get<double>());
     if (j.contains("base_model_name_or_path") && j["base_model_name_or_path"].is_string())
-      c.base_model_name_or_path = j["base_model_name_or_path"].get<std::string>();
-    if (j.contains("revision") && j["revision"].is_string()) c.revision = j["revision"].get<std::string>();
+      c.base_model_name_or_path = j["base_model_name_or_path"].template get<std::string>();
+    if (j.contains("revision") && j["revision"].is_string()) c.revision = j["revision"].template get<std::string>();
     key = "inference_mode";
     c.inference_mode = j.value("inference_mode", true);
     key = "sparse keys";
-    if (type == "SPARSE") c.sparse = SparseConfig::from_json(j, source);
+    if (type == "SPARSE") c.sparse = SparseConfig::from_json(json::parse(j.dump()), source);
   } catch (const json::exception&) {
     LLMCP_FAIL(kMalformedFile, source, ": '", key, "' has the wrong type: ", j.contains(key) ? j[key].dump() : "",
                " (r: an integer; lora_alpha, lora_dropout: numbers; rank_pattern / alpha_pattern: {regex: number}; "
@@ -159,6 +166,13 @@ LoraConfig lora_config_from_json(const json& j, const std::string& source) {
   }
   c.validate();
   return c;
+}
+
+}  // namespace
+
+LoraConfig lora_config_from_json(const json& j, const std::string& source) { return config_from_json(j, source); }
+LoraConfig lora_config_from_json(const nlohmann::ordered_json& j, const std::string& source) {
+  return config_from_json(j, source);
 }
 
 namespace {
@@ -195,8 +209,7 @@ nlohmann::ordered_json lora_config_to_json(const LoraConfig& c) {
   if (c.sparse) return sparse_config_to_json(c);
   json j;  // nlohmann::json keeps keys sorted, as PEFT's json.dumps(sort_keys=True) does
   auto number = [](double v) { return v == std::floor(v) && std::abs(v) < 1e15 ? json(static_cast<int64_t>(v)) : json(v); };
-  j["alpha_pattern"] = json::object();
-  for (const auto& [k, v] : c.alpha_pattern) j["alpha_pattern"][k] = number(v);
+  j["alpha_pattern"] = json::object();  // (placeholders for the key order; filled in below)
   j["auto_mapping"] = nullptr;
   j["base_model_name_or_path"] = c.base_model_name_or_path.empty() ? json() : json(c.base_model_name_or_path);
   j["bias"] = bias_mode_name(c.bias);
@@ -215,20 +228,28 @@ nlohmann::ordered_json lora_config_to_json(const LoraConfig& c) {
   j["modules_to_save"] = c.modules_to_save.empty() ? json() : json(c.modules_to_save);
   j["peft_type"] = "LORA";
   j["r"] = c.r;
-  j["rank_pattern"] = json(c.rank_pattern);
+  j["rank_pattern"] = json::object();
   j["revision"] = c.revision.empty() ? json() : json(c.revision);
   j["target_modules"] = target_modules_json(c);
   j["task_type"] = "CAUSAL_LM";
   j["use_dora"] = c.use_dora;
   j["use_rslora"] = c.use_rslora;
-  return nlohmann::ordered_json::parse(j.dump());
+  auto out = nlohmann::ordered_json::parse(j.dump());
+  // The patterns keep their order (the first matching key applies), so a file read in one order
+  // is written in the same order.
+  out["alpha_pattern"] = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : c.alpha_pattern) out["alpha_pattern"][k] = nlohmann::ordered_json::parse(number(v).dump());
+  out["rank_pattern"] = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : c.rank_pattern) out["rank_pattern"][k] = v;
+  return out;
 }
 
 LoraConfig load_lora_config(const std::filesystem::path& adapter_dir) {
   const auto path = adapter_dir / "adapter_config.json";
   LLMCP_CHECK(std::filesystem::exists(path), kNotFound, "no adapter_config.json in ", adapter_dir.string(),
               " (is this a PEFT adapter folder?)");
-  auto j = json::parse(core::read_file(path), nullptr, false);
+  // Ordered: the file's key order decides between overlapping patterns, as in PEFT.
+  auto j = nlohmann::ordered_json::parse(core::read_file(path), nullptr, false);
   LLMCP_CHECK(!j.is_discarded(), kMalformedFile, path.string(), " is not valid JSON");
   return lora_config_from_json(j, path.string());
 }

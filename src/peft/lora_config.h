@@ -40,8 +40,10 @@ struct LoraConfig {
   std::vector<std::string> modules_to_save;
   std::optional<std::vector<int64_t>> layers_to_transform;
   std::vector<std::string> layers_pattern;
-  std::map<std::string, int64_t> rank_pattern;  // regex -> r
-  std::map<std::string, double> alpha_pattern;  // regex -> lora_alpha
+  // regex -> r / lora_alpha, in the order read: the first key that matches a module applies (PEFT's
+  // get_pattern_key). PEFT writes adapter_config.json with sorted keys, so a file's order is sorted.
+  std::vector<std::pair<std::string, int64_t>> rank_pattern;
+  std::vector<std::pair<std::string, double>> alpha_pattern;
   std::string base_model_name_or_path;
   std::string revision;
   bool inference_mode = true;
@@ -60,6 +62,7 @@ BiasMode parse_bias_mode(const std::string& s);  // error lists none | all | lor
 // ignored) but refuses features that would change the adapter's meaning and that we do not
 // implement (e.g. lora_bias, layer_replication, trainable_token_indices), naming the key.
 LoraConfig lora_config_from_json(const nlohmann::json& j, const std::string& source);
+LoraConfig lora_config_from_json(const nlohmann::ordered_json& j, const std::string& source);
 // PEFT's key set, sorted, for `peft_type: "LORA"`, `task_type: "CAUSAL_LM"`; for a sparse
 // adapter, the targeting keys and the sparse keys with `peft_type: "SPARSE"`.
 nlohmann::ordered_json lora_config_to_json(const LoraConfig& c);

@@ -53,7 +53,7 @@ bool in_layers(const LoraConfig& c, const std::string& module) {
 }
 
 template <typename V>
-V pattern_value(const std::map<std::string, V>& patterns, const std::string& module, V fallback, const char* key) {
+V pattern_value(const std::vector<std::pair<std::string, V>>& patterns, const std::string& module, V fallback, const char* key) {
   for (const auto& [pattern, value] : patterns)
     if (std::regex_match(module, compile("(.*\\.)?(" + pattern + ")", key))) return value;
   return fallback;

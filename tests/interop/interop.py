@@ -78,19 +78,28 @@ def hf_model(model_dir, dtype=torch.float32, **kwargs):
 def peft_model(base_dir, adapter_dir, dtype=torch.float32):
     """PeftModel.from_pretrained, failing on any missing/unexpected-key report: the warning
     from_pretrained gives for missing keys, and an exact comparison of the file's keys with the
-    keys PEFT itself would save for this config (get_peft_model_state_dict)."""
+    keys PEFT itself would save for this config (get_peft_model_state_dict). Files whose keys PEFT
+    converts on load (per-expert Mixtral LoRA -> transformers 5's fused experts) are checked on
+    PEFT's own load result instead."""
     from peft import PeftModel
-    from peft.utils import get_peft_model_state_dict
+    from peft.utils import get_peft_model_state_dict, load_peft_weights, set_peft_model_state_dict
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model = PeftModel.from_pretrained(hf_model(base_dir, dtype), adapter_dir)
-    reports = [str(w.message) for w in caught if "keys" in str(w.message).lower()]
+    reports = [str(w.message) for w in caught
+               if "missing" in str(w.message).lower() or "unexpected" in str(w.message).lower()]
     assert not reports, f"PEFT reported keys while loading {adapter_dir}: {reports}"
     saved = set(load_file(os.path.join(adapter_dir, "adapter_model.safetensors")))
-    expected = set(get_peft_model_state_dict(model))
-    assert saved == expected, (f"{adapter_dir}: keys PEFT expects but the file lacks {sorted(expected - saved)}, "
-                               f"keys the file has that PEFT does not use {sorted(saved - expected)}")
+    if any(".block_sparse_moe.experts." in k for k in saved):
+        result = set_peft_model_state_dict(model, load_peft_weights(adapter_dir), adapter_name="default")
+        missing = [k for k in result.missing_keys if "lora_" in k and "default" in k]
+        assert not missing and not result.unexpected_keys, (
+            f"{adapter_dir}: PEFT's load misses {missing}, does not use {result.unexpected_keys}")
+    else:
+        expected = set(get_peft_model_state_dict(model))
+        assert saved == expected, (f"{adapter_dir}: keys PEFT expects but the file lacks {sorted(expected - saved)}, "
+                                   f"keys the file has that PEFT does not use {sorted(saved - expected)}")
     model.eval()
     return model
 
@@ -115,6 +124,45 @@ def assert_logits_close(got, want, mask, tol=1e-4, what="logits"):
     if os.environ.get("LLMCP_INTEROP_REPORT"):  # figures for notes: LLMCP_INTEROP_REPORT=1 ... -s
         print(f"\n{what}: max |ours - theirs| = {diff:.3g} (tolerance {tol:g})")
     assert diff <= tol, f"{what}: max |ours - theirs| = {diff:.3g} > {tol:g}"
+
+
+def checkpoint_layout(state_dict):
+    """A transformers 5 state dict under checkpoint names: Mixtral's fused experts
+    (mlp.experts.gate_up_proj [E, 2I, H] = [w1; w3] per expert, down_proj = w2, mlp.gate = router)
+    split back into block_sparse_moe.experts.N.w1/w2/w3, as save_pretrained writes them."""
+    out = {}
+    for key, t in state_dict.items():
+        if key.endswith(".mlp.experts.gate_up_proj"):
+            prefix = key[: -len(".mlp.experts.gate_up_proj")]
+            inter = t.size(1) // 2
+            for e in range(t.size(0)):
+                out[f"{prefix}.block_sparse_moe.experts.{e}.w1.weight"] = t[e, :inter]
+                out[f"{prefix}.block_sparse_moe.experts.{e}.w3.weight"] = t[e, inter:]
+        elif key.endswith(".mlp.experts.down_proj"):
+            prefix = key[: -len(".mlp.experts.down_proj")]
+            for e in range(t.size(0)):
+                out[f"{prefix}.block_sparse_moe.experts.{e}.w2.weight"] = t[e]
+        elif ".mlp.gate." in key and "experts" not in key and "gate_proj" not in key:
+            out[key.replace(".mlp.gate.", ".block_sparse_moe.gate.")] = t
+        else:
+            out[key] = t
+    return out
+
+
+def assert_merged_like_peft(what, base_dir, peft, merged_dir):
+    """Every tensor PEFT's merge_and_unload() changes is in llm-mcp's merged folder, within 1e-5."""
+    before = checkpoint_layout(hf_model(base_dir).state_dict())
+    reference = checkpoint_layout(peft.merge_and_unload().state_dict())
+    changed = [k for k in reference if k not in before or not torch.equal(reference[k], before[k])]
+    assert changed, "PEFT's merge changed nothing"
+    written = {}
+    for f in os.listdir(merged_dir):
+        if f.endswith(".safetensors"):
+            written.update(load_file(os.path.join(merged_dir, f)))
+    for key in changed:
+        assert key in written, f"{what}: PEFT's merge changes {key}; llm-mcp's merged folder lacks it"
+        d = (written[key].float() - reference[key].float()).abs().max().item()
+        assert d <= 1e-5, f"{what}: merged {key} differs from PEFT's merge_and_unload by {d:.3g}"
 
 
 def train_config(tmp, base, out, **keys):

@@ -9,9 +9,8 @@ import os
 import pytest
 import torch
 
-from interop import (assert_logits_close, hf_model, llm_mcp, logits_of, make_inputs, max_diff, ours,
+from interop import (assert_logits_close, assert_merged_like_peft, hf_model, llm_mcp, logits_of, make_inputs, max_diff, ours,
                      peft_model, train_config)
-from safetensors.torch import load_file
 
 BASES = {
     "llama": ["--arch", "llama", "--config", '{"num_hidden_layers": 4}'],
@@ -38,6 +37,7 @@ CASES = [
     ("dora", "llama", {"use_dora": True, "target_modules": ["q_proj", "v_proj", "down_proj"]}),
     ("mistral_window", "mistral", {"target_modules": "all-linear"}),
     ("mixtral_attention", "mixtral", {"target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"]}),
+    ("mixtral_experts", "mixtral", {"target_modules": ["q_proj", "w1", "w2", "w3"]}),
     ("falcon_fused_qkv", "falcon", {}),
     ("falcon_fused_qkv_dora", "falcon", {"use_dora": True, "target_modules": "all-linear"}),
     ("falcon_40b_fused_qkv", "falcon_40b", {"target_modules": "all-linear"}),
@@ -79,19 +79,7 @@ def test_trained_adapter_loads_in_peft(tmp_path, bases, name, base, keys):
     llm_mcp("merge", "--model", base_dir, "--adapter", adapter, "--out", merged)
     assert_logits_close(logits_of(hf_model(merged), ids, mask), want, mask,
                         what=f"{name}: transformers on `llm-mcp merge` output vs PEFT")
-    # Weights: every tensor PEFT's merge_and_unload() changes is in llm-mcp's merge, equal within 1e-5.
-    before = hf_model(base_dir).state_dict()
-    reference = theirs.merge_and_unload().state_dict()
-    changed = [k for k in reference if k not in before or not torch.equal(reference[k], before[k])]
-    assert changed, "PEFT's merge changed nothing"
-    written = {}
-    for f in os.listdir(merged):
-        if f.endswith(".safetensors"):
-            written.update(load_file(os.path.join(merged, f)))
-    for key in changed:
-        assert key in written, f"{name}: PEFT's merge changes {key}; llm-mcp's merged folder lacks it"
-        d = (written[key].float() - reference[key].float()).abs().max().item()
-        assert d <= 1e-5, f"{name}: merged {key} differs from PEFT's merge_and_unload by {d:.3g}"
+    assert_merged_like_peft(name, base_dir, theirs, merged)
 
 def test_sparse_adapter_is_merge_to_load(tmp_path, bases):
     base_dir = bases["llama"]

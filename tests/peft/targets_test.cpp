@@ -106,3 +106,29 @@ TEST(TargetsTest, NothingMatchedListsTheModuleNames) {
 
 }  // namespace
 }  // namespace llmcp::peft
+
+namespace llmcp::peft {
+namespace {
+
+// PEFT's get_pattern_key takes the first key that matches, in the order of adapter_config.json
+// (which PEFT writes sorted); a hand-written file in another order keeps its order here too, and
+// is written back in that order.
+TEST(TargetsTest, OverlappingPatternsTakeTheFirstKeyInFileOrder) {
+  const char* text = R"({"r": 4, "target_modules": ["down_proj"],
+                         "rank_pattern": {"layers.1.mlp.down_proj": 6, "down_proj": 2}})";
+  auto rank_of_layer1 = [](const LoraConfig& c) {
+    for (const auto& t : plan_targets(c, {"model.layers.0.mlp.down_proj", "model.layers.1.mlp.down_proj"}, "lm_head", {}))
+      if (t.module == "model.layers.1.mlp.down_proj") return t.rank;
+    return int64_t{-1};
+  };
+  EXPECT_EQ(rank_of_layer1(lora_config_from_json(nlohmann::ordered_json::parse(text), "file order")), 6);
+  // Sorted (as PEFT saves it): "down_proj" comes first and wins.
+  EXPECT_EQ(rank_of_layer1(lora_config_from_json(nlohmann::json::parse(text), "sorted")), 2);
+  auto written = lora_config_to_json(lora_config_from_json(nlohmann::ordered_json::parse(text), "file order"));
+  // Written in the order read, so PEFT (and we) read the same meaning back.
+  EXPECT_EQ(written["rank_pattern"].begin().key(), "layers.1.mlp.down_proj");
+  EXPECT_EQ(rank_of_layer1(lora_config_from_json(written, "written")), 6);
+}
+
+}  // namespace
+}  // namespace llmcp::peft
