@@ -86,10 +86,9 @@ LoraConfig config_from_json(const Json& j, const std::string& source) {
   if (j.contains("target_parameters"))
     LLMCP_CHECK(!unsupported_value("target_parameters", json::parse(j["target_parameters"].dump())), kUnsupported, source,
                 ": 'target_parameters' = ", j["target_parameters"].dump(),
-                " is LoRA on fused 3-D parameters (PEFT's LoRA on transformers 5's Mixtral experts), which llm-mcp "
-                "does not load yet. Either merge it in PEFT (merge_and_unload(), then save_pretrained: the merged "
-                "model loads here) or train the adapter on linear modules (q_proj, k_proj, v_proj, o_proj, or "
-                "llm-mcp's own per-expert w1/w2/w3 targets)");
+                " is LoRA on fused 3-D parameters; llm-mcp reads it only for Mixtral's experts, when the adapter "
+                "folder is loaded onto its base (peft/fused_experts). Otherwise merge it in PEFT "
+                "(merge_and_unload(), then save_pretrained: the merged model loads here)");
   for (auto it = j.begin(); it != j.end(); ++it)
     LLMCP_CHECK(!unsupported_value(it.key(), json::parse(it.value().dump())), kUnsupported, source, ": '", it.key(), "' = ",
                 it.value().dump(), " is not supported (remove it or train the adapter without it)");

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "io/safetensors.h"
 #include "model/tensor_view.h"
+#include "peft/fused_experts.h"
 
 namespace llmcp::peft {
 
@@ -22,7 +23,12 @@ void save_adapter(PeftModel& model, const std::string& name, const std::filesyst
 }
 
 LoraConfig load_adapter(PeftModel& model, const std::filesystem::path& dir, const std::string& name) {
-  auto config = load_lora_config(dir);
+  const auto config_path = dir / "adapter_config.json";
+  LLMCP_CHECK(std::filesystem::exists(config_path), kNotFound, "no adapter_config.json in ", dir.string(),
+              " (is this a PEFT adapter folder?)");
+  // Ordered: the file's key order decides between overlapping rank/alpha patterns, as in PEFT.
+  auto config_json = nlohmann::ordered_json::parse(core::read_file(config_path), nullptr, false);
+  LLMCP_CHECK(!config_json.is_discarded(), kMalformedFile, config_path.string(), " is not valid JSON");
   const auto file = dir / "adapter_model.safetensors";
   if (!std::filesystem::exists(file)) {
     LLMCP_CHECK(!std::filesystem::exists(dir / "adapter_model.bin"), kUnsupported, dir.string(),
@@ -39,6 +45,14 @@ LoraConfig load_adapter(PeftModel& model, const std::filesystem::path& dir, cons
     const bool integral = v.name.ends_with(".sparse_indices");
     tensors[v.name] = model::tensor_from_view(v, integral ? at::kLong : at::kFloat, at::kCPU);
   }
+  if (has_target_parameters(config_json)) {
+    const auto& cfg = model.decoder().config();
+    std::vector<std::string> linears;
+    for (auto* l : model.decoder().linears()) linears.push_back(l->name);
+    unfuse_expert_lora(config_json, tensors, linears, cfg.moe ? cfg.moe->num_experts : 0, cfg.intermediate_size,
+                       config_path.string());
+  }
+  auto config = lora_config_from_json(config_json, config_path.string());
   model.add_loaded_adapter(name, config, std::move(tensors), file.string());
   return config;
 }
