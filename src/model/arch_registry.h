@@ -30,6 +30,10 @@ struct WeightNames {
   std::string router = "block_sparse_moe.gate";
   std::string experts = "block_sparse_moe.experts.";
   std::string expert_gate = "w1", expert_up = "w3", expert_down = "w2";
+  // The experts as transformers 5 holds them, which some checkpoints store instead: per layer
+  // <fused_experts>gate_up_proj [E, 2I, H] ([gate; up] per expert), <fused_experts>down_proj
+  // [E, H, I], the router at <fused_router>.weight (model/fused_experts.cpp reads them).
+  std::string fused_experts = "mlp.experts.", fused_router = "mlp.gate";
   // PEFT's default LoRA targets for the architecture (when target_modules is not given).
   std::vector<std::string> default_targets = {"q_proj", "v_proj"};
 

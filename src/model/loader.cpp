@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <deque>
+
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -10,6 +12,7 @@
 #include "core/runtime.h"
 #include "io/checkpoint.h"
 #include "io/mapped_file.h"
+#include "model/fused_experts.h"
 #include "model/parameters.h"
 #include "model/tensor_view.h"
 
@@ -91,6 +94,13 @@ std::unique_ptr<Decoder> load_decoder(const std::filesystem::path& dir, const Lo
     io::drop_mapped_pages(v->data, v->nbytes);
     return t;
   };
+  // A weight's view in the file: its own tensor, else its rows of a fused expert tensor.
+  std::deque<io::TensorView> fused_views;  // (a deque: references stay valid as it grows)
+  auto view_of = [&](const std::string& name) -> const io::TensorView& {
+    if (const io::TensorView* v = ckpt.find(name)) return *v;
+    if (auto f = fused_expert_view(ckpt, names, cfg, name)) return fused_views.emplace_back(std::move(*f));
+    return ckpt.at(name);  // kNotFound naming the folder
+  };
   TensorMap tensors;
   QuantizedMap quantized;
   for (const auto& spec : parameter_specs(cfg, names)) {
@@ -104,7 +114,7 @@ std::unique_ptr<Decoder> load_decoder(const std::filesystem::path& dir, const Lo
         continue;
       }
       if (opts.quant.enabled() && !opts.quant.skips(module, names.lm_head)) {
-        const io::TensorView& v = ckpt.at(spec.name);
+        const io::TensorView& v = view_of(spec.name);
         LLMCP_CHECK(v.shape == spec.shape, kShapeMismatch, "weight '", spec.name, "' in ", dir.string(),
                     " has shape ", at::IntArrayRef(v.shape), " but config.json implies ", at::IntArrayRef(spec.shape));
         auto w = tensor_from_view(v, to_scalar_type(v.dtype), at::kCPU);
@@ -114,7 +124,7 @@ std::unique_ptr<Decoder> load_decoder(const std::filesystem::path& dir, const Lo
       }
     }
     // Checked before converting, so a wrong checkpoint fails before gigabytes are copied.
-    const io::TensorView& v = ckpt.at(spec.name);
+    const io::TensorView& v = view_of(spec.name);
     LLMCP_CHECK(v.shape == spec.shape, kShapeMismatch, "weight '", spec.name, "' in ", dir.string(), " has shape ",
                 at::IntArrayRef(v.shape), " but config.json implies ", at::IntArrayRef(spec.shape));
     tensors[spec.name] = tensor_from_view(v, dtype, device);

@@ -1,7 +1,8 @@
 """Mixtral under transformers 5, which keeps the experts fused (mlp.experts.gate_up_proj [E, 2I, H],
 mlp.experts.down_proj [E, H, I], router mlp.gate) in memory while the Hub's checkpoints, and its own
 save_pretrained, store block_sparse_moe.experts.N.w1/w2/w3. Checked here: the per-expert layout
-transformers writes loads with its logits; LoRA on the experts as PEFT 0.21 writes it
+transformers writes loads with its logits (the fused layout, which some checkpoints store, is held
+to transformers by tests/fixtures/hf-models/mixtral_fused_experts_layout); LoRA on the experts as PEFT 0.21 writes it
 (target_parameters on the fused tensors: lora_A [E*r, in], lora_B [out, E*r]) loads here as the
 per-expert LoRA it equals, with PEFT's logits and merged weights; fused parameters of anything
 else are refused with what to do instead."""

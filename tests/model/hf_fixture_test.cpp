@@ -61,7 +61,7 @@ TEST(HfFixtures, EveryFamilyIsThere) {
   auto names = case_names();
   for (const char* want : {"llama2", "llama31_rope_tied", "codellama_theta", "mistral_sliding_window", "mixtral_top2",
                            "falcon_7b", "falcon_7b_rw_legacy", "falcon_40b_rw_legacy", "falcon_40b_new_decoder",
-                           "llama2_bf16", "llama2_gqa_saved_by_transformers5"})
+                           "llama2_bf16", "llama2_gqa_saved_by_transformers5", "mixtral_fused_experts_layout"})
     EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want << " missing: run make fixtures";
 }
 
