@@ -107,6 +107,7 @@ std::unique_ptr<Decoder> load_decoder(const std::filesystem::path& dir, const Lo
     if (spec.quantizable) {
       const std::string module = spec.name.substr(0, spec.name.size() - std::string(".weight").size());
       if (auto q = quant::read_bnb_weight(module, lookup, compute)) {
+        q->int8_threshold = opts.quant.enabled() ? opts.quant.int8_threshold : saved_quant.int8_threshold;
         LLMCP_CHECK((std::vector<int64_t>{q->out, q->in} == spec.shape), kShapeMismatch, "quantized weight '", module,
                     "' in ", dir.string(), " has shape [", q->out, ", ", q->in, "] but config.json implies ",
                     at::IntArrayRef(spec.shape));

@@ -44,6 +44,7 @@ QuantSpec BnbConfig::spec() const {
   s.blocksize = blocksize;
   s.double_quant = double_quant;
   s.compute_dtype = load_in_8bit ? at::kFloat : compute_dtype;
+  s.int8_threshold = int8_threshold;
   return s;
 }
 
@@ -57,6 +58,7 @@ BnbConfig BnbConfig::from_json(const nlohmann::json& j) {
   c.double_quant = k.double_quant;
   c.blocksize = k.blocksize;
   c.skip_modules = k.skip_modules;
+  c.int8_threshold = k.int8_threshold;
   return c;
 }
 
@@ -68,7 +70,7 @@ nlohmann::json BnbConfig::to_json() const {
           {"bnb_4bit_compute_dtype", dtype_name(compute_dtype)},
           {"bnb_4bit_use_double_quant", double_quant},
           {"bnb_4bit_quant_storage", "uint8"},
-          {"llm_int8_threshold", 6.0},
+          {"llm_int8_threshold", int8_threshold},
           {"llm_int8_has_fp16_weight", false},
           {"llm_int8_enable_fp32_cpu_offload", false},
           {"llm_int8_skip_modules", skip_modules.empty() ? nlohmann::json(nullptr) : nlohmann::json(skip_modules)}};

@@ -29,6 +29,7 @@ struct BnbConfig {
   int64_t blocksize = 64;
   // Modules kept dense (llm_int8_skip_modules); the LM head always is, as in transformers.
   std::vector<std::string> skip_modules;
+  double int8_threshold = 6.0;  // llm_int8_threshold
 
   bool enabled() const { return load_in_4bit || load_in_8bit; }
   QuantSpec spec() const;

@@ -49,9 +49,13 @@ BnbKeys BnbKeys::from_json(const nlohmann::json& j) {
       for (const auto& m : v) c.skip_modules.push_back(string(k, m));
     } else if (k == "llm_int8_has_fp16_weight") {
       LLMCP_CHECK(!boolean(k, v), kUnsupported, "llm_int8_has_fp16_weight: true is not supported (8-bit bases are frozen)");
-    } else if (k == "llm_int8_threshold" || k == "llm_int8_enable_fp32_cpu_offload") {
-      // Accepted as written: 8-bit products here dequantize the row-wise weight and multiply in
-      // fp32, so there is no outlier split to tune, and there is no offloading.
+    } else if (k == "llm_int8_threshold") {
+      LLMCP_CHECK(v.is_number() && v.get<double>() >= 0, kInvalidArgument,
+                  "llm_int8_threshold must be a number >= 0 (LLM.int8()'s outlier magnitude; 0 turns the split off), got ",
+                  v.dump());
+      c.int8_threshold = v.get<double>();
+    } else if (k == "llm_int8_enable_fp32_cpu_offload") {
+      // Accepted as written: there is no offloading here.
     } else {
       LLMCP_FAIL(kInvalidArgument, "unknown quantization key '", k,
                  "'; known: load_in_4bit, load_in_8bit, bnb_4bit_quant_type, bnb_4bit_compute_dtype, "

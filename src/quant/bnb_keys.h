@@ -22,6 +22,7 @@ struct BnbKeys {
   bool double_quant = false;
   int64_t blocksize = 64;
   std::vector<std::string> skip_modules;  // llm_int8_skip_modules
+  double int8_threshold = 6.0;             // llm_int8_threshold (LLM.int8()'s outlier magnitude; 0 = none)
 
   // Every key's type, value and the cross-key rules; unknown keys are errors naming the known ones.
   static BnbKeys from_json(const nlohmann::json& j);

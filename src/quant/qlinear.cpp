@@ -44,6 +44,37 @@ at::Tensor forward_2d(const QuantizedWeight& w, const at::Tensor& x2) {
   return y;
 }
 
+// bitsandbytes' LLM.int8() inference product (MatMul8bitLt, what transformers runs for a
+// load_in_8bit model in eval mode), step for step so results agree to rounding: the input in
+// fp16, elements >= the threshold zeroed, each row quantized to int8 by its absmax
+// (round(x * (1/absmax * 127))), outlier columns zeroed when there are several rows; the int8
+// product (exact, accumulated in fp64) scaled by row absmax x SCB / 127^2 in fp32; then the
+// outlier columns added back in full precision against the dequantized weight columns.
+at::Tensor int8_inference_2d(const QuantizedWeight& w, const at::Tensor& x2) {
+  const auto x = x2.to(at::kFloat);
+  auto a = x.to(at::kHalf);
+  at::Tensor outlier_cols;
+  if (w.int8_threshold > 0) {
+    const auto outliers = a.abs().ge(w.int8_threshold);
+    if (outliers.any().item<bool>()) {
+      outlier_cols = outliers.any(0).nonzero().view(-1);
+      a = a.masked_fill(outliers, 0);
+    }
+  }
+  const auto row_stats = std::get<0>(a.abs().max(1)).to(at::kFloat);
+  auto ca = at::round(a * (row_stats.reciprocal() * 127.0).unsqueeze(-1)).to(at::kChar);
+  if (outlier_cols.defined() && x.size(0) > 1) ca.index_fill_(1, outlier_cols, 0);
+  const auto cb = w.data;  // int8 [out, in]
+  const auto scb = w.absmax.to(at::kFloat);
+  auto acc = at::mm(ca.to(at::kDouble), cb.to(at::kDouble).t()).to(at::kInt);
+  auto y = acc * (row_stats.unsqueeze(-1) * scb.unsqueeze(0)) * 6.200124e-05;
+  if (outlier_cols.defined()) {
+    const auto sub_b = (cb.index_select(1, outlier_cols) * scb.view({-1, 1}) * 7.874015718698502e-3).to(at::kFloat);
+    y.addmm_(x.index_select(1, outlier_cols), sub_b.t());
+  }
+  return y;
+}
+
 // g2 [M, out] -> [M, in] = g2 W.
 at::Tensor backward_2d(const QuantizedWeight& w, const at::Tensor& g2) {
   const auto dt = g2.scalar_type();
@@ -90,7 +121,11 @@ at::Tensor quantized_linear(const std::shared_ptr<const QuantizedWeight>& w, con
   shape.back() = w->out;
   auto x2 = x.reshape({-1, w->in}).to(w->compute_dtype);
   at::Tensor y2;
-  if (x2.requires_grad()) {
+  if (!w->is_4bit() && !at::GradMode::is_enabled() && x2.device().is_cpu()) {
+    // Inference on an 8-bit base: LLM.int8(), as bitsandbytes computes it outside training;
+    // with gradients on, the dequantized product (bitsandbytes' MatMul8bitFp on CPUs).
+    y2 = int8_inference_2d(*w, x2);
+  } else if (x2.requires_grad()) {
     y2 = QLinearFn::apply(x2, c10::make_intrusive<Holder>(w));
   } else {
     at::NoGradGuard no_grad;

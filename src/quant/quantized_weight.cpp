@@ -41,6 +41,7 @@ std::shared_ptr<QuantizedWeight> QuantizedWeight::quantize(const at::Tensor& w, 
   q->in = w.size(1);
   q->source_dtype = w.scalar_type();
   q->compute_dtype = spec.compute_dtype;
+  q->int8_threshold = spec.int8_threshold;
   auto x = cpu_f32(w);
   const int64_t n = x.numel();
   if (spec.format == WeightFormat::kInt8) {

@@ -21,6 +21,7 @@ struct QuantSpec {
   int64_t blocksize = 64;       // 4-bit only
   bool double_quant = false;    // 4-bit only: quantize the absmax constants too
   at::ScalarType compute_dtype = at::kFloat;
+  double int8_threshold = 6.0;  // int8 only: LLM.int8()'s outlier magnitude (llm_int8_threshold)
 };
 
 struct QuantizedWeight {
@@ -37,6 +38,9 @@ struct QuantizedWeight {
   at::Tensor nested_code;    // fp32 [256]
   float offset = 0;
   int64_t nested_blocksize = 256;
+  // int8 only: inference products follow LLM.int8() (qlinear.cpp); inputs with a column whose
+  // magnitude reaches this go through that column in full precision. 0: no outlier split.
+  double int8_threshold = 6.0;
 
   // w [out, in] (any float dtype, any device) -> quantized on the CPU, tensors on w's device.
   static std::shared_ptr<QuantizedWeight> quantize(const at::Tensor& w, const QuantSpec& spec);
