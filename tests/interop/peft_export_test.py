@@ -38,6 +38,7 @@ CASES = [
     ("mistral_window", "mistral", {"target_modules": "all-linear"}),
     ("mixtral_attention", "mixtral", {"target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"]}),
     ("mixtral_experts", "mixtral", {"target_modules": ["q_proj", "w1", "w2", "w3"]}),
+    ("mixtral_all_linear", "mixtral", {"target_modules": "all-linear"}),
     ("falcon_fused_qkv", "falcon", {}),
     ("falcon_fused_qkv_dora", "falcon", {"use_dora": True, "target_modules": "all-linear"}),
     ("falcon_40b_fused_qkv", "falcon_40b", {"target_modules": "all-linear"}),
