@@ -1,10 +1,11 @@
-// Adapters against an independent PyTorch implementation of PEFT's LoRA and DoRA layers
-// (tools/reference/peft_reference.py; both sides in fp64, Debian's python3-torch): logits, the masked loss,
-// every adapter gradient and the merged weights, for LoRA, rsLoRA with rank/alpha patterns, and
-// DoRA, on a model with attention biases. The adapter reaches the reference through its PEFT
-// folder, so the saved files are checked too.
+// Adapters against Hugging Face PEFT itself in fp64 (tools/reference/peft_fp64.py in the pinned
+// Python environment, $LLMCP_PYTHON): logits, the masked loss, every adapter gradient and the
+// merged weights, for LoRA, rsLoRA with rank/alpha patterns, and DoRA, on a model with attention
+// biases. The adapter reaches PEFT through its folder, so the saved files are checked too. (The
+// fp32 interop tests compare logits; fp64 resolves each gradient.)
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include "io/safetensors.h"
@@ -49,12 +50,15 @@ TEST_P(PeftReferenceTest, MatchesReference) {
     return v;
   };
   std::ofstream(dir / "inputs.json") << nlohmann::json{{"input_ids", to_list(ids)}, {"loss_mask", to_list(targets)}}.dump();
-  auto cmd = llmcp::testing::reference_python() + " " +
-             (llmcp::testing::source_dir() / "tools/reference/peft_reference.py").string() + " --model " +
+  const char* python = std::getenv("LLMCP_PYTHON");
+  ASSERT_TRUE(python != nullptr && *python) << "LLMCP_PYTHON is not set: run through `make test`, or set "
+                                               "LLMCP_PYTHON=$(scripts/install-python-env.sh)";
+  auto cmd = std::string(python) + " " +
+             (llmcp::testing::source_dir() / "tools/reference/peft_fp64.py").string() + " --model " +
              (dir / "m").string() + " --adapter " + (dir / "adapter").string() + " --inputs " +
              (dir / "inputs.json").string() + " --out " + (dir / "ref.safetensors").string();
   auto r = llmcp::testing::run_command(cmd);
-  ASSERT_EQ(r.status, 0) << "reference failed (needs Debian's python3-torch):\n" << r.output;
+  ASSERT_EQ(r.status, 0) << "PEFT (fp64) failed:\n" << r.output;
   auto ref = io::SafetensorsFile::open(dir / "ref.safetensors");
   auto get = [&](const std::string& n) { return model::tensor_from_view(ref->at(n), at::kDouble, at::kCPU); };
 
