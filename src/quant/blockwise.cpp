@@ -53,6 +53,8 @@ void quantize_4bit(const float* x, int64_t n, int64_t blocksize, QuantType type,
       packed[i / 2] |= (i % 2 == 0) ? static_cast<uint8_t>(q << 4) : q;
     }
   }
+  // An odd count leaves a low nibble past the end: bitsandbytes fills it with the code of 0.0.
+  if (n % 2 == 1) packed[n / 2] |= quantize4(0.0f, type);
 }
 
 void dequantize_4bit(const uint8_t* packed, const float* absmax, int64_t begin, int64_t end, int64_t blocksize,
