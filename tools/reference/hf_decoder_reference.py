@@ -9,6 +9,10 @@ new_decoder_architecture / parallel_attn / num_ln_in_parallel_attn, LayerNorm, G
 RWForCausalLM keys). It shares no code with the C++ implementation: safetensors is parsed here
 with json + struct, the model is plain torch.
 
+No test holds the C++ decoder to this file any more: tests/model/hf_fixture_test.cpp compares it
+with transformers itself (tests/fixtures/hf-models). It remains the PyTorch-eager peer of bench/
+and the forward of tools/demo's pre-training, which run on Debian's python3-torch.
+
 Run with Debian's /usr/bin/python3 (python3-torch):
   hf_decoder_reference.py --model DIR --inputs inputs.json --out out.safetensors [--dtype float32]
                           [--loss] [--grads NAME,NAME,...]
