@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Reference renderer for chat templates: what transformers' apply_chat_template(tokenize=False)
-produces, using Debian's python3-jinja2 with transformers' environment (the tests compare our C++
-interpreter with this byte for byte; transformers itself is not needed). The tests use transformers' own apply_chat_template
-(tools/tokenizer/hf_render_chat.py); this one stays for tools/demo/lora_check.py on Debian's python3.
+produces, using Debian's python3-jinja2 with transformers' environment, for tools/demo/lora_check.py
+(which runs on Debian's python3). The tests compare our C++ interpreter with transformers' own
+apply_chat_template instead (tools/tokenizer/hf_render_chat.py).
 
 Usage: render_chat.py CASES.json  ->  prints a JSON list, one {"text": ...} or {"error": ...} per case.
 A case is {"template", "messages", "tools", "add_generation_prompt", "extra", "special"} or, for
