@@ -44,10 +44,10 @@ bool has_target_parameters(const ordered_json& config) {
 
 void unfuse_expert_lora(ordered_json& config, std::map<std::string, at::Tensor>& tensors,
                         const std::vector<std::string>& linear_modules, int64_t num_experts, int64_t intermediate,
-                        const std::string& source) {
+                        int64_t hidden, const std::string& source) {
   const auto& listed = config["target_parameters"];
   LLMCP_CHECK(listed.is_array(), kMalformedFile, source, ": 'target_parameters' must be a list of parameter names");
-  // Which fused tensor each entry names; wrappers nest in list order (the first is innermost).
+  // Which fused tensors the adapter names (validated; the tensors' roles come from their shapes).
   std::vector<std::string> params;
   for (const auto& p : listed) {
     LLMCP_CHECK(p.is_string(), kMalformedFile, source, ": 'target_parameters' must be a list of parameter names");
@@ -69,33 +69,44 @@ void unfuse_expert_lora(ordered_json& config, std::map<std::string, at::Tensor>&
   static const std::regex key_re(R"(base_model\.model\.(.+)\.mlp\.experts\.((?:base_layer\.)*)lora_([AB])\.weight)");
   std::map<std::string, at::Tensor> out;
   ordered_json new_ranks = ordered_json::object(), new_alphas = ordered_json::object();
-  std::map<std::pair<std::string, std::string>, std::map<char, at::Tensor>> pairs;  // (layer, param) -> A, B
+  // (layer, nesting) -> A, B; then each pair's role from its shapes.
+  std::map<std::pair<std::string, std::string>, std::map<char, at::Tensor>> nested;
   for (auto& [key, t] : tensors) {
     std::smatch m;
     if (!std::regex_match(key, m, key_re)) {
       out.emplace(key, t);
       continue;
     }
-    const size_t depth = m[2].length() / std::string("base_layer.").size();
-    LLMCP_CHECK(depth < params.size(), kMalformedFile, source, ": tensor '", key, "' is nested deeper than the ",
-                params.size(), " target_parameters");
-    pairs[{m[1].str(), params[params.size() - 1 - depth]}][m[3].str()[0]] = t;
+    nested[{m[1].str(), m[2].str()}][m[3].str()[0]] = t;
+  }
+  std::map<std::pair<std::string, std::string>, std::map<char, at::Tensor>> pairs;  // (layer, param) -> A, B
+  for (const auto& [where, ab] : nested) {
+    const std::string what = where.first + ".mlp.experts." + where.second + "lora_A/B";
+    LLMCP_CHECK(ab.count('A') && ab.count('B'), kMalformedFile, source, ": ", what, ": lora_A or lora_B is missing");
+    const at::Tensor& a = ab.at('A');
+    const at::Tensor& b = ab.at('B');
+    LLMCP_CHECK(a.dim() == 2 && b.dim() == 2, kShapeMismatch, source, ": ", what, " must be matrices");
+    std::string param;
+    if (a.size(1) == hidden && b.size(0) == 2 * intermediate) param = "gate_up_proj";
+    else if (a.size(1) == intermediate && b.size(0) == hidden) param = "down_proj";
+    LLMCP_CHECK(!param.empty() && std::find(params.begin(), params.end(), param) != params.end(), kShapeMismatch,
+                source, ": ", what, " (lora_A ", a.sizes(), ", lora_B ", b.sizes(), ") fits neither gate_up_proj [in ",
+                hidden, ", out ", 2 * intermediate, "] nor down_proj [in ", intermediate, ", out ", hidden,
+                "] of this base's experts among target_parameters (does the adapter belong to this base?)");
+    LLMCP_CHECK(!pairs.count({where.first, param}), kMalformedFile, source, ": ", where.first, ".mlp.experts.", param,
+                " is adapted twice");
+    pairs[{where.first, param}] = ab;
   }
   for (const auto& [where, ab] : pairs) {
     const auto& [layer, param] = where;
-    LLMCP_CHECK(ab.count('A') && ab.count('B'), kMalformedFile, source, ": ", layer, ".mlp.experts.", param,
-                " has lora_A or lora_B but not both");
     const at::Tensor& a = ab.at('A');
     const at::Tensor& b = ab.at('B');
     const int64_t E = num_experts;
-    LLMCP_CHECK(a.dim() == 2 && b.dim() == 2 && a.size(0) % E == 0 && b.size(1) == a.size(0), kShapeMismatch, source,
-                ": ", layer, ".mlp.experts.", param, " lora_A ", a.sizes(), " / lora_B ", b.sizes(),
-                " do not fit ", E, " experts (lora_A [E*r, in], lora_B [out, E*r])");
+    LLMCP_CHECK(a.size(0) % E == 0 && b.size(1) == a.size(0), kShapeMismatch, source, ": ", layer, ".mlp.experts.",
+                param, " lora_A ", a.sizes(), " / lora_B ", b.sizes(), " do not fit ", E,
+                " experts (lora_A [E*r, in], lora_B [out, E*r])");
     const int64_t r = a.size(0) / E;
     const bool gate_up = param == "gate_up_proj";
-    LLMCP_CHECK(b.size(0) == (gate_up ? 2 * intermediate : b.size(0)), kShapeMismatch, source, ": ", layer,
-                ".mlp.experts.gate_up_proj lora_B has ", b.size(0), " rows; this base's experts need ",
-                2 * intermediate, " (2 x intermediate_size)");
     const std::string fused_name = layer + ".mlp.experts." + param;
     const double param_alpha = pattern_value<double>(alpha_patterns, fused_name, alpha);
     const std::string prefix = layer + ".block_sparse_moe.experts.";

@@ -23,11 +23,14 @@ bool has_target_parameters(const nlohmann::ordered_json& config);
 
 // Rewrites `config` (target_parameters -> target_modules w1/w2/w3 with per-layer rank and alpha
 // patterns) and `tensors` (fused-expert LoRA keys -> per-expert keys) in place. `linear_modules`:
-// the base's linear module names, to check the experts exist; `num_experts`, `intermediate`:
-// the base's MoE shape. Unsupported parameters, DoRA, or shapes that do not fit are errors that
+// the base's linear module names, to check the experts exist; `num_experts`, `intermediate`,
+// `hidden`: the base's MoE shape. Which tensor adapts which parameter is read from the shapes
+// (gate_up_proj: in = hidden, out = 2 x intermediate; down_proj: in = intermediate, out = hidden),
+// not from the nesting: PEFT keeps target_parameters as a set, so neither the file's list order
+// nor the wrappers' order is stable between runs. Unsupported parameters, DoRA, or shapes that do not fit are errors that
 // say what to do instead.
 void unfuse_expert_lora(nlohmann::ordered_json& config, std::map<std::string, at::Tensor>& tensors,
                         const std::vector<std::string>& linear_modules, int64_t num_experts, int64_t intermediate,
-                        const std::string& source);
+                        int64_t hidden, const std::string& source);
 
 }  // namespace llmcp::peft

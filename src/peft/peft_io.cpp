@@ -50,7 +50,7 @@ LoraConfig load_adapter(PeftModel& model, const std::filesystem::path& dir, cons
     std::vector<std::string> linears;
     for (auto* l : model.decoder().linears()) linears.push_back(l->name);
     unfuse_expert_lora(config_json, tensors, linears, cfg.moe ? cfg.moe->num_experts : 0, cfg.intermediate_size,
-                       config_path.string());
+                       cfg.hidden_size, config_path.string());
   }
   auto config = lora_config_from_json(config_json, config_path.string());
   model.add_loaded_adapter(name, config, std::move(tensors), file.string());

@@ -32,11 +32,11 @@ TEST(FusedExperts, PerExpertDeltasEqualParamWrappersFormula) {
       {"base_model.model.model.layers.0.mlp.experts.lora_B.weight", b_d},
       {"base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight", at::zeros({r, H})}};
   auto config = ordered_json::parse(R"({"r": 2, "lora_alpha": 8, "target_modules": ["q_proj"],
-      "target_parameters": ["gate_up_proj", "down_proj"], "rank_pattern": {".*\\.gate_up_proj": 4},
+      "target_parameters": ["down_proj", "gate_up_proj"], "rank_pattern": {".*\\.gate_up_proj": 4},
       "alpha_pattern": {".*\\.gate_up_proj": 16}})");
-  unfuse_expert_lora(config, tensors, expert_modules(1, E), E, I, "test");
+  unfuse_expert_lora(config, tensors, expert_modules(1, E), E, I, H, "test");
   EXPECT_FALSE(config.contains("target_parameters"));
-  EXPECT_EQ(config["target_modules"], ordered_json({"q_proj", "w1", "w3", "w2"}));
+  EXPECT_EQ(config["target_modules"], ordered_json({"q_proj", "w2", "w1", "w3"}));  // in target_parameters order
   const std::string gate_up = R"(model\.layers\.0\.block_sparse_moe\.experts\.\d+\.w[13])";
   const std::string down = R"(model\.layers\.0\.block_sparse_moe\.experts\.\d+\.w2)";
   EXPECT_EQ(config["rank_pattern"][gate_up], 4);
@@ -61,15 +61,15 @@ TEST(FusedExperts, PerExpertDeltasEqualParamWrappersFormula) {
 TEST(FusedExperts, RefusesWhatItCannotRead) {
   std::map<std::string, at::Tensor> tensors;
   auto other = ordered_json::parse(R"({"r": 2, "target_parameters": ["self_attn.qkv"]})");
-  EXPECT_THROW(unfuse_expert_lora(other, tensors, expert_modules(1, 2), 2, 4, "t"), core::Error);
+  EXPECT_THROW(unfuse_expert_lora(other, tensors, expert_modules(1, 2), 2, 4, 8, "t"), core::Error);
   auto dense_model = ordered_json::parse(R"({"r": 2, "target_parameters": ["mlp.experts.down_proj"]})");
-  EXPECT_THROW(unfuse_expert_lora(dense_model, tensors, {}, 0, 4, "t"), core::Error);
+  EXPECT_THROW(unfuse_expert_lora(dense_model, tensors, {}, 0, 4, 8, "t"), core::Error);
   auto dora = ordered_json::parse(R"({"r": 2, "use_dora": true, "target_parameters": ["mlp.experts.down_proj"]})");
-  EXPECT_THROW(unfuse_expert_lora(dora, tensors, expert_modules(1, 2), 2, 4, "t"), core::Error);
+  EXPECT_THROW(unfuse_expert_lora(dora, tensors, expert_modules(1, 2), 2, 4, 8, "t"), core::Error);
   std::map<std::string, at::Tensor> bad = {{"base_model.model.model.layers.0.mlp.experts.lora_A.weight", at::zeros({3, 4})},
                                            {"base_model.model.model.layers.0.mlp.experts.lora_B.weight", at::zeros({8, 3})}};
   auto shapes = ordered_json::parse(R"({"r": 2, "target_parameters": ["mlp.experts.down_proj"]})");
-  EXPECT_THROW(unfuse_expert_lora(shapes, bad, expert_modules(1, 2), 2, 4, "t"), core::Error);  // 3 rows, 2 experts
+  EXPECT_THROW(unfuse_expert_lora(shapes, bad, expert_modules(1, 2), 2, 4, 8, "t"), core::Error);  // 3 rows, 2 experts
   EXPECT_TRUE(has_target_parameters(ordered_json::parse(R"({"target_parameters": ["x"]})")));
   EXPECT_FALSE(has_target_parameters(ordered_json::parse(R"({"target_parameters": []})")));
   EXPECT_FALSE(has_target_parameters(ordered_json::parse(R"({"target_parameters": null})")));
