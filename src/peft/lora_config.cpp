@@ -5,7 +5,6 @@
 #include <cmath>
 #include <set>
 
-#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace llmcp::peft {
@@ -241,16 +240,6 @@ nlohmann::ordered_json lora_config_to_json(const LoraConfig& c) {
   out["rank_pattern"] = nlohmann::ordered_json::object();
   for (const auto& [k, v] : c.rank_pattern) out["rank_pattern"][k] = v;
   return out;
-}
-
-LoraConfig load_lora_config(const std::filesystem::path& adapter_dir) {
-  const auto path = adapter_dir / "adapter_config.json";
-  LLMCP_CHECK(std::filesystem::exists(path), kNotFound, "no adapter_config.json in ", adapter_dir.string(),
-              " (is this a PEFT adapter folder?)");
-  // Ordered: the file's key order decides between overlapping patterns, as in PEFT.
-  auto j = nlohmann::ordered_json::parse(core::read_file(path), nullptr, false);
-  LLMCP_CHECK(!j.is_discarded(), kMalformedFile, path.string(), " is not valid JSON");
-  return lora_config_from_json(j, path.string());
 }
 
 }  // namespace llmcp::peft

@@ -66,6 +66,5 @@ LoraConfig lora_config_from_json(const nlohmann::ordered_json& j, const std::str
 // PEFT's key set, sorted, for `peft_type: "LORA"`, `task_type: "CAUSAL_LM"`; for a sparse
 // adapter, the targeting keys and the sparse keys with `peft_type: "SPARSE"`.
 nlohmann::ordered_json lora_config_to_json(const LoraConfig& c);
-LoraConfig load_lora_config(const std::filesystem::path& adapter_dir);
 
 }  // namespace llmcp::peft
