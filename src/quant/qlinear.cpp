@@ -48,8 +48,11 @@ at::Tensor forward_2d(const QuantizedWeight& w, const at::Tensor& x2) {
 // load_in_8bit model in eval mode), step for step so results agree to rounding: the input in
 // fp16, elements >= the threshold zeroed, each row quantized to int8 by its absmax
 // (round(x * (1/absmax * 127))), outlier columns zeroed when there are several rows; the int8
-// product (exact, accumulated in fp64) scaled by row absmax x SCB / 127^2 in fp32; then the
-// outlier columns added back in full precision against the dequantized weight columns.
+// product accumulated exactly, scaled by row absmax x SCB / 127^2 in fp32; then the outlier
+// columns added back in full precision against the dequantized weight columns. The integer
+// product runs as fp32 GEMMs over 1,024-wide slices of the inputs (each sum of at most 1,024
+// products of |q| <= 127 is an integer below 2^24, so exact), added in int32, one tile of weight
+// rows at a time, so no dense copy of the weight is ever made.
 at::Tensor int8_inference_2d(const QuantizedWeight& w, const at::Tensor& x2) {
   const auto x = x2.to(at::kFloat);
   auto a = x.to(at::kHalf);
@@ -62,14 +65,26 @@ at::Tensor int8_inference_2d(const QuantizedWeight& w, const at::Tensor& x2) {
     }
   }
   const auto row_stats = std::get<0>(a.abs().max(1)).to(at::kFloat);
-  auto ca = at::round(a * (row_stats.reciprocal() * 127.0).unsqueeze(-1)).to(at::kChar);
+  // An all-zero row quantizes to zeros (bitsandbytes would divide by zero there).
+  const auto scale = at::where(row_stats.gt(0), row_stats.reciprocal() * 127.0, at::zeros_like(row_stats));
+  auto ca = at::round(a * scale.unsqueeze(-1)).to(at::kFloat);  // integers in [-127, 127]
   if (outlier_cols.defined() && x.size(0) > 1) ca.index_fill_(1, outlier_cols, 0);
-  const auto cb = w.data;  // int8 [out, in]
   const auto scb = w.absmax.to(at::kFloat);
-  auto acc = at::mm(ca.to(at::kDouble), cb.to(at::kDouble).t()).to(at::kInt);
-  auto y = acc * (row_stats.unsqueeze(-1) * scb.unsqueeze(0)) * 6.200124e-05;
+  const int64_t M = x.size(0), K = w.in, kSlice = 1024;
+  auto y = at::empty({M, w.out}, x.options());
+  const int64_t T = tile_rows(w);
+  for (int64_t r0 = 0; r0 < w.out; r0 += T) {
+    const int64_t rows = std::min(w.out, r0 + T) - r0;
+    const auto cb = w.data.narrow(0, r0, rows).to(at::kFloat);
+    auto acc = at::zeros({M, rows}, x.options().dtype(at::kInt));
+    for (int64_t k0 = 0; k0 < K; k0 += kSlice) {
+      const int64_t len = std::min(K, k0 + kSlice) - k0;
+      acc.add_(at::mm(ca.narrow(1, k0, len), cb.narrow(1, k0, len).t()).to(at::kInt));
+    }
+    y.narrow(1, r0, rows).copy_(acc * (row_stats.unsqueeze(-1) * scb.narrow(0, r0, rows).unsqueeze(0)) * 6.200124e-05);
+  }
   if (outlier_cols.defined()) {
-    const auto sub_b = (cb.index_select(1, outlier_cols) * scb.view({-1, 1}) * 7.874015718698502e-3).to(at::kFloat);
+    const auto sub_b = (w.data.index_select(1, outlier_cols) * scb.view({-1, 1}) * 7.874015718698502e-3).to(at::kFloat);
     y.addmm_(x.index_select(1, outlier_cols), sub_b.t());
   }
   return y;

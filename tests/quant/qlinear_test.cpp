@@ -80,6 +80,41 @@ TEST(QuantizedLinearTest, MatchesTheAtenReference) {
   }
 }
 
+// Inference on an int8 weight is LLM.int8(): with rows whose absmax is 127 the activations quantize
+// to themselves, so the result must be the exact integer product times SCB / 127 (the 127s cancel
+// up to bitsandbytes' constant 6.200124e-05 = 1/127^2). Sums past 2^24 (3,000 x 127 x 127) check
+// that the accumulation is exact; with gradients on, the product is the dequantized one.
+TEST(QuantizedLinearTest, Int8InferenceIsLlmInt8WithExactIntegerSums) {
+  const int64_t out = 5, in = 3000, M = 3;
+  auto q = at::full({out, in}, 127, at::kChar);
+  q[1].fill_(-127);
+  q[2] = at::randint(-127, 128, {in}).to(at::kChar);
+  q[3] = at::randint(100, 128, {in}).to(at::kChar);  // large sums with random low bits
+  auto x = at::full({M, in}, 127.0f);
+  x[1] = at::randint(-127, 128, {in}).to(at::kFloat);
+  x[1][0] = 127;
+  x[2] = at::randint(100, 128, {in}).to(at::kFloat);
+  x[2][0] = 127;
+  auto w = std::make_shared<QuantizedWeight>();
+  w->format = WeightFormat::kInt8;
+  w->out = out;
+  w->in = in;
+  w->data = q;
+  w->absmax = at::rand({out}) + 0.5;
+  w->int8_threshold = 0;
+  auto exact = at::mm(x.to(at::kLong), q.to(at::kLong).t());  // integers, exactly
+  auto want = exact.to(at::kInt) * (at::full({M, 1}, 127.0f) * w->absmax.unsqueeze(0)) * 6.200124e-05;
+  at::Tensor y;
+  {
+    at::NoGradGuard no_grad;
+    y = quantized_linear(w, x, {});
+  }
+  EXPECT_TRUE(at::equal(y, want)) << "max diff " << (y - want).abs().max().item<float>();
+  EXPECT_GT(exact.abs().max().item<int64_t>(), int64_t{1} << 24);
+  auto trained = quantized_linear(w, x, {});  // gradients on: the dequantized product
+  EXPECT_TRUE(at::allclose(trained, quantized_linear_reference(*w, x, {}), 1e-5, 1e-5));
+}
+
 TEST(QuantizedLinearTest, GradientFlowsToTheInputOnly) {
   for (const auto& c : kCases) {
     auto w = make(c, 3);
