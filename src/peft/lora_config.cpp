@@ -13,23 +13,25 @@ namespace {
 using nlohmann::json;
 
 // Keys whose non-default values change what an adapter computes, which we do not implement.
-bool unsupported_value(const std::string& key, const json& v) {
+template <typename Json>
+bool unsupported_value(const std::string& key, const Json& v) {
   if (v.is_null()) return false;
-  if (key == "lora_bias" || key == "use_qalora" || key == "fan_in_fan_out") return v.is_boolean() && v.get<bool>();
+  if (key == "lora_bias" || key == "use_qalora" || key == "fan_in_fan_out") return v.is_boolean() && v.template get<bool>();
   if (key == "layer_replication" || key == "trainable_token_indices" || key == "target_parameters" ||
       key == "alora_invocation_tokens")
     return !(v.is_array() && v.empty()) && !(v.is_object() && v.empty());
   return false;
 }
 
-std::vector<std::string> string_list(const json& v, const std::string& key, const std::string& source) {
+template <typename Json>
+std::vector<std::string> string_list(const Json& v, const std::string& key, const std::string& source) {
   std::vector<std::string> out;
   if (v.is_null()) return out;
-  if (v.is_string()) return {v.get<std::string>()};
+  if (v.is_string()) return {v.template get<std::string>()};
   LLMCP_CHECK(v.is_array(), kMalformedFile, source, ": '", key, "' must be a list of strings");
   for (const auto& e : v) {
     LLMCP_CHECK(e.is_string(), kMalformedFile, source, ": '", key, "' must be a list of strings, found ", e.dump());
-    out.push_back(e.get<std::string>());
+    out.push_back(e.template get<std::string>());
   }
   return out;
 }
@@ -83,13 +85,13 @@ LoraConfig config_from_json(const Json& j, const std::string& source) {
   // PEFT >= 0.17 on transformers 5 writes LoRA on fused 3-D expert weights (Mixtral's
   // mlp.experts.gate_up_proj / down_proj; asking for w1/w2/w3 gives this too) as target_parameters.
   if (j.contains("target_parameters"))
-    LLMCP_CHECK(!unsupported_value("target_parameters", json::parse(j["target_parameters"].dump())), kUnsupported, source,
+    LLMCP_CHECK(!unsupported_value("target_parameters", j["target_parameters"]), kUnsupported, source,
                 ": 'target_parameters' = ", j["target_parameters"].dump(),
                 " is LoRA on fused 3-D parameters; llm-mcp reads it only for Mixtral's experts, when the adapter "
                 "folder is loaded onto its base (peft/fused_experts). Otherwise merge it in PEFT "
                 "(merge_and_unload(), then save_pretrained: the merged model loads here)");
   for (auto it = j.begin(); it != j.end(); ++it)
-    LLMCP_CHECK(!unsupported_value(it.key(), json::parse(it.value().dump())), kUnsupported, source, ": '", it.key(), "' = ",
+    LLMCP_CHECK(!unsupported_value(it.key(), it.value()), kUnsupported, source, ": '", it.key(), "' = ",
                 it.value().dump(), " is not supported (remove it or train the adapter without it)");
   LoraConfig c;
   std::string key;  // the key being read, for the error message
@@ -115,7 +117,7 @@ LoraConfig config_from_json(const Json& j, const std::string& source) {
       c.target_modules = t;
     }
     key = "exclude_modules";
-    c.exclude_modules = string_list(json::parse(j.value("exclude_modules", Json()).dump()), "exclude_modules", source);
+    c.exclude_modules = string_list(j.value("exclude_modules", Json()), "exclude_modules", source);
     key = "bias";
     c.bias = parse_bias_mode(j.value("bias", std::string("none")));
     if (has("use_rslora")) c.use_rslora = j["use_rslora"].template get<bool>();
@@ -137,7 +139,7 @@ LoraConfig config_from_json(const Json& j, const std::string& source) {
       }
     }
     key = "modules_to_save";
-    c.modules_to_save = string_list(json::parse(j.value("modules_to_save", Json()).dump()), "modules_to_save", source);
+    c.modules_to_save = string_list(j.value("modules_to_save", Json()), "modules_to_save", source);
     if (has("layers_to_transform")) {
       const auto& v = j["layers_to_transform"];
       c.layers_to_transform = v.is_number() ? std::vector<int64_t>{v.template get<int64_t>()} : v.template get<std::vector<int64_t>>();
@@ -145,7 +147,7 @@ LoraConfig config_from_json(const Json& j, const std::string& source) {
         LLMCP_CHECK(l >= 0, kInvalidArgument, source, ": layers_to_transform holds ", l, "; layer indices start at 0");
     }
     key = "layers_pattern";
-    c.layers_pattern = string_list(json::parse(j.value("layers_pattern", Json()).dump()), "layers_pattern", source);
+    c.layers_pattern = string_list(j.value("layers_pattern", Json()), "layers_pattern", source);
     if (has("rank_pattern"))
       for (const auto& [k, v] : j["rank_pattern"].items()) c.rank_pattern.emplace_back(k, v.template get<int64_t>());
     if (has("alpha_pattern"))
