@@ -5,6 +5,7 @@
 // autocast scope has closed) and the RNG state of the CPU and, for CUDA inputs, of the device.
 #include "model/layer_checkpoint.h"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Context.h>
 #include <ATen/autocast_mode.h>
@@ -41,20 +42,20 @@ class RngReplay {
 class AutocastReplay {
  public:
   explicit AutocastReplay(AutogradContext* ctx)
-      : cpu_(at::autocast::is_cpu_enabled()),
-        cuda_(at::autocast::is_enabled()),
-        cpu_dtype_(at::autocast::get_autocast_cpu_dtype()),
-        cuda_dtype_(at::autocast::get_autocast_gpu_dtype()) {
-    at::autocast::set_cpu_enabled(ctx->saved_data["autocast_cpu"].toBool());
-    at::autocast::set_autocast_cpu_dtype(static_cast<at::ScalarType>(ctx->saved_data["autocast_cpu_dtype"].toInt()));
-    at::autocast::set_enabled(ctx->saved_data["autocast_cuda"].toBool());
-    at::autocast::set_autocast_gpu_dtype(static_cast<at::ScalarType>(ctx->saved_data["autocast_cuda_dtype"].toInt()));
+      : cpu_(at::autocast::is_autocast_enabled(at::kCPU)),
+        cuda_(at::autocast::is_autocast_enabled(at::kCUDA)),
+        cpu_dtype_(at::autocast::get_autocast_dtype(at::kCPU)),
+        cuda_dtype_(at::autocast::get_autocast_dtype(at::kCUDA)) {
+    at::autocast::set_autocast_enabled(at::kCPU, ctx->saved_data["autocast_cpu"].toBool());
+    at::autocast::set_autocast_dtype(at::kCPU, static_cast<at::ScalarType>(ctx->saved_data["autocast_cpu_dtype"].toInt()));
+    at::autocast::set_autocast_enabled(at::kCUDA, ctx->saved_data["autocast_cuda"].toBool());
+    at::autocast::set_autocast_dtype(at::kCUDA, static_cast<at::ScalarType>(ctx->saved_data["autocast_cuda_dtype"].toInt()));
   }
   ~AutocastReplay() {
-    at::autocast::set_cpu_enabled(cpu_);
-    at::autocast::set_autocast_cpu_dtype(cpu_dtype_);
-    at::autocast::set_enabled(cuda_);
-    at::autocast::set_autocast_gpu_dtype(cuda_dtype_);
+    at::autocast::set_autocast_enabled(at::kCPU, cpu_);
+    at::autocast::set_autocast_dtype(at::kCPU, cpu_dtype_);
+    at::autocast::set_autocast_enabled(at::kCUDA, cuda_);
+    at::autocast::set_autocast_dtype(at::kCUDA, cuda_dtype_);
     at::autocast::clear_cache();
   }
   AutocastReplay(const AutocastReplay&) = delete;
@@ -78,10 +79,10 @@ struct LayerFunction : public torch::autograd::Function<LayerFunction> {
     // Dropout inside adapters must draw the same numbers when the layer is recomputed.
     ctx->saved_data["rng"] = at::detail::getDefaultCPUGenerator().get_state();
     if (x.is_cuda()) ctx->saved_data["cuda_rng"] = at::globalContext().defaultGenerator(x.device()).get_state();
-    ctx->saved_data["autocast_cpu"] = at::autocast::is_cpu_enabled();
-    ctx->saved_data["autocast_cpu_dtype"] = static_cast<int64_t>(at::autocast::get_autocast_cpu_dtype());
-    ctx->saved_data["autocast_cuda"] = at::autocast::is_enabled();
-    ctx->saved_data["autocast_cuda_dtype"] = static_cast<int64_t>(at::autocast::get_autocast_gpu_dtype());
+    ctx->saved_data["autocast_cpu"] = at::autocast::is_autocast_enabled(at::kCPU);
+    ctx->saved_data["autocast_cpu_dtype"] = static_cast<int64_t>(at::autocast::get_autocast_dtype(at::kCPU));
+    ctx->saved_data["autocast_cuda"] = at::autocast::is_autocast_enabled(at::kCUDA);
+    ctx->saved_data["autocast_cuda_dtype"] = static_cast<int64_t>(at::autocast::get_autocast_dtype(at::kCUDA));
     at::NoGradGuard no_grad;
     RouterTrace local;
     auto y = decoder->layer_forward(layer, x, cos, sin, attn_mask, trace ? &local : nullptr);

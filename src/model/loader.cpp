@@ -1,13 +1,13 @@
 // Reads config + weights, checks every expected tensor exists with the right shape.
 #include "model/loader.h"
 
-#include <spdlog/spdlog.h>
 
 #include <deque>
 
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "core/atomic_file.h"
 #include "core/runtime.h"
 #include "io/checkpoint.h"
@@ -45,7 +45,7 @@ at::ScalarType resolve_dtype(const std::string& requested, const std::string& co
     }
     // libtorch's CPU kernels lack fp16 matmuls; bf16 keeps the memory saving (as vLLM does on CPU).
     if (t == at::kHalf && device.is_cpu()) {
-      spdlog::info("float16 checkpoint on CPU: computing in bfloat16");
+      core::log_info("float16 checkpoint on CPU: computing in bfloat16");
       t = at::kBFloat16;
     }
     return t;

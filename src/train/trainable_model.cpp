@@ -1,6 +1,8 @@
 // Building the trained model for each method and writing it out.
 #include "train/trainable_model.h"
 
+#include <ATen/core/grad_mode.h>
+
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/runtime.h"

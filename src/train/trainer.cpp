@@ -3,7 +3,6 @@
 // state the losses after resuming equal an uninterrupted run's.
 #include "train/trainer.h"
 
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cmath>
@@ -12,6 +11,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "core/runtime.h"
 #include "core/workspace.h"
 #include "train/autocast.h"
@@ -55,12 +55,12 @@ std::vector<std::vector<Row>> epoch_plan(const TrainConfig& c, const std::vector
 }
 
 void log_dataset(const data::Dataset& ds, const char* role) {
-  spdlog::info("{} data {}: {} format, {} lines, {} used, {} skipped, {} truncated", role, ds.path,
-               data::format_name(ds.format), ds.lines, ds.used, ds.skipped, ds.truncated);
+  core::log_info(role, " data ", ds.path, ": ", data::format_name(ds.format), " format, ", ds.lines, " lines, ", ds.used,
+                 " used, ", ds.skipped, " skipped, ", ds.truncated, " truncated");
   size_t shown = 0;
   for (const auto& e : ds.errors)
-    if (shown++ < 10) spdlog::warn("{} line {}: {}", ds.path, e.line, e.reason);
-  if (ds.errors.size() > 10) spdlog::warn("... and {} more skipped lines", ds.errors.size() - 10);
+    if (shown++ < 10) core::log_warn(ds.path, " line ", e.line, ": ", e.reason);
+  if (ds.errors.size() > 10) core::log_warn("... and ", ds.errors.size() - 10, " more skipped lines");
 }
 
 }  // namespace
@@ -136,7 +136,7 @@ TrainResult run(const TrainConfig& c, const TrainOptions& options) {
   }
   result.rss_before_model_bytes = rss_bytes();
   auto model = TrainableModel::create(c);
-  spdlog::info("{}", model->summary());
+  core::log_info(model->summary());
   // Mixtral's load-balancing loss: on when output_router_logits (the run's, else config.json's).
   const auto& moe = model->decoder().config().moe;
   LLMCP_CHECK(moe || (!c.output_router_logits.value_or(false) && !c.router_aux_loss_coef), kInvalidArgument,
@@ -160,11 +160,11 @@ TrainResult run(const TrainConfig& c, const TrainOptions& options) {
       auto saved = nlohmann::json::parse(core::read_file(saved_path), nullptr, false);
       result.changed_keys = config_differences(saved, nlohmann::json::parse(c.to_json().dump()));
       for (const auto& d : result.changed_keys)
-        spdlog::warn("resuming with a changed setting, {} (the run started with the first value)", d);
+        core::log_warn("resuming with a changed setting, ", d, " (the run started with the first value)");
     }
     state = load_checkpoint(existing.back(), *model, optimizer);
     MetricsLog::truncate_after(out_dir / "metrics.jsonl", state.global_step);
-    spdlog::info("resuming from {} (step {})", existing.back().string(), state.global_step);
+    core::log_info("resuming from ", existing.back().string(), " (step ", state.global_step, ")");
   } else {
     std::filesystem::remove(out_dir / "metrics.jsonl", ec);
   }

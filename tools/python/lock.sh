@@ -6,7 +6,8 @@
 # libraries (cuBLAS, cuDNN, NCCL, ...) as DT_NEEDED, so `import torch` needs those wheels even on a
 # CPU; the lock keeps them. It leaves out what only GPU code paths import: triton (torch.compile's
 # GPU code generator), cuda-bindings / cuda-pathfinder (CUDA's Python API), the cuda-toolkit
-# meta-package, CCCL headers and NVTX (loaded only if present). That saves ~300 MB of 2.9 GB.
+# meta-package and NVTX (loaded only if present). The CUDA compiler (nvcc, crt, nvvm, CCCL) is
+# kept: the engine's CUDA build is compiled with it (requirements.in).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
@@ -16,7 +17,7 @@ python3 -m venv "$tmp/venv"
   --report "$tmp/report.json" -r "$here/requirements.in"
 "$tmp/venv/bin/python" - "$tmp/report.json" "$here/requirements.lock" <<'PY'
 import json, sys
-skip = {"triton", "cuda-bindings", "cuda-pathfinder", "cuda-toolkit", "nvidia-cuda-cccl", "nvidia-nvtx"}
+skip = {"triton", "cuda-bindings", "cuda-pathfinder", "cuda-toolkit", "nvidia-nvtx"}
 report = json.load(open(sys.argv[1]))
 rows = []
 for item in report["install"]:

@@ -59,7 +59,9 @@ Activations activations(const ActivationInputs& in) {
   const int64_t E = cfg.moe ? cfg.moe->num_experts : 1, top_k = cfg.moe ? cfg.moe->top_k : 1;
   const int64_t n_mlp = n * top_k;  // token rows through the MLP (experts: each token top_k times)
   const int64_t P = B * H * T * T;
-  const bool eager = in.attention == Attention::kEager;
+  // Top-k attention selects among the scores: it always runs the eager attention.
+  const bool eager = in.attention == Attention::kEager ||
+                     (sparse && in.lora.sparse && in.lora.sparse->use_topk_attention);
   const double dropout = in.lora.lora_dropout;
   const bool dora = in.lora.use_dora;
 
