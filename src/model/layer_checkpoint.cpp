@@ -38,6 +38,8 @@ class RngReplay {
   at::Tensor current_;
 };
 
+at::Tensor mask_or_causal(const at::Tensor& m) { return m.numel() == 0 ? at::Tensor() : m; }
+
 // The forward's autocast state (CPU and CUDA) during the recomputation, restored after.
 class AutocastReplay {
  public:
@@ -85,7 +87,7 @@ struct LayerFunction : public torch::autograd::Function<LayerFunction> {
     ctx->saved_data["autocast_cuda_dtype"] = static_cast<int64_t>(at::autocast::get_autocast_dtype(at::kCUDA));
     at::NoGradGuard no_grad;
     RouterTrace local;
-    auto y = decoder->layer_forward(layer, x, cos, sin, attn_mask, trace ? &local : nullptr);
+    auto y = decoder->layer_forward(layer, x, cos, sin, mask_or_causal(attn_mask), trace ? &local : nullptr);
     if (!trace || local.logits.empty()) return {y};
     trace->selected.push_back(local.selected.front());
     return {y, local.logits.front()};
@@ -105,7 +107,7 @@ struct LayerFunction : public torch::autograd::Function<LayerFunction> {
         cuda.emplace(at::globalContext().defaultGenerator(x.device()), ctx->saved_data["cuda_rng"]);
       AutocastReplay autocast(ctx);
       at::AutoGradMode grad(true);
-      outputs.push_back(decoder->layer_forward(layer, x, saved[1], saved[2], saved[3],
+      outputs.push_back(decoder->layer_forward(layer, x, saved[1], saved[2], mask_or_causal(saved[3]),
                                                ctx->saved_data["traced"].toBool() ? &local : nullptr));
     }
     std::vector<at::Tensor> grads = {grad_out[0]};
@@ -125,7 +127,10 @@ at::Tensor checkpointed_layer(const Decoder& decoder, int64_t layer, const at::T
   // Without an input that requires grad the function would be cut from the graph (the
   // embedding is usually frozen): give it one, as HF's enable_input_require_grads does.
   auto in = x.requires_grad() ? x : x.detach().requires_grad_(true);
-  auto out = LayerFunction::apply(in, &decoder, layer, cos, sin, attn_mask, trace);
+  // Plain causal attention has no mask (undefined); a custom function's tensor arguments must be
+  // defined, so it travels as an empty tensor (mask_or_causal turns it back).
+  const auto mask = attn_mask.defined() ? attn_mask : at::empty({0}, x.options().dtype(at::kBool));
+  auto out = LayerFunction::apply(in, &decoder, layer, cos, sin, mask, trace);
   if (out.size() > 1) trace->logits.push_back(out[1]);
   return out[0];
 }

@@ -115,8 +115,6 @@ at::Tensor eager_attention(const at::Tensor& q, const at::Tensor& k, const at::T
   if (drop.defined()) scores = scores.masked_fill(drop, lowest);
   const auto softmax_type = q.scalar_type() == at::kDouble ? at::kDouble : at::kFloat;
   auto probs = at::softmax(scores, -1, softmax_type).to(q.scalar_type());
-  // A query that sees no key attends to nothing (as the fused kernel does), not to every key evenly.
-  probs = probs * allowed.any(-1, /*keepdim=*/true).to(probs.scalar_type());
   return at::matmul(probs, vv);
 }
 

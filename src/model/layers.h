@@ -74,8 +74,9 @@ enum class AttentionKernel { kFused, kEager };
 // plain causal attention over the last T of S slots (no padding, window or segments), which the
 // fused kernel runs without a mask. Grouped KV heads serve H/K query heads each.
 // Eager: masked scores are set (not added) to the dtype's lowest finite value, so fp16 cannot
-// overflow to -inf; softmax in fp32. A query with no visible key (a padding row) gets zeros from
-// either kernel. topk_ratio > 0 (sparse fine-tuning's top-k attention, eager only): each query
+// overflow to -inf; softmax in fp32. A query with no visible key (a padding row, whose output
+// nothing reads) gets the mean of the values from the eager kernel, zeros from the fused one.
+// topk_ratio > 0 (sparse fine-tuning's top-k attention, eager only): each query
 // keeps only its ceil(ratio * visible) highest scores among the visible keys (at least one; ties:
 // the lower key position), the rest are masked like invisible keys.
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed,

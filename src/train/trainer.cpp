@@ -142,6 +142,13 @@ TrainResult run(const TrainConfig& c, const TrainOptions& options) {
   LLMCP_CHECK(moe || (!c.output_router_logits.value_or(false) && !c.router_aux_loss_coef), kInvalidArgument,
               "output_router_logits / router_aux_loss_coef apply to mixture-of-experts models; ", c.model,
               " has no experts (drop the keys)");
+  // Mixed precision: autocast on the model's device (bf16; fp16 on GPUs without bf16, which needs a
+  // gradient scaler this trainer does not have yet: refused rather than left to underflow).
+  const auto device = model->decoder().device();
+  const auto amp_dtype = core::mixed_precision_dtype(device);
+  LLMCP_CHECK(!c.bf16 || amp_dtype == at::kBFloat16, kUnsupported, "bf16: true on ", device.str(),
+              ", a GPU without bf16 (compute capability below 8.0): fp16 mixed precision with a gradient scaler is "
+              "not implemented yet; set bf16: false");
   const bool router_loss = moe && c.output_router_logits.value_or(moe->output_router_logits);
   const double router_coef = moe ? c.router_aux_loss_coef.value_or(moe->aux_loss_coef) : 0.0;
   Optimizer optimizer(model->parameters(), {c.learning_rate, c.adam_beta1, c.adam_beta2, c.adam_epsilon, c.weight_decay});
@@ -183,7 +190,7 @@ TrainResult run(const TrainConfig& c, const TrainOptions& options) {
     model->set_training(false);
     EvalResult r;
     {
-      Autocast ac(c.bf16);
+      Autocast ac(c.bf16, device.type(), amp_dtype);
       r = evaluate(model->decoder(), eval_rows, c.batch_size, pad);
     }
     result.eval_loss = r.loss;
@@ -228,7 +235,7 @@ TrainResult run(const TrainConfig& c, const TrainOptions& options) {
     for (auto& b : batches) {
       LossSum l;
       {
-        Autocast ac(c.bf16);
+        Autocast ac(c.bf16, device.type(), amp_dtype);
         l = causal_lm_loss(model->decoder(), b, router_loss);
       }
       // As HF with gradient accumulation: the router loss is averaged over the micro-batches.
@@ -276,6 +283,11 @@ TrainResult run(const TrainConfig& c, const TrainOptions& options) {
           {"peak_memory_bytes", peak_rss_bytes()},
           {"elapsed_seconds", state.elapsed_seconds},
           {"eta_seconds", eta}};
+      if (device.is_cuda()) {
+        const auto gpu = gpu_memory_peak(device);
+        line["peak_gpu_allocated_bytes"] = gpu.allocated_bytes;
+        line["peak_gpu_reserved_bytes"] = gpu.reserved_bytes;
+      }
       if (router_loss) line["router_aux_loss"] = router_sum;
       emit(line);
       progress.update(state.global_step, loss, lr, step_seconds > 0 ? static_cast<double>(tokens) / step_seconds : 0, eta);
