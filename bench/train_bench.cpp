@@ -1,11 +1,11 @@
 // LoRA training-step throughput and peak memory of the C++ trainer's pieces (TrainableModel,
-// causal_lm_loss, AdamW with clipping), printed as JSON so bench/run.sh can put it beside the
-// PyTorch eager loop of bench/torch_eager_lora_train.py from the same run. Random token rows,
+// causal_lm_loss, AdamW with clipping), printed as JSON so bench/run.sh can put it beside
+// transformers + PEFT (bench/hf_peft_train.py) from the same run. Random token rows,
 // every position a target, so both sides do exactly the same work. --qlora trains the same adapter
 // on a 4-bit base; --sparse RATIO trains a sparse delta instead, with a RigL mask update after the
 // second step, timed on its own (update_step_s) and left out of tokens_per_s.
 //   train_bench --model DIR --rank 16 --batch 2 --seq 512 --steps 3 [--bf16 1] [--checkpointing 1]
-//               [--qlora nf4] [--sparse 0.99]
+//               [--qlora nf4] [--dora 1] [--sparse 0.99]
 #include <ATen/ATen.h>
 
 #include <chrono>
@@ -41,6 +41,8 @@ int main(int argc, char** argv) try {
       cfg["load_in_4bit"] = true;
       cfg["bnb_4bit_quant_type"] = v;
       cfg["bnb_4bit_use_double_quant"] = true;
+    } else if (k == "--dora") {
+      if (v == "1") cfg["method"] = "dora";
     } else if (k == "--sparse") {
       cfg["method"] = "sparse";
       cfg["sparsity_ratio"] = std::stod(v);
