@@ -8,6 +8,7 @@
 #include <cmath>
 #include <functional>
 #include <numeric>
+#include <optional>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -19,6 +20,7 @@
 #include "train/data/batching.h"
 #include "train/data/dataset.h"
 #include "train/evaluate.h"
+#include "train/grad_scaler.h"
 #include "train/loss.h"
 #include "train/metrics.h"
 #include "train/schedule.h"
@@ -142,13 +144,15 @@ TrainResult run(const TrainConfig& c, const TrainOptions& options) {
   LLMCP_CHECK(moe || (!c.output_router_logits.value_or(false) && !c.router_aux_loss_coef), kInvalidArgument,
               "output_router_logits / router_aux_loss_coef apply to mixture-of-experts models; ", c.model,
               " has no experts (drop the keys)");
-  // Mixed precision: autocast on the model's device (bf16; fp16 on GPUs without bf16, which needs a
-  // gradient scaler this trainer does not have yet: refused rather than left to underflow).
+  // Mixed precision: autocast on the model's device, bf16; on GPUs without bf16 (V100, T4) fp16 with
+  // loss scaling (GradScaler: a step whose gradients overflow is skipped and the scale halves).
   const auto device = model->decoder().device();
   const auto amp_dtype = core::mixed_precision_dtype(device);
-  LLMCP_CHECK(!c.bf16 || amp_dtype == at::kBFloat16, kUnsupported, "bf16: true on ", device.str(),
-              ", a GPU without bf16 (compute capability below 8.0): fp16 mixed precision with a gradient scaler is "
-              "not implemented yet; set bf16: false");
+  std::optional<GradScaler> scaler;
+  if (c.bf16 && amp_dtype == at::kHalf) {
+    scaler.emplace(device);
+    core::log_info(device.str(), " has no bf16: mixed precision in float16 with loss scaling");
+  }
   const bool router_loss = moe && c.output_router_logits.value_or(moe->output_router_logits);
   const double router_coef = moe ? c.router_aux_loss_coef.value_or(moe->aux_loss_coef) : 0.0;
   Optimizer optimizer(model->parameters(), {c.learning_rate, c.adam_beta1, c.adam_beta2, c.adam_epsilon, c.weight_decay});
@@ -245,7 +249,7 @@ TrainResult run(const TrainConfig& c, const TrainOptions& options) {
         objective = objective.defined() ? objective + r : r;
         router_sum += l.router.item<double>() / static_cast<double>(batches.size());
       }
-      if (objective.defined()) objective.backward();
+      if (objective.defined()) (scaler ? scaler->scale(objective) : objective).backward();
       loss_sum += l.sum.item<double>();
     }
     const double loss = (targets > 0 ? loss_sum / static_cast<double>(targets) : 0) + router_coef * router_sum;
@@ -258,9 +262,21 @@ TrainResult run(const TrainConfig& c, const TrainOptions& options) {
                 last_checkpoint.empty() ? std::string("No checkpoint was written yet")
                                         : "The last good checkpoint is " + last_checkpoint.string(),
                 ". Lower learning_rate, enable max_grad_norm, or check the data");
+    bool finite = true;
+    if (scaler) {
+      std::vector<at::Tensor> grads;
+      for (const auto& p : optimizer.params()) grads.push_back(p.tensor->grad());
+      finite = scaler->unscale(grads);
+    }
     const double grad_norm = optimizer.clip_grad_norm(c.max_grad_norm);
     const double lr = c.learning_rate * lr_multiplier(c.lr_scheduler, state.global_step, total, warmup);
-    optimizer.step(lr);
+    if (finite) optimizer.step(lr);
+    if (scaler) {
+      scaler->update();
+      if (!finite)
+        core::log_warn("step ", state.global_step + 1, ": float16 gradients overflowed, update skipped; loss scale now ",
+                       scaler->scale_value());
+    }
     const auto mask_update = model->after_step(state.global_step + 1, total, optimizer);
     ++state.global_step;
     ++state.step_in_epoch;
