@@ -1,5 +1,6 @@
-# The two commands of the README. Each installs dependencies (Debian packages; npm for test
-# tools), configures, builds, then runs. `make bench` measures against PyTorch eager.
+# The two commands of the README. Each installs dependencies (Debian packages; the pinned PyPI
+# environment whose torch wheel is the engine's libtorch; npm for test tools), configures, builds,
+# then runs. `make bench` measures against transformers + PEFT + bitsandbytes and llama.cpp.
 PRESET ?= release
 BUILD := build/$(PRESET)
 JOBS ?= $(shell nproc)

@@ -1,6 +1,7 @@
 // Prefill and decode throughput of the C++ decoder on one model folder, printed as JSON so
-// bench/run.sh can put it beside PyTorch eager's numbers from the same run.
+// bench/run.sh can put it beside transformers' numbers (bench/hf_generate.py) from the same run.
 //   generate_bench --model DIR --dtype float32|bfloat16 --prompt-tokens 128 --new-tokens 64 --repeats 3
+//                  [--device cpu|cuda]
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
@@ -16,12 +17,13 @@
 #include "model/loader.h"
 
 int main(int argc, char** argv) {
-  std::string model, dtype = "float32";
+  std::string model, dtype = "float32", device = "cpu";
   int64_t prompt_tokens = 128, new_tokens = 64, repeats = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
     if (k == "--model") model = v;
     else if (k == "--dtype") dtype = v;
+    else if (k == "--device") device = v;
     else if (k == "--prompt-tokens") prompt_tokens = std::stoll(v);
     else if (k == "--new-tokens") new_tokens = std::stoll(v);
     else if (k == "--repeats") repeats = std::stoll(v);
@@ -29,7 +31,7 @@ int main(int argc, char** argv) {
   using namespace llmcp;
   core::init_torch_threads();
   at::NoGradGuard no_grad;
-  auto d = model::load_decoder(model, {dtype, "cpu", {}});
+  auto d = model::load_decoder(model, {dtype, device, {}});
   auto ids = at::arange(4, 4 + prompt_tokens, at::kLong).remainder(500).add(4).view({1, -1});
   using clock = std::chrono::steady_clock;
   double best_prefill = 1e30, best_decode = 1e30;

@@ -2,6 +2,7 @@
 // `small` preset's layers, for a decoding row (M = 1), a short batch and a training micro-batch
 // (M = 1024), in fp32 and bf16. Prints one JSON line per case (GFLOP/s of each and their ratio).
 //   quant_bench [--repeats-ms 300]
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 
 #include <chrono>

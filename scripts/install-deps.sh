@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Installs every system dependency of llm-mcp from Debian packages (apt only).
-# Idempotent and quiet when everything is present; when not root and packages are
-# missing, prints the exact sudo command to run instead of failing obscurely.
+# Installs every dependency of llm-mcp: Debian packages (apt), then the pinned Python environment
+# whose torch wheel carries the engine's libtorch and the CUDA compiler (scripts/install-python-env.sh,
+# a cache outside the source tree shared by clones). Idempotent and quiet when everything is
+# present; when not root and packages are missing, prints the exact sudo command to run instead
+# of failing obscurely.
 set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
-  libtorch-dev libgloo-dev libopenblas0-pthread
   nlohmann-json3-dev libcpp-httplib-dev libsentencepiece-dev libyaml-cpp-dev
   libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev libpcre2-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev zlib1g-dev
-  python3-torch python3-numpy python3-jinja2 sentencepiece python3-sentencepiece
+  python3-torch python3-numpy python3-jinja2 sentencepiece python3-sentencepiece python3-venv
 )
 
 missing=()
@@ -20,7 +21,11 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
-[ ${#missing[@]} -eq 0 ] && exit 0
+here=$(cd "$(dirname "$0")" && pwd)
+if [ ${#missing[@]} -eq 0 ]; then
+  "$here/install-python-env.sh" >/dev/null
+  exit 0
+fi
 
 echo "install-deps: installing ${missing[*]}" >&2
 if [ "$(id -u)" -ne 0 ]; then
@@ -38,3 +43,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq >/dev/null
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "install-deps: done" >&2
+"$here/install-python-env.sh" >/dev/null

@@ -55,7 +55,14 @@ inline CommandResult run_command(const std::string& cmd) {
   return r;
 }
 
-// Debian's python3-torch is importable only from /usr/bin/python3.
+// The pinned Python environment (tools/python/requirements.lock: the same torch the engine links,
+// transformers, PEFT, ...), set by `make test`. Empty when unset: the caller fails with a hint.
+inline std::string pinned_python() {
+  const char* env = std::getenv("LLMCP_PYTHON");
+  return env ? env : "";
+}
+
+// Debian's python3-sentencepiece is importable only from /usr/bin/python3.
 inline std::string reference_python() {
   const char* env = std::getenv("LLMCP_REFERENCE_PYTHON");
   return env ? env : "/usr/bin/python3";

@@ -75,7 +75,7 @@ void add_estimate_command(CLI::App& app) {
   cmd->add_flag("--gradient-checkpointing", a->checkpointing, "Recompute each layer in backward");
   cmd->add_flag("--bf16", a->bf16, "bf16 mixed precision (the default when planning for a GPU)");
   cmd->add_flag("--fp32", a->fp32, "fp32 throughout (the default on the CPU)");
-  cmd->add_option("--attention", a->req.attention, "eager (this program's) or sdpa (a memory-efficient kernel)");
+  cmd->add_option("--attention", a->req.attention, "sdpa (the fused kernel this program runs) or eager (the reference; top-k attention)");
   cmd->add_flag("--inference", a->req.inference, "Estimate generation instead of training");
   cmd->add_option("--context", a->req.context_tokens, "Inference: prompt + generated tokens per sequence")
       ->check(at_least(1));

@@ -35,4 +35,17 @@ inline CLI::Validator amount_above_zero(const std::string& unit, double most) {
       unit + " > 0");
 }
 
+// A device's spelling: cpu, cuda, cuda:N or auto (whether it exists is checked where it is used).
+inline CLI::Validator device_name() {
+  return CLI::Validator(
+      [](std::string& input) -> std::string {
+        if (input == "cpu" || input == "cuda" || input == "auto") return {};
+        if (input.size() > 5 && input.size() <= 8 && input.rfind("cuda:", 0) == 0 &&
+            input.find_first_not_of("0123456789", 5) == std::string::npos)
+          return {};
+        return "got " + input + "; give cpu, cuda, cuda:N or auto";
+      },
+      "DEVICE");
+}
+
 }  // namespace llmcp::cli

@@ -24,7 +24,9 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--seed", req->seed, "Sampling seed")->capture_default_str()->check(at_least(0));
   cmd->add_option("--stop", req->stop, "Stop string (repeatable)");
   cmd->add_option("--dtype", req->dtype, "auto | float32 | bfloat16 | float16")->capture_default_str();
-  cmd->add_option("--device", req->device, "cpu | cuda | cuda:N | auto")->capture_default_str();
+  cmd->add_option("--device", req->device, "cpu | cuda | cuda:N | auto (the first GPU if any)")
+      ->capture_default_str()
+      ->check(device_name());
   cmd->callback([req] {
     auto r = engine::generate(*req, [](const std::string& piece) {
       std::cout << piece << std::flush;

@@ -30,6 +30,7 @@ struct ServeArgs {
   std::vector<std::string> allow_paths;
   size_t max_jobs = 1;
   double cache_gb = 8;
+  std::string device = "auto";
   size_t page_size = 100;
   double max_body_mb = 4;
   bool fixtures = false;
@@ -46,6 +47,7 @@ void serve(const ServeArgs& a) {
   o.executable = std::filesystem::read_symlink("/proc/self/exe");
   o.max_jobs = a.max_jobs;
   o.cache_bytes = static_cast<int64_t>(a.cache_gb * (1 << 30));
+  o.device = a.device;
   o.page_size = a.page_size;
   o.conformance_fixtures = a.fixtures;
   if (!a.http) {
@@ -89,6 +91,9 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--max-jobs", a->max_jobs, "Training jobs running at once; more wait in a queue")
       ->check(at_least(1, 1024))
       ->capture_default_str();
+  cmd->add_option("--device", a->device, "cpu | cuda | cuda:N | auto: where models load (auto: the first GPU if any)")
+      ->capture_default_str()
+      ->check(device_name());
   cmd->add_option("--cache-gb", a->cache_gb, "Memory (GiB) for models kept loaded (least recently used evicted)")
       ->check(amount_above_zero("GiB", 1 << 20))
       ->capture_default_str();

@@ -141,6 +141,9 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--max-new-tokens", req->max_new_tokens, "Tokens generated per tool-call case")
       ->capture_default_str()
       ->check(at_least(0));
+  cmd->add_option("--device", req->device, "cpu | cuda | cuda:N | auto (the first GPU if any)")
+      ->capture_default_str()
+      ->check(device_name());
   cmd->add_flag("--no-tool-calls", [req](int64_t) { req->tool_calls = false; }, "Skip tool-call exact match");
   cmd->add_flag("--json", *json, "Print one JSON object");
   cmd->add_flag("--verbose", *verbose, "Print every tool-call case");

@@ -1,6 +1,7 @@
-// The one place where libtorch versions differ: Debian's 1.13 (CPU, CI) and CUDA libtorch 2.x
-// (GPU builds). Nothing needs a version switch yet; code that does (fused attention, the 2.4
-// autocast API) tests LLMCP_TORCH_AT_LEAST here rather than TORCH_VERSION_* elsewhere.
+// The one place allowed to test libtorch's version. The engine builds against the pinned wheel
+// (torch 2.15; see CMakeLists.txt) and needs no switch today; code that must support another
+// version (the GPU machine's own torch in scripts/device-check.sh, say) tests LLMCP_TORCH_AT_LEAST
+// here rather than TORCH_VERSION_* elsewhere.
 #pragma once
 
 #include <torch/version.h>

@@ -2,6 +2,7 @@
 #include "core/log.h"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <cstdlib>
 #include <mutex>
@@ -17,6 +18,14 @@ void init_logging() {
     logger->set_pattern("[%H:%M:%S.%e] [%^%l%$] %v");
     spdlog::set_default_logger(logger);
   });
+}
+
+void log_line(LogLevel level, const std::string& message) {
+  switch (level) {
+    case LogLevel::kDebug: spdlog::debug("{}", message); break;
+    case LogLevel::kInfo: spdlog::info("{}", message); break;
+    case LogLevel::kWarn: spdlog::warn("{}", message); break;
+  }
 }
 
 }  // namespace llmcp::core

@@ -4,12 +4,17 @@
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <ATen/detail/CUDAHooksInterface.h>
+#ifdef LLMCP_CUDA
+#include <ATen/cuda/CUDAContext.h>
+#endif
 
 #include <dlfcn.h>
 #include <malloc.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <mutex>
 #include <thread>
 
@@ -42,6 +47,39 @@ bool openblas_has_pthread_pool() {
   using GetParallel = int (*)();
   auto* fn = reinterpret_cast<GetParallel>(dlsym(RTLD_DEFAULT, "openblas_get_parallel"));
   return fn != nullptr && fn() == 1;
+}
+
+bool cpuinfo_has_native_bf16(const std::string& flags) {
+  std::istringstream in(flags);
+  for (std::string f; in >> f;)
+    if (f == "avx512_bf16" || f == "amx_bf16" || f == "bf16") return true;
+  return false;
+}
+
+bool cpu_has_native_bf16() {
+  if (const char* v = std::getenv("LLMCP_CPU_BF16")) return std::string(v) == "1";
+  static const bool native = [] {
+    std::ifstream in("/proc/cpuinfo");
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("flags", 0) == 0 || line.rfind("Features", 0) == 0) {
+        const auto colon = line.find(':');
+        return colon != std::string::npos && cpuinfo_has_native_bf16(line.substr(colon + 1));
+      }
+    return false;
+  }();
+  return native;
+}
+
+c10::ScalarType mixed_precision_dtype(const c10::Device& device) {
+#ifdef LLMCP_CUDA
+  if (device.is_cuda()) {
+    const auto* p = at::cuda::getDeviceProperties(device.index() < 0 ? 0 : device.index());
+    return p->major >= 8 ? at::kBFloat16 : at::kHalf;
+  }
+#else
+  (void)device;
+#endif
+  return at::kBFloat16;
 }
 
 void init_torch_threads(std::optional<c10::ScalarType> compute) {

@@ -33,6 +33,18 @@ int cpu_intra_op_threads(int hardware_threads, std::optional<int> requested, boo
 // Whether the BLAS in this process is OpenBLAS with its own pthread pool (openblas_get_parallel() == 1).
 bool openblas_has_pthread_pool();
 
+// Whether this CPU multiplies bf16 in hardware (x86: AVX512-BF16 or AMX-BF16; Arm: the BF16
+// extension), from /proc/cpuinfo; LLMCP_CPU_BF16=0/1 overrides. Without it libtorch emulates bf16
+// matmuls, several to tens of times slower than fp32.
+bool cpu_has_native_bf16();
+// The rule on one cpuinfo flags/features line, separate for tests.
+bool cpuinfo_has_native_bf16(const std::string& flags);
+
+// The dtype `bf16: true` autocasts to on `device`: bf16 on CPUs and on GPUs of compute capability
+// 8.0 or newer (A100, H100, L4, RTX 30xx on); fp16 on older GPUs (V100, T4), which need a gradient
+// scaler.
+c10::ScalarType mixed_precision_dtype(const c10::Device& device);
+
 // "auto" picks CUDA when available. Unknown or unavailable devices are an error saying which exist.
 c10::Device parse_device(const std::string& spec);
 

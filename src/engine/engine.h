@@ -57,7 +57,7 @@ struct GenerateRequest {
   uint64_t seed = 0;
   std::vector<std::string> stop;
   std::string dtype = "auto";
-  std::string device = "cpu";
+  std::string device = "auto";  // cpu | cuda | cuda:N | auto (the first GPU when there is one)
   // A prompt longer than the model's context: an error (false) or keep its last tokens (true).
   // An explicit max_new_tokens that does not fit after the prompt is an error; the default is
   // shortened to fit.

@@ -22,7 +22,7 @@ struct EstimateRequest {
   // target_modules, load_in_4bit, sparsity_ratio, ...); model/dataset/output_dir are not needed.
   nlohmann::json config = nlohmann::json::object();
   PlanHardware hardware;
-  std::string attention = "eager";
+  std::string attention = "sdpa";
   bool inference = false;      // generation instead of training
   int64_t context_tokens = 0;  // inference: prompt + new tokens (0: seq_len)
 };

@@ -140,6 +140,8 @@ struct Serving::Impl {
 };
 
 Serving::Serving(ServingOptions options) : impl_(std::make_unique<Impl>()) { impl_->opt = std::move(options); }
+
+const std::string& Serving::device() const { return impl_->opt.device; }
 Serving::~Serving() = default;
 
 nlohmann::json Serving::load_adapter(const std::string& model_dir, const std::string& adapter_dir,

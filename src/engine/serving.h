@@ -20,7 +20,7 @@ namespace llmcp::engine {
 struct ServingOptions {
   int64_t memory_budget_bytes = int64_t{8} << 30;  // weights of loaded models, adapters included
   std::string dtype = "auto";
-  std::string device = "cpu";
+  std::string device = "auto";  // cpu | cuda | cuda:N | auto (the first GPU when there is one)
 };
 
 struct ChatRequest {
@@ -41,6 +41,8 @@ struct ChatResponse {
 class Serving {
  public:
   explicit Serving(ServingOptions options = {});
+  // The device models are loaded on (ServingOptions::device): also what evaluations use.
+  const std::string& device() const;
   ~Serving();
   Serving(const Serving&) = delete;
   Serving& operator=(const Serving&) = delete;

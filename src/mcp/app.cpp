@@ -34,7 +34,7 @@ struct App::Impl {
       : server(ServerOptions{"llm-mcp", "0.1.0", kInstructions, o.page_size, std::chrono::milliseconds(120000)}),
         workspace(o.home, o.allow_paths, o.builtin_dir.empty() ? std::vector<std::filesystem::path>{}
                                                                 : std::vector<std::filesystem::path>{o.builtin_dir}),
-        serving(engine::ServingOptions{o.cache_bytes, "auto", "cpu"}) {
+        serving(engine::ServingOptions{o.cache_bytes, "auto", o.device}) {
     jobs = std::make_unique<Supervisor>(
         SupervisorOptions{workspace.jobs_dir(), o.executable, std::max<size_t>(1, o.max_jobs),
                           std::chrono::milliseconds(250), workspace.write_roots()},

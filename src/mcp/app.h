@@ -21,6 +21,7 @@ struct AppOptions {
   size_t max_jobs = 1;                             // training jobs running at once
   int64_t cache_bytes = int64_t{8} << 30;          // loaded models' memory budget
   size_t page_size = 100;
+  std::string device = "auto";                     // where models load and evaluations run
   bool conformance_fixtures = false;
 };
 

@@ -2,6 +2,8 @@
 // residuals, final norm, LM head. Shapes: B batch, T new tokens, S cached+new slots.
 #include "model/decoder.h"
 
+#include <ATen/core/grad_mode.h>
+
 #include "core/error.h"
 #include "model/layer_checkpoint.h"
 #include "model/moe.h"
@@ -92,7 +94,7 @@ at::Tensor Decoder::attention_block(const DecoderLayer& l, const at::Tensor& h, 
   q = Rope::apply(q, cos, sin);
   k = Rope::apply(k, cos, sin);
   if (cache) std::tie(k, v) = cache->append(layer, k, v);  // [B,K,S,D]
-  auto y = attention(q, k, v, mask, cache ? 0.0 : topk_ratio_);  // [B,H,T,D]
+  auto y = attention(q, k, v, mask, cache ? 0.0 : topk_ratio_, attention_kernel_);  // [B,H,T,D]
   return l.o.forward(y.transpose(1, 2).reshape({B, T, H * D}));
 }
 
@@ -159,7 +161,13 @@ at::Tensor Decoder::run(const at::Tensor& ids, const at::Tensor& mask_in, const 
     }
   }
   auto [cos, sin] = rope_->tables(positions, embed_.scalar_type());
-  auto attn_mask = build_attention_mask(key_valid, past, T, config_.sliding_window, segments);
+  // Plain causal attention (every key a real token, the window wider than the slots, one segment)
+  // needs no mask: the fused kernel then runs its causal path. Otherwise the boolean mask.
+  const int64_t S = key_valid.size(1);
+  const bool window_binds = config_.sliding_window && S > *config_.sliding_window;
+  const bool plain_causal = !segments.defined() && !window_binds && key_valid.all().item<bool>();
+  auto attn_mask =
+      plain_causal ? at::Tensor() : build_attention_mask(key_valid, past, T, config_.sliding_window, segments);
 
   auto x = at::embedding(embed_, ids.to(dev));  // [B,T,C]
   const bool recompute = checkpointing_ && !cache && at::GradMode::is_enabled();

@@ -80,6 +80,9 @@ class Decoder {
   // ceil(ratio * visible) highest scores. Never applied with a KV cache (generation).
   void set_topk_attention(double ratio) { topk_ratio_ = ratio; }
   double topk_attention() const { return topk_ratio_; }
+  // Fused (scaled_dot_product_attention, the default) or eager attention (model/layers.h).
+  void set_attention_kernel(AttentionKernel k) { attention_kernel_ = k; }
+  AttentionKernel attention_kernel() const { return attention_kernel_; }
   // Training mode: only the router's jitter noise (router_jitter_noise) depends on it.
   void set_training(bool on) { training_ = on; }
   // One decoder layer (attention + MLP with residuals), without a cache.
@@ -111,6 +114,7 @@ class Decoder {
   std::unique_ptr<Rope> rope_;
   bool checkpointing_ = false;
   double topk_ratio_ = 0;
+  AttentionKernel attention_kernel_ = AttentionKernel::kFused;
   bool training_ = false;
 };
 

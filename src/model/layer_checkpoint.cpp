@@ -5,6 +5,7 @@
 // autocast scope has closed) and the RNG state of the CPU and, for CUDA inputs, of the device.
 #include "model/layer_checkpoint.h"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Context.h>
 #include <ATen/autocast_mode.h>
@@ -37,24 +38,26 @@ class RngReplay {
   at::Tensor current_;
 };
 
+at::Tensor mask_or_causal(const at::Tensor& m) { return m.numel() == 0 ? at::Tensor() : m; }
+
 // The forward's autocast state (CPU and CUDA) during the recomputation, restored after.
 class AutocastReplay {
  public:
   explicit AutocastReplay(AutogradContext* ctx)
-      : cpu_(at::autocast::is_cpu_enabled()),
-        cuda_(at::autocast::is_enabled()),
-        cpu_dtype_(at::autocast::get_autocast_cpu_dtype()),
-        cuda_dtype_(at::autocast::get_autocast_gpu_dtype()) {
-    at::autocast::set_cpu_enabled(ctx->saved_data["autocast_cpu"].toBool());
-    at::autocast::set_autocast_cpu_dtype(static_cast<at::ScalarType>(ctx->saved_data["autocast_cpu_dtype"].toInt()));
-    at::autocast::set_enabled(ctx->saved_data["autocast_cuda"].toBool());
-    at::autocast::set_autocast_gpu_dtype(static_cast<at::ScalarType>(ctx->saved_data["autocast_cuda_dtype"].toInt()));
+      : cpu_(at::autocast::is_autocast_enabled(at::kCPU)),
+        cuda_(at::autocast::is_autocast_enabled(at::kCUDA)),
+        cpu_dtype_(at::autocast::get_autocast_dtype(at::kCPU)),
+        cuda_dtype_(at::autocast::get_autocast_dtype(at::kCUDA)) {
+    at::autocast::set_autocast_enabled(at::kCPU, ctx->saved_data["autocast_cpu"].toBool());
+    at::autocast::set_autocast_dtype(at::kCPU, static_cast<at::ScalarType>(ctx->saved_data["autocast_cpu_dtype"].toInt()));
+    at::autocast::set_autocast_enabled(at::kCUDA, ctx->saved_data["autocast_cuda"].toBool());
+    at::autocast::set_autocast_dtype(at::kCUDA, static_cast<at::ScalarType>(ctx->saved_data["autocast_cuda_dtype"].toInt()));
   }
   ~AutocastReplay() {
-    at::autocast::set_cpu_enabled(cpu_);
-    at::autocast::set_autocast_cpu_dtype(cpu_dtype_);
-    at::autocast::set_enabled(cuda_);
-    at::autocast::set_autocast_gpu_dtype(cuda_dtype_);
+    at::autocast::set_autocast_enabled(at::kCPU, cpu_);
+    at::autocast::set_autocast_dtype(at::kCPU, cpu_dtype_);
+    at::autocast::set_autocast_enabled(at::kCUDA, cuda_);
+    at::autocast::set_autocast_dtype(at::kCUDA, cuda_dtype_);
     at::autocast::clear_cache();
   }
   AutocastReplay(const AutocastReplay&) = delete;
@@ -78,13 +81,13 @@ struct LayerFunction : public torch::autograd::Function<LayerFunction> {
     // Dropout inside adapters must draw the same numbers when the layer is recomputed.
     ctx->saved_data["rng"] = at::detail::getDefaultCPUGenerator().get_state();
     if (x.is_cuda()) ctx->saved_data["cuda_rng"] = at::globalContext().defaultGenerator(x.device()).get_state();
-    ctx->saved_data["autocast_cpu"] = at::autocast::is_cpu_enabled();
-    ctx->saved_data["autocast_cpu_dtype"] = static_cast<int64_t>(at::autocast::get_autocast_cpu_dtype());
-    ctx->saved_data["autocast_cuda"] = at::autocast::is_enabled();
-    ctx->saved_data["autocast_cuda_dtype"] = static_cast<int64_t>(at::autocast::get_autocast_gpu_dtype());
+    ctx->saved_data["autocast_cpu"] = at::autocast::is_autocast_enabled(at::kCPU);
+    ctx->saved_data["autocast_cpu_dtype"] = static_cast<int64_t>(at::autocast::get_autocast_dtype(at::kCPU));
+    ctx->saved_data["autocast_cuda"] = at::autocast::is_autocast_enabled(at::kCUDA);
+    ctx->saved_data["autocast_cuda_dtype"] = static_cast<int64_t>(at::autocast::get_autocast_dtype(at::kCUDA));
     at::NoGradGuard no_grad;
     RouterTrace local;
-    auto y = decoder->layer_forward(layer, x, cos, sin, attn_mask, trace ? &local : nullptr);
+    auto y = decoder->layer_forward(layer, x, cos, sin, mask_or_causal(attn_mask), trace ? &local : nullptr);
     if (!trace || local.logits.empty()) return {y};
     trace->selected.push_back(local.selected.front());
     return {y, local.logits.front()};
@@ -104,7 +107,7 @@ struct LayerFunction : public torch::autograd::Function<LayerFunction> {
         cuda.emplace(at::globalContext().defaultGenerator(x.device()), ctx->saved_data["cuda_rng"]);
       AutocastReplay autocast(ctx);
       at::AutoGradMode grad(true);
-      outputs.push_back(decoder->layer_forward(layer, x, saved[1], saved[2], saved[3],
+      outputs.push_back(decoder->layer_forward(layer, x, saved[1], saved[2], mask_or_causal(saved[3]),
                                                ctx->saved_data["traced"].toBool() ? &local : nullptr));
     }
     std::vector<at::Tensor> grads = {grad_out[0]};
@@ -124,7 +127,10 @@ at::Tensor checkpointed_layer(const Decoder& decoder, int64_t layer, const at::T
   // Without an input that requires grad the function would be cut from the graph (the
   // embedding is usually frozen): give it one, as HF's enable_input_require_grads does.
   auto in = x.requires_grad() ? x : x.detach().requires_grad_(true);
-  auto out = LayerFunction::apply(in, &decoder, layer, cos, sin, attn_mask, trace);
+  // Plain causal attention has no mask (undefined); a custom function's tensor arguments must be
+  // defined, so it travels as an empty tensor (mask_or_causal turns it back).
+  const auto mask = attn_mask.defined() ? attn_mask : at::empty({0}, x.options().dtype(at::kBool));
+  auto out = LayerFunction::apply(in, &decoder, layer, cos, sin, mask, trace);
   if (out.size() > 1) trace->logits.push_back(out[1]);
   return out[0];
 }

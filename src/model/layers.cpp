@@ -1,10 +1,12 @@
-// Norms, masks and attention on ATen ops (a readable reference; fused kernels come later).
+// Norms, masks and attention on ATen ops: the fused kernel (scaled_dot_product_attention) and,
+// beside it, the eager formulation it is checked against.
 #include "model/layers.h"
 
+#include <ATen/core/grad_mode.h>
+#include <ATen/ops/scaled_dot_product_attention.h>
 #include <cmath>
 #include <limits>
 
-#include "model/gelu.h"
 #include "quant/qlinear.h"
 
 namespace llmcp::model {
@@ -54,7 +56,7 @@ at::Tensor Linear::base_forward(const at::Tensor& x) const {
 
 at::Tensor Mlp::forward(MlpKind kind, const at::Tensor& x) const {
   if (kind == MlpKind::kGatedSilu) return down.forward(at::silu(gate.forward(x)) * up.forward(x));
-  return down.forward(model::gelu(up.forward(x)));
+  return down.forward(at::gelu(up.forward(x)));
 }
 
 at::Tensor Norm::forward(const at::Tensor& x) const {
@@ -79,8 +81,16 @@ at::Tensor build_attention_mask(const at::Tensor& key_valid, int64_t past, int64
   return mask.unsqueeze(1);  // [B,1,T,S]
 }
 
-at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed,
-                     double topk_ratio) {
+namespace {
+
+at::Tensor causal_mask(int64_t T, int64_t S, const at::Device& device) {
+  auto opts = at::TensorOptions().dtype(at::kLong).device(device);
+  auto q_idx = at::arange(S - T, S, opts).view({T, 1});
+  return (at::arange(0, S, opts).view({1, S}) <= q_idx).view({1, 1, T, S});
+}
+
+at::Tensor eager_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed,
+                           double topk_ratio) {
   const int64_t H = q.size(1), K = k.size(1);
   at::Tensor kk = k, vv = v;
   if (H != K) {  // GQA: each KV head serves H/K query heads
@@ -98,7 +108,7 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
     auto visible = allowed.expand(scores.sizes()).sum(-1, /*keepdim=*/true);              // [B,H,T,1]
     auto keep_n = (visible.to(at::kDouble) * topk_ratio).ceil().clamp_min(1).to(at::kLong);
     auto order = std::get<1>(scores.detach().sort(c10::optional<bool>(true), -1, /*descending=*/true));
-    auto rank_kept = at::arange(S, at::kLong).view({1, 1, 1, S}).lt(keep_n).expand(scores.sizes());
+    auto rank_kept = at::arange(S, order.options()).view({1, 1, 1, S}).lt(keep_n).expand(scores.sizes());
     auto keep = at::zeros(scores.sizes(), allowed.options()).scatter(-1, order, rank_kept);
     drop = keep.logical_not();
   }
@@ -106,6 +116,26 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
   const auto softmax_type = q.scalar_type() == at::kDouble ? at::kDouble : at::kFloat;
   auto probs = at::softmax(scores, -1, softmax_type).to(q.scalar_type());
   return at::matmul(probs, vv);
+}
+
+}  // namespace
+
+at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed,
+                     double topk_ratio, AttentionKernel kernel) {
+  if (kernel == AttentionKernel::kEager || topk_ratio > 0) {
+    const auto mask = allowed.defined() ? allowed : causal_mask(q.size(2), k.size(2), q.device());
+    return eager_attention(q, k, v, mask, topk_ratio);
+  }
+  const bool gqa = q.size(1) != k.size(1);
+  if (!allowed.defined()) {
+    // The kernel's is_causal aligns the mask to the top-left; a query block ending at the last slot
+    // (prefill after a cache, T < S) needs the bottom-right alignment: pass it as a mask.
+    if (q.size(2) == 1) return at::scaled_dot_product_attention(q, k, v, {}, 0.0, false, {}, gqa);  // decode
+    if (q.size(2) == k.size(2)) return at::scaled_dot_product_attention(q, k, v, {}, 0.0, true, {}, gqa);
+    return at::scaled_dot_product_attention(q, k, v, causal_mask(q.size(2), k.size(2), q.device()), 0.0, false, {},
+                                            gqa);
+  }
+  return at::scaled_dot_product_attention(q, k, v, allowed, 0.0, false, {}, gqa);
 }
 
 }  // namespace llmcp::model

@@ -64,14 +64,23 @@ struct Norm {
   at::Tensor forward(const at::Tensor& x) const;
 };
 
-// q [B,H,T,D], k/v [B,K,S,D], boolean `allowed` [B,1,T,S] -> [B,H,T,D]. Grouped KV heads are
-// expanded to H. Masked scores are set (not added) to the dtype's lowest finite value, so fp16
-// cannot overflow to -inf and a fully masked (padding) row gives a uniform softmax, never NaN.
-// Softmax in fp32. topk_ratio > 0 (sparse fine-tuning's top-k attention): each query keeps only
-// its ceil(ratio * visible) highest scores among the visible keys (at least one; ties: the lower
-// key position), the rest are masked like invisible keys.
+// Which attention computes the probabilities. kFused: at::scaled_dot_product_attention (flash /
+// memory-efficient kernels on CPU and CUDA: no B x H x T x S probabilities kept), used for
+// training, prefill and decode. kEager: the reference below, materialised in fp32; also what
+// top-k attention needs (it selects among the scores).
+enum class AttentionKernel { kFused, kEager };
+
+// q [B,H,T,D], k/v [B,K,S,D], boolean `allowed` [B,1,T,S] -> [B,H,T,D]; `allowed` undefined means
+// plain causal attention over the last T of S slots (no padding, window or segments), which the
+// fused kernel runs without a mask. Grouped KV heads serve H/K query heads each.
+// Eager: masked scores are set (not added) to the dtype's lowest finite value, so fp16 cannot
+// overflow to -inf; softmax in fp32. A query with no visible key (a padding row, whose output
+// nothing reads) gets the mean of the values from the eager kernel, zeros from the fused one.
+// topk_ratio > 0 (sparse fine-tuning's top-k attention, eager only): each query
+// keeps only its ceil(ratio * visible) highest scores among the visible keys (at least one; ties:
+// the lower key position), the rest are masked like invisible keys.
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed,
-                     double topk_ratio = 0);
+                     double topk_ratio = 0, AttentionKernel kernel = AttentionKernel::kFused);
 
 // [B,1,T,S] bool: key j visible to query i (slot index past+t) when j <= i, the key is a real
 // token, and (with a sliding window W) j > i - W. With `segments` [B,T] (packed rows, no cache),

@@ -1,13 +1,13 @@
 // Reads config + weights, checks every expected tensor exists with the right shape.
 #include "model/loader.h"
 
-#include <spdlog/spdlog.h>
 
 #include <deque>
 
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "core/atomic_file.h"
 #include "core/runtime.h"
 #include "io/checkpoint.h"
@@ -43,16 +43,24 @@ at::ScalarType resolve_dtype(const std::string& requested, const std::string& co
       LLMCP_FAIL(kUnsupported, "config.json's torch_dtype '", config_dtype,
                  "' is not supported; choose the dtype float32, bfloat16 or float16");
     }
-    // libtorch's CPU kernels lack fp16 matmuls; bf16 keeps the memory saving (as vLLM does on CPU).
-    if (t == at::kHalf && device.is_cpu()) {
-      spdlog::info("float16 checkpoint on CPU: computing in bfloat16");
-      t = at::kBFloat16;
+    // libtorch's CPU kernels lack fast fp16 matmuls; bf16 keeps the memory saving (as vLLM does on
+    // CPU) where the CPU multiplies bf16 in hardware. Elsewhere bf16 is emulated: fp32 instead.
+    if (device.is_cpu() && (t == at::kHalf || t == at::kBFloat16)) {
+      const auto chosen = core::cpu_has_native_bf16() ? at::kBFloat16 : at::kFloat;
+      if (chosen != t)
+        core::log_info(dtype_to_string(t), " checkpoint on a CPU ",
+                       chosen == at::kFloat ? "without bf16 instructions (AVX512-BF16 / AMX)" : "", ": computing in ",
+                       dtype_to_string(chosen), " (choose the dtype explicitly to override)");
+      t = chosen;
     }
     return t;
   }
   t = parse_dtype(requested);
   LLMCP_CHECK(!(t == at::kHalf && device.is_cpu()), kUnsupported,
               "float16 is not supported on CPU; choose the dtype bfloat16 or float32 (or the device cuda)");
+  if (t == at::kBFloat16 && device.is_cpu() && !core::cpu_has_native_bf16())
+    core::log_warn("bfloat16 on a CPU without bf16 instructions (AVX512-BF16 / AMX) is emulated, several times slower "
+                   "than float32: choose the dtype float32 (or auto) unless memory forces bfloat16");
   return t;
 }
 

@@ -2,6 +2,8 @@
 // default, as PEFT's autocast_adapter_dtype does) and the sum is cast back to the base's dtype.
 #include "peft/lora_delta.h"
 
+#include <ATen/core/grad_mode.h>
+
 #include "core/error.h"
 
 namespace llmcp::peft {

@@ -3,7 +3,7 @@
 // their slots while their adapter is active.
 #include "peft/peft_model.h"
 
-#include <spdlog/spdlog.h>
+#include <ATen/core/grad_mode.h>
 
 #include <functional>
 #include <utility>
@@ -15,6 +15,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "core/format.h"
 #include "peft/lora_delta.h"
 #include "peft/sparse_delta.h"
@@ -216,9 +217,9 @@ void edit_base(model::Linear& l, const std::function<void(at::Tensor&)>& edit) {
   l.qweight = quant::QuantizedWeight::quantize(w.to(q.source_dtype), spec);
   static bool warned = false;
   if (!std::exchange(warned, true))
-    spdlog::warn("merging into a quantized ({}) base re-quantizes its weights: outputs differ from the adapter's by "
-                 "the rounding; merge into a dense copy of the base (merge --dense) to keep them exact",
-                 quant::format_name(q.format));
+    core::log_warn("merging into a quantized (", quant::format_name(q.format),
+                   ") base re-quantizes its weights: outputs differ from the adapter's by the rounding; merge into a "
+                   "dense copy of the base (merge --dense) to keep them exact");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // gradient are all loops over contiguous token rows (sparse_kernels.h).
 #include "peft/sparse_delta.h"
 
+#include <ATen/core/grad_mode.h>
 #include <c10/core/impl/LocalDispatchKeySet.h>
 #include <torch/csrc/autograd/custom_function.h>
 

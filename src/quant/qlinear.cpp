@@ -2,6 +2,7 @@
 // a dense copy, so a backward pass costs one more dequantization instead of the memory of W.
 #include "quant/qlinear.h"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/Parallel.h>
 
 #include <torch/csrc/autograd/custom_function.h>

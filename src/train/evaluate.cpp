@@ -1,6 +1,7 @@
 // Evaluation in batches of similar length, without gradients.
 #include "train/evaluate.h"
 
+#include <ATen/core/grad_mode.h>
 #include <algorithm>
 #include <cmath>
 #include <numeric>

@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <c10/core/CachingDeviceAllocator.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -82,6 +84,13 @@ int64_t status_kb(const char* key) {
   return 0;
 }
 }  // namespace
+
+GpuMemoryPeak gpu_memory_peak(const c10::Device& device) {
+  if (!device.is_cuda()) return {};
+  const auto stats = c10::getDeviceAllocator(device.type())->getDeviceStats(device.index() < 0 ? 0 : device.index());
+  const auto all = static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE);
+  return {stats.allocated_bytes[all].peak, stats.reserved_bytes[all].peak};
+}
 
 int64_t peak_rss_bytes() { return status_kb("VmHWM:"); }
 int64_t rss_bytes() { return status_kb("VmRSS:"); }

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <string>
 
+#include <c10/core/Device.h>
 #include <nlohmann/json.hpp>
 
 namespace llmcp::train {
@@ -37,6 +38,13 @@ class Progress {
   bool tty_;
   bool drawn_ = false;
 };
+
+// The CUDA caching allocator's peaks on `device` since the process started (PyTorch's
+// max_memory_allocated / max_memory_reserved); zeros for a CPU device.
+struct GpuMemoryPeak {
+  int64_t allocated_bytes = 0, reserved_bytes = 0;
+};
+GpuMemoryPeak gpu_memory_peak(const c10::Device& device);
 
 // Peak resident memory of this process in bytes (VmHWM), 0 when unknown.
 int64_t peak_rss_bytes();

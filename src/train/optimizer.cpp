@@ -2,6 +2,7 @@
 // state map (keyed by the TensorImpl address, as libtorch does).
 #include "train/optimizer.h"
 
+#include <ATen/core/grad_mode.h>
 #include <torch/optim/adamw.h>
 
 #include <cmath>
@@ -12,7 +13,7 @@
 
 namespace llmcp::train {
 namespace {
-std::string state_key(const at::Tensor& t) { return c10::guts::to_string(t.unsafeGetTensorImpl()); }
+void* state_key(const at::Tensor& t) { return t.unsafeGetTensorImpl(); }
 }  // namespace
 
 Optimizer::Optimizer(std::vector<TrainableParam> params, const AdamWSettings& s) : params_(std::move(params)) {

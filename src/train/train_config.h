@@ -47,7 +47,7 @@ struct TrainConfig {
   double early_stopping_threshold = 0;
   bool gradient_checkpointing = false;
   bool bf16 = false;  // bf16 autocast (mixed precision); adapters and optimizer state stay fp32
-  std::string device = "cpu";
+  std::string device = "auto";
   // Mixture of experts: add router_aux_loss_coef x the load-balancing loss (unset: config.json's).
   std::optional<bool> output_router_logits;
   std::optional<double> router_aux_loss_coef;

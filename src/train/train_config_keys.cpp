@@ -42,7 +42,7 @@ const std::vector<ConfigKey> kKeys = {
     {"early_stopping_threshold", "number", "minimum eval-loss improvement that counts (0)"},
     {"gradient_checkpointing", "bool", "recompute each decoder layer in backward to save activation memory (false)"},
     {"bf16", "bool", "bf16 mixed precision (autocast); adapters and optimizer state stay fp32 (false)"},
-    {"device", "string", "cpu | cuda | cuda:N | auto (cpu)"},
+    {"device", "string", "cpu | cuda | cuda:N | auto: the first GPU when there is one, else the CPU (auto)"},
     // LoRA / DoRA (PEFT's names, and the seed's)
     {"lora_rank", "int", "LoRA rank r (8); the seed's name"},
     {"r", "int", "alias of lora_rank (PEFT's name)"},

@@ -1,8 +1,11 @@
 // Building the trained model for each method and writing it out.
 #include "train/trainable_model.h"
 
+#include <ATen/core/grad_mode.h>
+
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "core/runtime.h"
 #include "io/safetensors.h"
 #include "model/loader.h"
@@ -32,6 +35,9 @@ std::unique_ptr<TrainableModel> TrainableModel::create(const TrainConfig& c) {
   }
   m->decoder_ = model::load_decoder(c.model, load);
   if (c.bf16) core::init_torch_threads(at::kBFloat16);  // autocast: the matmuls run in bf16 whatever the masters
+  if (c.bf16 && c.method == Method::kFull && m->decoder_->device().is_cpu() && !core::cpu_has_native_bf16())
+    core::log_warn("bf16 autocast on a CPU without bf16 instructions (AVX512-BF16 / AMX) is emulated, several times "
+                   "slower than float32: set bf16: false unless memory forces it");
   m->decoder_->set_gradient_checkpointing(c.gradient_checkpointing);
   if (c.method == Method::kFull) {
     for (auto& s : m->decoder_->tensors()) s.tensor->requires_grad_(true);

@@ -3,15 +3,16 @@
 // state the losses after resuming equal an uninterrupted run's.
 #include "train/trainer.h"
 
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cmath>
 #include <functional>
 #include <numeric>
+#include <optional>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "core/runtime.h"
 #include "core/workspace.h"
 #include "train/autocast.h"
@@ -19,6 +20,7 @@
 #include "train/data/batching.h"
 #include "train/data/dataset.h"
 #include "train/evaluate.h"
+#include "train/grad_scaler.h"
 #include "train/loss.h"
 #include "train/metrics.h"
 #include "train/schedule.h"
@@ -55,12 +57,12 @@ std::vector<std::vector<Row>> epoch_plan(const TrainConfig& c, const std::vector
 }
 
 void log_dataset(const data::Dataset& ds, const char* role) {
-  spdlog::info("{} data {}: {} format, {} lines, {} used, {} skipped, {} truncated", role, ds.path,
-               data::format_name(ds.format), ds.lines, ds.used, ds.skipped, ds.truncated);
+  core::log_info(role, " data ", ds.path, ": ", data::format_name(ds.format), " format, ", ds.lines, " lines, ", ds.used,
+                 " used, ", ds.skipped, " skipped, ", ds.truncated, " truncated");
   size_t shown = 0;
   for (const auto& e : ds.errors)
-    if (shown++ < 10) spdlog::warn("{} line {}: {}", ds.path, e.line, e.reason);
-  if (ds.errors.size() > 10) spdlog::warn("... and {} more skipped lines", ds.errors.size() - 10);
+    if (shown++ < 10) core::log_warn(ds.path, " line ", e.line, ": ", e.reason);
+  if (ds.errors.size() > 10) core::log_warn("... and ", ds.errors.size() - 10, " more skipped lines");
 }
 
 }  // namespace
@@ -136,12 +138,21 @@ TrainResult run(const TrainConfig& c, const TrainOptions& options) {
   }
   result.rss_before_model_bytes = rss_bytes();
   auto model = TrainableModel::create(c);
-  spdlog::info("{}", model->summary());
+  core::log_info(model->summary());
   // Mixtral's load-balancing loss: on when output_router_logits (the run's, else config.json's).
   const auto& moe = model->decoder().config().moe;
   LLMCP_CHECK(moe || (!c.output_router_logits.value_or(false) && !c.router_aux_loss_coef), kInvalidArgument,
               "output_router_logits / router_aux_loss_coef apply to mixture-of-experts models; ", c.model,
               " has no experts (drop the keys)");
+  // Mixed precision: autocast on the model's device, bf16; on GPUs without bf16 (V100, T4) fp16 with
+  // loss scaling (GradScaler: a step whose gradients overflow is skipped and the scale halves).
+  const auto device = model->decoder().device();
+  const auto amp_dtype = core::mixed_precision_dtype(device);
+  std::optional<GradScaler> scaler;
+  if (c.bf16 && amp_dtype == at::kHalf) {
+    scaler.emplace(device);
+    core::log_info(device.str(), " has no bf16: mixed precision in float16 with loss scaling");
+  }
   const bool router_loss = moe && c.output_router_logits.value_or(moe->output_router_logits);
   const double router_coef = moe ? c.router_aux_loss_coef.value_or(moe->aux_loss_coef) : 0.0;
   Optimizer optimizer(model->parameters(), {c.learning_rate, c.adam_beta1, c.adam_beta2, c.adam_epsilon, c.weight_decay});
@@ -160,11 +171,11 @@ TrainResult run(const TrainConfig& c, const TrainOptions& options) {
       auto saved = nlohmann::json::parse(core::read_file(saved_path), nullptr, false);
       result.changed_keys = config_differences(saved, nlohmann::json::parse(c.to_json().dump()));
       for (const auto& d : result.changed_keys)
-        spdlog::warn("resuming with a changed setting, {} (the run started with the first value)", d);
+        core::log_warn("resuming with a changed setting, ", d, " (the run started with the first value)");
     }
     state = load_checkpoint(existing.back(), *model, optimizer);
     MetricsLog::truncate_after(out_dir / "metrics.jsonl", state.global_step);
-    spdlog::info("resuming from {} (step {})", existing.back().string(), state.global_step);
+    core::log_info("resuming from ", existing.back().string(), " (step ", state.global_step, ")");
   } else {
     std::filesystem::remove(out_dir / "metrics.jsonl", ec);
   }
@@ -183,7 +194,7 @@ TrainResult run(const TrainConfig& c, const TrainOptions& options) {
     model->set_training(false);
     EvalResult r;
     {
-      Autocast ac(c.bf16);
+      Autocast ac(c.bf16, device.type(), amp_dtype);
       r = evaluate(model->decoder(), eval_rows, c.batch_size, pad);
     }
     result.eval_loss = r.loss;
@@ -228,7 +239,7 @@ TrainResult run(const TrainConfig& c, const TrainOptions& options) {
     for (auto& b : batches) {
       LossSum l;
       {
-        Autocast ac(c.bf16);
+        Autocast ac(c.bf16, device.type(), amp_dtype);
         l = causal_lm_loss(model->decoder(), b, router_loss);
       }
       // As HF with gradient accumulation: the router loss is averaged over the micro-batches.
@@ -238,7 +249,7 @@ TrainResult run(const TrainConfig& c, const TrainOptions& options) {
         objective = objective.defined() ? objective + r : r;
         router_sum += l.router.item<double>() / static_cast<double>(batches.size());
       }
-      if (objective.defined()) objective.backward();
+      if (objective.defined()) (scaler ? scaler->scale(objective) : objective).backward();
       loss_sum += l.sum.item<double>();
     }
     const double loss = (targets > 0 ? loss_sum / static_cast<double>(targets) : 0) + router_coef * router_sum;
@@ -251,9 +262,21 @@ TrainResult run(const TrainConfig& c, const TrainOptions& options) {
                 last_checkpoint.empty() ? std::string("No checkpoint was written yet")
                                         : "The last good checkpoint is " + last_checkpoint.string(),
                 ". Lower learning_rate, enable max_grad_norm, or check the data");
+    bool finite = true;
+    if (scaler) {
+      std::vector<at::Tensor> grads;
+      for (const auto& p : optimizer.params()) grads.push_back(p.tensor->grad());
+      finite = scaler->unscale(grads);
+    }
     const double grad_norm = optimizer.clip_grad_norm(c.max_grad_norm);
     const double lr = c.learning_rate * lr_multiplier(c.lr_scheduler, state.global_step, total, warmup);
-    optimizer.step(lr);
+    if (finite) optimizer.step(lr);
+    if (scaler) {
+      scaler->update();
+      if (!finite)
+        core::log_warn("step ", state.global_step + 1, ": float16 gradients overflowed, update skipped; loss scale now ",
+                       scaler->scale_value());
+    }
     const auto mask_update = model->after_step(state.global_step + 1, total, optimizer);
     ++state.global_step;
     ++state.step_in_epoch;
@@ -276,6 +299,11 @@ TrainResult run(const TrainConfig& c, const TrainOptions& options) {
           {"peak_memory_bytes", peak_rss_bytes()},
           {"elapsed_seconds", state.elapsed_seconds},
           {"eta_seconds", eta}};
+      if (device.is_cuda()) {
+        const auto gpu = gpu_memory_peak(device);
+        line["peak_gpu_allocated_bytes"] = gpu.allocated_bytes;
+        line["peak_gpu_reserved_bytes"] = gpu.reserved_bytes;
+      }
       if (router_loss) line["router_aux_loss"] = router_sum;
       emit(line);
       progress.update(state.global_step, loss, lr, step_seconds > 0 ? static_cast<double>(tokens) / step_seconds : 0, eta);

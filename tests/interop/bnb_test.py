@@ -80,7 +80,10 @@ def test_transformers_bnb_save_loads_here(tmp_path, base, quant_type, double_qua
     deq = dequantized(theirs)
     got = ours(saved, ids, mask, str(tmp_path), weights=sorted(deq))
     assert_bit_equal(deq, got, f"{quant_type} dq={double_quant} {compute}")
-    assert_logits_close(got["logits"], want, mask,
+    # The weights agree bit for bit (above). With bf16 compute the logits usually do too, but a
+    # difference of 1e-6 upstream (the attention kernels take the padding mask differently) can
+    # flip one bf16 rounding of a product's input, which moves a logit by up to ~1e-2.
+    assert_logits_close(got["logits"], want, mask, tol=1e-4 if compute == "float32" else 2e-2,
                         what=f"{quant_type} dq={double_quant} compute {compute}: llm-mcp vs transformers+bnb")
 
 

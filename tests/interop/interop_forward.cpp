@@ -9,6 +9,7 @@
 // (HF's causal-LM loss: labels = ids, padding ignored, shifted by one), plus, per --weights name,
 // the module's weight as the forward uses it ("weight/NAME", fp32: a quantized base dequantized,
 // merged adapters included).
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 
 #include <cstdio>

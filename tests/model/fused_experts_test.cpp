@@ -1,5 +1,6 @@
 // A Mixtral folder whose experts are stored fused (transformers 5's layout) loads to the same model
 // as the per-expert folder it was made from; a fused tensor of the wrong shape is refused by name.
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>

@@ -5,6 +5,7 @@
 // (tests/fixtures/hf-models, written by `make fixtures`: tools/fixtures/make_models.py; the
 // versions are in VERSIONS.json). fp32: logits and loss within 1e-4, gradients within 1e-4 of
 // their largest value; bf16 weights computed in fp32 likewise.
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>

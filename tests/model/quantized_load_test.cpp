@@ -1,6 +1,7 @@
 // Loading with load_in_4bit / load_in_8bit: every decoder-layer linear is quantized (the LM head
 // and embeddings stay dense) and the logits equal those of a dense decoder holding the
 // dequantized weights; bad quantization settings are errors.
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>

@@ -1,6 +1,7 @@
 // LoRA / DoRA math without a reference: gradients of LoRA's A, B and DoRA's magnitude against
 // central finite differences in fp64 through the whole decoder; merge then unmerge restores the base;
 // merged logits equal adapter logits; a fresh adapter (B = 0, m = ||W0||) leaves outputs unchanged.
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
 #include "model/loader.h"

@@ -1,6 +1,7 @@
 // PEFT folders: the exact key names and dtypes PEFT writes, adapter_config.json's keys, a save/load
 // round trip, modules_to_save and bias keys, several named adapters, and loading errors that say
 // what does not match (wrong base shapes, missing tensors, stray tensors, unsupported features).
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
 #include <fstream>

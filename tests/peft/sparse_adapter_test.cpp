@@ -1,6 +1,7 @@
 // Sparse adapters through PeftModel and the adapter folder: peft_type "SPARSE" with the seed's
 // keys, I64 indices next to F32 values under PEFT-style keys, a round trip that reproduces the
 // outputs, merge = the adapter's outputs (dense and 4-bit bases), and errors that name the tensor.
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
 #include <ATen/CPUGeneratorImpl.h>

@@ -2,6 +2,7 @@
 // autograd) and finite differences: forward, the values' and the input's gradients, the dense
 // gradient RigL collects; the drop-and-grow step against a direct computation on a tiny layer;
 // the cosine schedule's counts; construction errors.
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
 #include <ATen/CPUGeneratorImpl.h>

@@ -1,7 +1,8 @@
-// The optimizer step against torch.optim.AdamW (tools/reference/adamw_reference.py, Debian's
-// python3-torch), in fp64: two parameter groups (weight decay on matrices only), gradient clipping
-// to a global norm, a learning rate that changes every step; parameters and both moments after
-// three steps must agree. Also: saved moments restore an identical optimizer.
+// The optimizer step against torch.optim.AdamW (tools/reference/adamw_reference.py in the pinned
+// environment, the torch the engine links), in fp64: two parameter groups (weight decay on
+// matrices only), gradient clipping to a global norm, a learning rate that changes every step;
+// parameters and both moments after three steps must agree. Also: saved moments restore an
+// identical optimizer.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -67,7 +68,10 @@ TEST(OptimizerTest, ThreeStepsMatchTorchAdamW) {
                                                          {"max_grad_norm", p.max_norm}}
                                               .dump();
   const auto script = llmcp::testing::source_dir() / "tools/reference/adamw_reference.py";
-  const auto r = llmcp::testing::run_command(llmcp::testing::reference_python() + " " + script.string() + " --in " +
+  const auto python = llmcp::testing::pinned_python();
+  ASSERT_FALSE(python.empty()) << "LLMCP_PYTHON is not set: run the tests through `make test` (or set "
+                                  "LLMCP_PYTHON=$(scripts/install-python-env.sh))";
+  const auto r = llmcp::testing::run_command(python + " " + script.string() + " --in " +
                                       (dir / "in.safetensors").string() + " --settings " +
                                       (dir / "settings.json").string() + " --out " + (dir / "ref.safetensors").string());
   ASSERT_EQ(r.status, 0) << r.output;

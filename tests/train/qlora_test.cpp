@@ -1,6 +1,7 @@
 // QLoRA / QDoRA end to end on a tiny model: one training step on a 4-bit base gives the same
 // adapter gradients as LoRA on a dense copy of the dequantized base; training lowers the loss;
 // merging writes a re-quantized folder or, with --dense, one whose logits equal the adapter's.
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
 #include "engine/training.h"

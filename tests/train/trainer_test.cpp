@@ -3,6 +3,7 @@
 // checkpointing changes nothing but memory (dropout included), packed rows give the same loss as
 // separate rows, the loss goes down, full fine-tuning writes a loadable model, a diverging run
 // stops with a clear message, and an output_dir with checkpoints is not overwritten.
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
 #include "core/error.h"

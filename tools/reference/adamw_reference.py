@@ -1,5 +1,6 @@
-#!/usr/bin/python3
-"""Reference for the trainer's optimizer step: torch.optim.AdamW (Debian's python3-torch) with two
+#!/usr/bin/env python3
+"""Reference for the trainer's optimizer step: torch.optim.AdamW (the pinned environment's torch, the
+one the engine links; scripts/install-python-env.sh) with two
 parameter groups (weight decay on matrices, none on 1-D tensors) and
 torch.nn.utils.clip_grad_norm_ before every step, at a given learning rate per step.
 

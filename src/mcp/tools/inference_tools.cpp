@@ -192,6 +192,7 @@ Tool evaluate_tool(ToolContext& ctx) {
   t.annotations = {{"readOnlyHint", true}};
   t.handler = [&ctx](const Json& args, CallContext& call) {
     engine::EvalRequest req;
+    req.device = ctx.serving.device();
     req.model_dir = ctx.model_path(args["model"]);
     if (args.contains("adapter")) {  // a loaded adapter's name first, as generate and chat take it
       const std::string a = args["adapter"];

@@ -59,7 +59,9 @@ Activations activations(const ActivationInputs& in) {
   const int64_t E = cfg.moe ? cfg.moe->num_experts : 1, top_k = cfg.moe ? cfg.moe->top_k : 1;
   const int64_t n_mlp = n * top_k;  // token rows through the MLP (experts: each token top_k times)
   const int64_t P = B * H * T * T;
-  const bool eager = in.attention == Attention::kEager;
+  // Top-k attention selects among the scores: it always runs the eager attention.
+  const bool eager = in.attention == Attention::kEager ||
+                     (sparse && in.lora.sparse && in.lora.sparse->use_topk_attention);
   const double dropout = in.lora.lora_dropout;
   const bool dora = in.lora.use_dora;
 
@@ -115,15 +117,15 @@ Activations activations(const ActivationInputs& in) {
       const int64_t size = (g == Group::kAttnIn || g == Group::kMlpIn || g == Group::kExpertIn) ? e_res : e_mm;
       kept.add(rows * width * size);
     }
-    // Norms keep their fp32 input, RMSNorm also its square (mean over the last dim keeps its input
-    // in libtorch 1.13), and, trained, the normalized value for their weight. The first
+    // Norms keep their fp32 input (RMSNorm's square is not kept: libtorch 2.x's mean needs only the
+    // shape for its backward), and, trained, the normalized value for their weight. The first
     // layer's input is the frozen embedding's output under an adapter: norms reading it keep nothing.
     const bool rms = cfg.norm == model::NormKind::kRmsNorm;
     const int64_t norm_in = rms ? 4 : e_res;
     int64_t norms = cfg.block == model::BlockKind::kSequential ? 2 : (cfg.shared_block_norm ? 1 : 2);
     if (cfg.block == model::BlockKind::kParallel && norms == 2 && e_res == 4) norms = 1;  // both read x itself
     if (!input_needs_grad) norms = cfg.block == model::BlockKind::kSequential ? 1 : 0;
-    if (norms > 0) kept.add(n * C * norm_in, rms ? 2 * norms : norms);
+    if (norms > 0) kept.add(n * C * norm_in, norms);
     if (full && norms > 0) kept.add(n * C * e_res, norms);
     // Attention.
     const int64_t kv_rows = K < H ? H : K;  // GQA: repeat_interleave makes per-head copies

@@ -21,7 +21,7 @@ struct TargetShape {
 struct ActivationInputs {
   const ModelShape* shape = nullptr;
   const train::TrainConfig* config = nullptr;
-  Attention attention = Attention::kEager;
+  Attention attention = Attention::kSdpa;
   double target_fraction = 1.0;
   bool cuda = false;
   int64_t base_size = 4;                        // bytes per element of the frozen base / residual stream

@@ -71,7 +71,7 @@ std::string percent(int64_t part, int64_t whole) {
 Attention parse_attention(const std::string& name) {
   if (name == "eager") return Attention::kEager;
   if (name == "sdpa" || name == "flash") return Attention::kSdpa;
-  LLMCP_FAIL(kInvalidArgument, "unknown attention '", name, "'; choose eager (this program's) or sdpa");
+  LLMCP_FAIL(kInvalidArgument, "unknown attention '", name, "'; choose sdpa (the fused kernel, the default) or eager");
 }
 
 int64_t quantized_weight_bytes(int64_t out, int64_t in, int bits, bool double_quant, int64_t blocksize) {

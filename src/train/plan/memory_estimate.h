@@ -36,13 +36,14 @@ struct MemoryEstimate {
   nlohmann::ordered_json to_json() const;
 };
 
-// "eager": this program's attention (the T x T probabilities are kept for backward);
-// "sdpa": a memory-efficient kernel (flash / xformers style: only O(T) per head is kept).
+// "sdpa": the fused kernel this program runs by default (scaled_dot_product_attention, flash /
+// memory-efficient: only O(T) per head is kept); "eager": the reference attention, also what
+// top-k attention runs (the B x H x T x T probabilities are kept for backward).
 enum class Attention { kEager, kSdpa };
 Attention parse_attention(const std::string& name);
 
 struct PlanOptions {
-  Attention attention = Attention::kEager;
+  Attention attention = Attention::kSdpa;
   // Target tokens per row as a fraction of seq_len (1: every position predicts, as with packing
   // or train_on_all; the loss buffers scale with it).
   double target_fraction = 1.0;
@@ -58,7 +59,7 @@ struct InferenceRequest {
   std::string dtype = "bfloat16";
   std::string quantization;  // "" | nf4 | fp4 | int8
   std::string device = "cpu";
-  Attention attention = Attention::kEager;
+  Attention attention = Attention::kSdpa;
 };
 MemoryEstimate estimate_inference(const ModelShape& m, const InferenceRequest& r);
 
