@@ -22,7 +22,7 @@ if [ ! -f "$dir/.complete" ]; then
     rm -rf "$dir" && mkdir -p "$dir"
     tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
     grep -E '^(scikit-build-core|pathspec)==' "$lock" > "$tmp/build.txt"
-    grep -E '^(llama-cpp-python|diskcache)==' "$lock" > "$tmp/peer.txt"
+    grep -E '^(llama-cpp-python|diskcache|sentencepiece)==' "$lock" > "$tmp/peer.txt"
     grep -E '^llama-cpp-python==' "$lock" > "$tmp/sdist.txt"
     pip=("$py" -m pip --disable-pip-version-check --quiet --no-cache-dir)
     # The build back end, then llama.cpp built against the test tools' numpy without isolation (so

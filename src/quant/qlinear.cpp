@@ -17,8 +17,13 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// Rows per dequantized tile: about 1 MiB of fp32.
-int64_t tile_rows(const QuantizedWeight& w) { return std::max<int64_t>(1, (int64_t{1} << 18) / std::max<int64_t>(w.in, 1)); }
+// Rows per dequantized tile: about 1 MiB of fp32 on the CPU (stays in cache). On a GPU the whole
+// weight at once, as bitsandbytes does: one dequantization kernel and one cuBLAS product per layer
+// rather than hundreds of small ones.
+int64_t tile_rows(const QuantizedWeight& w) {
+  if (w.device().is_cuda()) return w.out;
+  return std::max<int64_t>(1, (int64_t{1} << 18) / std::max<int64_t>(w.in, 1));
+}
 
 // x2 [M, in] in the compute dtype -> [M, out].
 at::Tensor forward_2d(const QuantizedWeight& w, const at::Tensor& x2) {

@@ -44,6 +44,8 @@ Json job_json(const JobRecord& job, const JobProgress& p) {
   j["tokens_per_second"] = metric("tokens_per_second");
   j["eta_seconds"] = job.status == JobStatus::kRunning ? metric("eta_seconds") : Json();
   j["peak_memory_bytes"] = metric("peak_memory_bytes");
+  j["peak_gpu_allocated_bytes"] = metric("peak_gpu_allocated_bytes");  // null on a CPU run
+  j["peak_gpu_reserved_bytes"] = metric("peak_gpu_reserved_bytes");
   j["eval_loss"] = p.eval_loss.empty() ? Json() : Json(p.eval_loss.back().second);
   j["error"] = job.error.empty() ? Json() : Json(job.error);
   j["result"] = job.result;
@@ -67,6 +69,10 @@ Json job_output_schema() {
        {"tokens_per_second", nullable("number", "latest step's throughput")},
        {"eta_seconds", nullable("number", "estimated time left")},
        {"peak_memory_bytes", nullable("integer", "peak resident memory of the training process")},
+       {"peak_gpu_allocated_bytes",
+        nullable("integer", "on a GPU: the CUDA caching allocator's peak of allocated bytes (null on a CPU)")},
+       {"peak_gpu_reserved_bytes",
+        nullable("integer", "on a GPU: the CUDA caching allocator's peak of reserved bytes (null on a CPU)")},
        {"last_checkpoint", nullable("string", "newest complete checkpoint folder")},
        {"output_dir", schema::string("where the adapter (and checkpoints, metrics.jsonl) go")},
        {"error", nullable("string", "why it failed or stopped")}},
