@@ -4,6 +4,8 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/workspace.h"
+#include "engine/planning.h"
 #include "io/hub/snapshot_download.h"
 
 namespace llmcp::engine {
@@ -64,6 +66,8 @@ nlohmann::json download_from_hub(const HubDownloadRequest& req) {
   return j;
 }
 
+bool is_hub_id(const std::string& ref) { return hub::parse_repo_ref(ref).has_value(); }
+
 bool is_hub_reference(const std::string& ref) {
   std::error_code ec;
   return hub::parse_repo_ref(ref).has_value() && !fs::exists(fs::symlink_status(ref, ec));
@@ -87,6 +91,37 @@ std::string resolve_model(const std::string& ref, ModelFetch fetch, const HubPro
              "): download it first with `llm-mcp download ", ref, "` (or add --download; MCP: the download_model tool)");
 }
 
+std::string model_for_planning(const std::string& ref) {
+  if (!is_hub_reference(ref)) return ref;
+  const auto parsed = *hub::parse_repo_ref(ref);
+  const auto env = hub::HubEnv::from_environment();
+  const hub::HubCache cache(env.cache);
+  std::error_code ec;
+  if (auto snap = cache.snapshot_of(parsed); snap && fs::exists(*snap / "config.json", ec)) return snap->string();
+  if (planning_knows(ref)) return ref;
+  if (env.offline) return resolve_model(ref);  // the cache lacks it: that error
+  HubDownloadRequest req;
+  req.repo = ref;
+  req.include = {"config.json"};
+  req.verify_cached = false;
+  return download_from_hub(req)["folder"].get<std::string>();
+}
+
+nlohmann::json hub_download_size(const std::string& ref) {
+  if (!is_hub_reference(ref) || hub::HubEnv::from_environment().offline) return nullptr;
+  HubDownloadRequest req;
+  req.repo = ref;
+  req.dry_run = true;
+  req.verify_cached = false;
+  try {
+    auto j = download_from_hub(req);
+    j.erase("dry_run");
+    return j;
+  } catch (const hub::TransportError&) {
+    return nullptr;
+  }
+}
+
 std::optional<std::string> hub_id_of_folder(const std::string& folder) {
   const fs::path snap = fs::path(folder).lexically_normal();
   const fs::path repo_dir = snap.parent_path().parent_path();
@@ -97,6 +132,20 @@ std::optional<std::string> hub_id_of_folder(const std::string& folder) {
   if (sep != std::string::npos) id = id.substr(0, sep) + "/" + id.substr(sep + 2);
   if (!hub::valid_repo_id(id)) return std::nullopt;
   return id;
+}
+
+void check_inside_hub_cache(const std::string& folder) {
+  const auto env = hub::HubEnv::from_environment();
+  const fs::path root = core::resolve_links(env.cache);
+  LLMCP_CHECK(core::path_within(core::resolve_links(folder), root), kInvalidArgument, folder,
+              " is not inside the Hugging Face cache ", root.string());
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(folder, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    const fs::path real = core::resolve_links(it->path());
+    LLMCP_CHECK(core::path_within(real, root), kInvalidArgument, it->path().string(), " leads to ", real.string(),
+                ", outside the Hugging Face cache ", root.string(), "; the server does not read it");
+  }
 }
 
 nlohmann::json hub_cache_models() {

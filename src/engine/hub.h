@@ -39,11 +39,25 @@ enum class ModelFetch { kCacheOnly, kDownload };
 // Throws kNotFound for a Hub reference the cache lacks, saying how to download it.
 std::string resolve_model(const std::string& ref, ModelFetch fetch = ModelFetch::kCacheOnly,
                           const HubProgress& on_progress = {});
+// For the planner, which needs only config.json (and the tokenizer, when there is one): a folder;
+// a Hub id from the cache; one of the planner's built-in ids; else config.json alone downloaded
+// (unless offline). Hub ids the cache lacks cost one small request, never the weights.
+std::string model_for_planning(const std::string& ref);
+// For a Hub id when the Hub can be reached: what `llm-mcp download` would fetch
+// ({"repo", "commit", "files", "total_bytes", "missing_bytes", "free_bytes", "cache"}); null when
+// `ref` is not a Hub id, offline, or the Hub cannot be reached.
+nlohmann::json hub_download_size(const std::string& ref);
+// Whether `ref` is shaped like a Hub reference (ORG/NAME[@REV]), whatever exists on disk.
+bool is_hub_id(const std::string& ref);
 // Whether `ref` is shaped like a Hub reference and is not an existing path.
 bool is_hub_reference(const std::string& ref);
 // The Hub id of a folder resolved from the cache (snapshots/<commit>), for adapter_config.json's
 // base_model_name_or_path; std::nullopt for other folders.
 std::optional<std::string> hub_id_of_folder(const std::string& folder);
+
+// Throws kInvalidArgument unless every file of `folder` (a snapshot) resolves inside the Hub cache,
+// symlinks followed: the MCP server reads Hub models only from there.
+void check_inside_hub_cache(const std::string& folder);
 
 // The cache's root and its model repos: {"cache", "models": [{"repo", "refs", "snapshots",
 // "size_bytes", "folder" (the main ref's snapshot, when there is one)}]}.

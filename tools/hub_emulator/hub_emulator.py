@@ -193,7 +193,7 @@ class Handler(BaseHTTPRequestHandler):
                     STATE.log, STATE.faults, STATE.auth = [], [], {}
                 return self.json({"ok": True})
         self.record(proxied, path)
-        if self.server_kind == "cdn":
+        if self.server_kind == "cdn" or (proxied and path.startswith("/cdn/")):  # a proxy sends both here
             return self.serve_cdn(path)
         if self.injected_status(path):
             return

@@ -1,7 +1,10 @@
 // The huggingface_hub cache layout; see hub_cache.h.
 #include "io/hub/hub_cache.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <fstream>
 
@@ -64,8 +67,11 @@ void HubCache::link_snapshot_file(const std::string& repo_id, const std::string&
   const fs::path link = snapshot_dir(repo_id, commit) / rfilename;
   fs::create_directories(link.parent_path());
   const fs::path target = blob_path(repo_id, etag).lexically_relative(link.parent_path());
+  static std::atomic<uint64_t> counter{0};  // unique per process and call: other writers link the same file
   fs::path temp = link;
-  temp += ".llmcp-link";  // beside the link, renamed over it
+  std::string suffix(1, '.');
+  suffix.append(std::to_string(::getpid())).append(1, '.').append(std::to_string(counter++)).append(".llmcp-link");
+  temp += suffix;
   std::error_code ec;
   fs::remove(temp, ec);
   fs::create_symlink(target, temp, ec);

@@ -12,7 +12,7 @@ bool name_char(char c) {
 }
 
 bool valid_part(const std::string& p) {
-  if (p.empty()) return false;
+  if (p.empty() || p.size() > 96) return false;
   for (char c : p)
     if (!name_char(c)) return false;
   const char first = p.front(), last = p.back();
@@ -22,7 +22,7 @@ bool valid_part(const std::string& p) {
 }  // namespace
 
 bool valid_repo_id(const std::string& id) {
-  if (id.empty() || id.size() > 96) return false;
+  if (id.empty()) return false;
   if (id.find("--") != std::string::npos || id.find("..") != std::string::npos) return false;
   const auto slash = id.find('/');
   if (slash == std::string::npos) return valid_part(id);
@@ -63,7 +63,7 @@ RepoRef parse_repo_ref_or_throw(const std::string& text, bool owner_optional) {
   LLMCP_CHECK(valid_repo_id(r.repo_id) && (owner_optional || r.repo_id.find('/') != std::string::npos),
               kInvalidArgument, "'", text,
               "' is not a Hugging Face Hub model id: write ORG/NAME (letters, digits, '-', '_', '.'; at most 96 "
-              "characters), optionally followed by @REVISION, e.g. meta-llama/Llama-2-7b-hf@main");
+              "characters each), optionally followed by @REVISION, e.g. meta-llama/Llama-2-7b-hf@main");
   if (at != std::string::npos) {
     r.revision = text.substr(at + 1);
     r.revision_given = true;

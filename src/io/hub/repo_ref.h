@@ -16,7 +16,7 @@ struct RepoRef {
 };
 
 // Whether `id` is a valid repo id: one or two names of letters, digits, '-', '_', '.', joined by
-// '/', each not starting or ending with '-' or '.', no "--" or "..", at most 96 characters.
+// '/', each of 1 to 96 characters not starting or ending with '-' or '.', no "--" or "..".
 bool valid_repo_id(const std::string& id);
 // Whether `rev` is safe as a revision (it becomes refs/<rev>): non-empty, no "..", no NUL, no
 // leading '/', at most 256 characters. Branch names may hold '/', as on the Hub.
