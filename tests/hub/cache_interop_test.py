@@ -170,3 +170,17 @@ def test_blob_names_are_the_hub_etags(hub, tmp_path):
     cfg = open(os.path.join(DEMO, "config.json"), "rb").read()
     assert (blobs / hashlib.sha1(b"blob %d\0" % len(cfg) + cfg).hexdigest()).exists()
     assert len(os.listdir(blobs)) == len(j["files"])
+
+
+@pytest.mark.parametrize("variables", [
+    {}, {"XDG_CACHE_HOME": "{t}/xdg"}, {"HF_HOME": "{t}/home"}, {"HF_HOME": "{t}/home", "HUGGINGFACE_HUB_CACHE": "{t}/legacy"},
+    {"HF_HOME": "{t}/home", "HUGGINGFACE_HUB_CACHE": "{t}/legacy", "HF_HUB_CACHE": "{t}/cache"},
+])
+def test_the_cache_folder_is_huggingface_hubs(hub, tmp_path, variables):
+    env = hf_env(tmp_path, hub.endpoint)
+    del env["HF_HOME"]
+    env["HOME"] = str(tmp_path)
+    env.update({k: v.format(t=tmp_path) for k, v in variables.items()})
+    ours = json.loads(llm_mcp("download", "org/demo", "--dry-run", "--json", env=env).stdout)["cache"]
+    theirs = python("import json, huggingface_hub.constants as c; print(json.dumps(c.HF_HUB_CACHE))", env)
+    assert ours == theirs

@@ -1,6 +1,6 @@
 // estimate_memory and recommend_config: the memory planner and the recommender, through the same
 // engine calls as `llm-mcp estimate` and `llm-mcp recommend`. Models are workspace names or
-// paths, or the built-in Hub ids whose config.json is compiled in.
+// paths, or Hub ids (from the cache, the built-in list whose config.json is compiled in, or fetched).
 #include <filesystem>
 
 #include "core/error.h"
