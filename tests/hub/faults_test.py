@@ -111,6 +111,14 @@ def test_offline_and_unreachable(hub, tmp_path):
     assert r.stdout.strip() == folder and "using the cached snapshot" in r.stderr
 
 
+def test_a_listed_name_leading_out_of_the_snapshot_is_refused(hub, tmp_path):
+    hub.faults({"kind": "evil_name"})
+    r = llm_mcp("download", "org/demo", "--include", "*", env=hf_env(tmp_path, hub.endpoint), check=False)
+    assert r.returncode == 1 and "not a plain relative path" in r.stderr, r.stderr
+    assert files_under(tmp_path) == [] or not (tmp_path / "hub" / "models--org--demo" / "blobs").exists()
+    assert not (tmp_path / "escape.json").exists() and not (tmp_path / "hub" / "escape.json").exists()
+
+
 def test_not_enough_disk_is_refused_before_the_first_byte(hub, tmp_path):
     hub.faults({"kind": "huge", "times": -1})
     r = llm_mcp("download", "org/demo", env=hf_env(tmp_path, hub.endpoint), check=False)

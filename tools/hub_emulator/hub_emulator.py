@@ -11,7 +11,7 @@ Errors carry X-Error-Code (RepoNotFound, RevisionNotFound, EntryNotFound, GatedR
 Requests in absolute form (through a proxy) are served too and logged as proxied.
 
 Faults are set at run time with POST /_control/faults (a JSON list), each
-  {"kind": "drop"|"status"|"stall"|"throttle"|"corrupt", "match": substring of the path,
+  {"kind": "drop"|"status"|"stall"|"throttle"|"corrupt"|"huge"|"evil_name", "match": substring of the path,
    "times": N (default 1; -1 = always), "after": bytes sent before the fault, "status": code,
    "code": X-Error-Code, "seconds": stall, "rate": bytes/s}
 and access rules with POST /_control/auth {"repo": {"token": "hf_...", "gated": bool, "accepted": bool}}.
@@ -255,6 +255,8 @@ class Handler(BaseHTTPRequestHandler):
                 if e["sha256"]:
                     s["lfs"] = {"sha256": e["sha256"], "size": size, "pointerSize": 134}
             siblings.append(s)
+        if STATE.take_fault(rest, {"evil_name"}):  # a hostile listing: a name leading out of the snapshot
+            siblings.append({"rfilename": "../../escape.json", "size": 2, "blobId": "../../blobs-escape"})
         self.json({"_id": "0" * 24, "id": repo_id, "modelId": repo_id, "sha": commit, "private": False,
                    "gated": bool(STATE.auth.get(repo_id, {}).get("gated")), "siblings": siblings})
 

@@ -10,6 +10,10 @@
 
 namespace llmcp::io::hub {
 
+bool valid_etag(const std::string& etag) {
+  return (etag.size() == 40 || etag.size() == 64) && etag.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
 std::string normalize_etag(std::string etag) {
   if (etag.rfind("W/", 0) == 0) etag = etag.substr(2);
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
@@ -91,6 +95,8 @@ RepoInfo HubApi::repo_info(const std::string& repo_id, const std::string& revisi
         f.sha256 = s["lfs"].value("sha256", std::string());
         f.size = s["lfs"].value("size", f.size);
       }
+      if (!valid_etag(f.blob_id)) f.blob_id.clear();  // names a blob: only a hash, or nothing (then HEAD says)
+      if (!valid_etag(f.sha256)) f.sha256.clear();
       check_repo_path(f.path);
       info.files.push_back(std::move(f));
     }
@@ -128,9 +134,8 @@ FileMeta HubApi::file_meta(const std::string& repo_id, const std::string& commit
   m.location = (r.status >= 300 && r.status < 400 && !r.header("location").empty()) ? r.header("location") : req.url;
   LLMCP_CHECK(m.commit.empty() || m.commit == commit, kNetwork, "the Hub answered for commit ", m.commit, " when ",
               what, " was asked; the repo changed during the download: run it again");
-  LLMCP_CHECK(!m.etag.empty() && m.etag.find('/') == std::string::npos && m.etag.find("..") == std::string::npos,
-              kMalformedFile, "the Hub sent no usable ETag for ", what, " ('", m.etag,
-              "'); without it the file cannot be verified or cached");
+  LLMCP_CHECK(valid_etag(m.etag), kMalformedFile, "the Hub sent no usable ETag for ", what, " ('", m.etag,
+              "': a sha256 or git blob id was expected); without it the file cannot be verified or cached");
   return m;
 }
 

@@ -57,6 +57,8 @@ class HubApi {
 // Throws the error a person can act on for a failed Hub response (`what` says what was asked).
 [[noreturn]] void throw_hub_error(const HttpResponse& r, const HubEnv& env, const std::string& repo_id,
                                   const std::string& what);
+// An ETag this program accepts as a blob's name: a sha256 (LFS) or a git blob id, in lower-case hex.
+bool valid_etag(const std::string& etag);
 // huggingface_hub's ETag normalisation: without a W/ prefix and quotes.
 std::string normalize_etag(std::string etag);
 

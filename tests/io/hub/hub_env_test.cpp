@@ -73,6 +73,10 @@ TEST_F(HubEnvTest, WrongValuesSayWhatToFix) {
 TEST(HubHttp, EtagsUrlsAndOrigins) {
   EXPECT_EQ(normalize_etag("W/\"abc\""), "abc");
   EXPECT_EQ(normalize_etag("\"abc\""), "abc");
+  EXPECT_TRUE(valid_etag(std::string(64, 'f')));
+  EXPECT_TRUE(valid_etag(std::string(40, '0')));
+  for (const std::string& bad : std::vector<std::string>{"../../x", std::string(64, 'F'), std::string(41, 'a'), std::string()})
+    EXPECT_FALSE(valid_etag(bad)) << bad;
   EXPECT_EQ(url_quote("sub dir/a+b.json", true), "sub%20dir/a%2Bb.json");
   EXPECT_EQ(url_quote("refs/pr/1", false), "refs%2Fpr%2F1");
   EXPECT_EQ(url_origin("HTTPS://Hub.example:8443/a/b?c"), "https://hub.example:8443");
