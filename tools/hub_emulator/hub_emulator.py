@@ -223,6 +223,16 @@ class Handler(BaseHTTPRequestHandler):
             self.error(404, "RepoNotFound", "Repository not found")
         return repo
 
+    def find_commit(self, repo_id, rev):
+        """(repo, commit), or (None, None) after answering the repo's or the revision's error."""
+        repo = self.find_repo(repo_id)
+        if repo is None:
+            return None, None
+        commit = repo.commit_of(rev)
+        if commit is None:
+            self.error(404, "RevisionNotFound", "Invalid rev id: " + rev)
+        return repo, commit
+
     def serve_api(self, rest, query):
         for op in ("/revision/", "/tree/"):
             if op in rest:
@@ -230,12 +240,9 @@ class Handler(BaseHTTPRequestHandler):
                 break
         else:
             return self.error(404, "", "unknown API path")
-        repo = self.find_repo(repo_id)
-        if repo is None:
-            return
-        commit = repo.commit_of(rev)
+        repo, commit = self.find_commit(repo_id, rev)
         if commit is None:
-            return self.error(404, "RevisionNotFound", "Invalid rev id: " + rev)
+            return
         files = repo.commits[commit]
         huge = STATE.take_fault(rest, {"huge"})
         if op == "/tree/":
@@ -263,12 +270,9 @@ class Handler(BaseHTTPRequestHandler):
     def serve_resolve(self, path):
         repo_id, rest = path.lstrip("/").split("/resolve/", 1)
         rev, _, file = rest.partition("/")
-        repo = self.find_repo(repo_id)
-        if repo is None:
-            return
-        commit = repo.commit_of(rev)
+        repo, commit = self.find_commit(repo_id, rev)
         if commit is None:
-            return self.error(404, "RevisionNotFound", "Invalid rev id: " + rev)
+            return
         e = repo.commits[commit].get(file)
         if e is None:
             self.send_response(404)

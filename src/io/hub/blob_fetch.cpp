@@ -21,12 +21,6 @@ namespace llmcp::io::hub {
 namespace fs = std::filesystem;
 namespace {
 
-uint64_t size_or_zero(const fs::path& p) {
-  std::error_code ec;
-  const auto s = fs::file_size(p, ec);
-  return ec ? 0 : s;
-}
-
 struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
@@ -82,6 +76,20 @@ uint64_t get_rest(HubApi& api, HttpClient& http, const BlobTarget& t, const Byte
 }
 
 }  // namespace
+
+uint64_t size_or_zero(const fs::path& p) {
+  std::error_code ec;
+  const auto s = fs::file_size(p, ec);
+  return ec ? 0 : s;
+}
+
+void backoff(const RetryPolicy& retry, int attempt, const std::atomic<bool>* cancel) {
+  const long wait_ms = std::min<long>(8000, retry.first_backoff_ms << (attempt - 1));
+  for (long slept = 0; slept < wait_ms; slept += 50) {
+    if (cancel && cancel->load()) throw Cancelled();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
 
 FileLock::FileLock(const fs::path& path) {
   fs::create_directories(path.parent_path());
@@ -141,13 +149,8 @@ uint64_t fetch_blob(HubApi& api, HttpClient& http, const BlobTarget& t, const Re
       return downloaded;
     } catch (const TransportError& e) {
       if (!e.transient() || attempt >= retry.attempts) throw;
-      const long wait_ms = std::min<long>(8000, retry.first_backoff_ms << (attempt - 1));
-      core::log_warn(t.path, ": ", e.what(), "; retrying in ", wait_ms / 1000.0, " s (attempt ", attempt + 1, " of ",
-                     retry.attempts, ")");
-      for (long slept = 0; slept < wait_ms; slept += 50) {
-        if (cancel && cancel->load()) throw Cancelled();
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
+      core::log_warn(t.path, ": ", e.what(), "; retrying (attempt ", attempt + 1, " of ", retry.attempts, ")");
+      backoff(retry, attempt, cancel);
     }
   }
 }

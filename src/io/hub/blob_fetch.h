@@ -44,6 +44,11 @@ class FileLock {
   int fd_ = -1;
 };
 
+// The size of a file, 0 when it is missing.
+uint64_t size_or_zero(const std::filesystem::path& path);
+// Sleeps before retry number `attempt` + 1 (1, 2, 4, 8 s by default), waking to throw Cancelled.
+void backoff(const RetryPolicy& retry, int attempt, const std::atomic<bool>* cancel);
+
 // Whether `path` holds `size` bytes hashing to `etag`.
 bool blob_matches(const std::filesystem::path& path, const std::string& etag, uint64_t size);
 

@@ -17,12 +17,6 @@ namespace llmcp::io::hub {
 namespace fs = std::filesystem;
 namespace {
 
-uint64_t size_or_zero(const fs::path& p) {
-  std::error_code ec;
-  const auto s = fs::file_size(p, ec);
-  return ec ? 0 : s;
-}
-
 uint64_t free_space(fs::path p) {
   std::error_code ec;
   while (!p.empty() && !fs::exists(p, ec)) p = p.parent_path();
@@ -82,12 +76,8 @@ auto with_retries(const RetryPolicy& retry, const std::atomic<bool>* cancel, con
       return f();
     } catch (const TransportError& e) {
       if (!e.transient() || attempt >= retry.attempts) throw;
-      const long wait_ms = std::min<long>(8000, retry.first_backoff_ms << (attempt - 1));
-      core::log_warn(what, ": ", e.what(), "; retrying in ", wait_ms / 1000.0, " s");
-      for (long slept = 0; slept < wait_ms; slept += 50) {
-        if (cancel && cancel->load()) throw Cancelled();
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
+      core::log_warn(what, ": ", e.what(), "; retrying (attempt ", attempt + 1, " of ", retry.attempts, ")");
+      backoff(retry, attempt, cancel);
     }
   }
 }
