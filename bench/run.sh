@@ -6,7 +6,8 @@
 # on the same torch 2.15 and thread count, on the `small` preset (~125M parameters) in fp32 and
 # bf16; the NF4 product, the sparse method and the 4-bit base's residency against our own dense
 # paths; tokenizer encode throughput against @huggingface/tokenizers (npm, `make test-deps`); the
-# MCP server against the SDK's (bench/mcp.sh).
+# MCP server against the SDK's (bench/mcp.sh); Hub downloads against huggingface_hub's
+# (bench/hub_download.py, on loopback from the Hub emulator).
 set -euo pipefail
 build=${1:-build/release}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -175,3 +176,8 @@ echo "tokenizer: $(wc -l < "$corpus") corpus lines ($(wc -c < "$corpus") bytes),
 
 echo
 "$here/mcp.sh" "$build"
+
+echo
+echo "| Hub download (loopback, emulator) | llm-mcp | huggingface_hub | ratio |"
+echo "|---|---|---|---|"
+"$py" "$here/hub_download.py" "$build/src/cli/llm-mcp" 2>/dev/null

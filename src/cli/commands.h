@@ -14,6 +14,7 @@ void add_train_commands(CLI::App& app);  // train, merge, eval
 void add_serve_command(CLI::App& app);   // the MCP server
 void add_estimate_command(CLI::App& app);  // the memory planner
 void add_recommend_command(CLI::App& app);
+void add_download_command(CLI::App& app);  // the Hugging Face Hub
 
 // The process's exit status when no error was thrown (0; 130 after a run stopped by Ctrl-C).
 int& exit_status();

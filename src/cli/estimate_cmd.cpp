@@ -53,6 +53,13 @@ void print(const nlohmann::json& j) {
       std::cout << "  " << (a["fits"].get<bool>() ? "fits:     " : "too big:  ") << a["change"].get<std::string>() << " -> "
                 << a["total"].get<std::string>() << "\n";
   }
+  if (j.contains("download")) {
+    const auto& d = j["download"];
+    std::cout << "\ndisk: `llm-mcp download " << d["repo"].get<std::string>() << "` fetches " << d["files"].size()
+              << " files, " << core::format_bytes(d["total_bytes"].get<int64_t>()) << " ("
+              << core::format_bytes(d["missing_bytes"].get<int64_t>()) << " not yet in the cache; "
+              << core::format_bytes(d["free_bytes"].get<int64_t>()) << " free there)\n";
+  }
 }
 
 }  // namespace
@@ -60,7 +67,7 @@ void print(const nlohmann::json& j) {
 void add_estimate_command(CLI::App& app) {
   auto a = std::make_shared<EstimateArgs>();
   auto* cmd = app.add_subcommand("estimate", "Estimate the memory of a training run (or of inference) and whether it fits");
-  cmd->add_option("--model", a->req.model, "Model folder (config.json alone is enough) or a built-in Hub id")->required();
+  cmd->add_option("--model", a->req.model, "Model folder (config.json alone is enough) or a Hub id ORG/NAME[@REV] (from the cache, built in, or its config.json fetched)")->required();
   cmd->add_option("--method", a->method, "lora | qlora | dora | sparse | full (default lora)");
   cmd->add_option("--config", a->config_path, "A training config (YAML/JSON) whose settings to estimate");
   cmd->add_option("--set", a->overrides, "Override a config key: --set lora_rank=16 (repeatable)");

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/model_ref.h"
 #include "cli/flag_checks.h"
 #include "engine/engine.h"
 
@@ -10,7 +11,7 @@ namespace llmcp::cli {
 void add_generate_command(CLI::App& app) {
   auto req = std::make_shared<engine::GenerateRequest>();
   auto* cmd = app.add_subcommand("generate", "Generate text from a prompt");
-  cmd->add_option("--model", req->model_dir, "Model folder")->required();
+  auto model_opt = std::make_shared<ModelOption>(cmd, req->model_dir, "Model");
   cmd->add_option("--adapter", req->adapter_dir, "PEFT adapter folder applied on the model (LoRA, DoRA or sparse)");
   cmd->add_option("--prompt", req->prompt, "Prompt text")->required();
   // Unset sampling options come from the model's generation_config.json (greedy if it has none).
@@ -27,7 +28,8 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--device", req->device, "cpu | cuda | cuda:N | auto (the first GPU if any)")
       ->capture_default_str()
       ->check(device_name());
-  cmd->callback([req] {
+  cmd->callback([req, model_opt] {
+    model_opt->resolve();
     auto r = engine::generate(*req, [](const std::string& piece) {
       std::cout << piece << std::flush;
       return true;

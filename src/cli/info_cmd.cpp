@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/model_ref.h"
 #include "core/format.h"
 #include "engine/engine.h"
 
@@ -28,9 +29,10 @@ void add_info_command(CLI::App& app) {
   auto model = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   auto* cmd = app.add_subcommand("info", "Describe a model folder (architecture, parameters, memory); config.json suffices");
-  cmd->add_option("--model", *model, "Model folder")->required();
+  auto model_opt = std::make_shared<ModelOption>(cmd, *model, "Model (config.json suffices)");
   cmd->add_flag("--json", *json, "Print the description as JSON");
-  cmd->callback([model, json] {
+  cmd->callback([model, json, model_opt] {
+    model_opt->resolve();
     auto j = engine::model_info(*model);
     if (*json) {
       std::cout << j.dump(2) << std::endl;

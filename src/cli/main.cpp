@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   llmcp::cli::add_serve_command(app);
   llmcp::cli::add_estimate_command(app);
   llmcp::cli::add_recommend_command(app);
+  llmcp::cli::add_download_command(app);
   try {
     app.parse(argc, argv);
     if (version) {

@@ -17,7 +17,7 @@ void add_recommend_command(CLI::App& app) {
   auto out = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   auto* cmd = app.add_subcommand("recommend", "Recommend a training config (method, rank, learning rate, batch, ...) that fits");
-  cmd->add_option("--model", req->model, "Model folder (config.json alone is enough) or a built-in Hub id")->required();
+  cmd->add_option("--model", req->model, "Model folder (config.json alone is enough) or a Hub id ORG/NAME[@REV] (from the cache, built in, or its config.json fetched)")->required();
   cmd->add_option("--dataset", req->dataset, "JSONL training data")->required();
   cmd->add_option("--gpu", req->hardware.gpu, "Plan for this GPU: RTX 3090/4090 24GB, A6000 48GB, A100 40/80GB, H100 80GB, H200");
   cmd->add_option("--memory", req->hardware.memory_gb, "Plan for this much memory (GiB) instead")->check(amount_above_zero("GiB", 1 << 20));

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/model_ref.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "engine/text.h"
@@ -75,13 +76,14 @@ void add_tokenize(CLI::App& app) {
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("tokenize", "Show the token ids (and pieces) of a text or of each line of a file");
-  cmd->add_option("--model", o->model, "Model folder (a folder with only the tokenizer files works)")->required();
+  auto model_opt = std::make_shared<ModelOption>(cmd, o->model, "Model (a folder with only the tokenizer files works)");
   auto* text = cmd->add_option("--text", o->text, "Text to tokenize");
   auto* file = cmd->add_option("--file", o->file, "File whose lines are tokenized one by one");
   text->excludes(file);
   cmd->add_flag("--json", o->json, "JSON output: {ids, pieces} for --text; one JSON array of ids per line for --file");
   cmd->add_flag("--add-special-tokens", o->add_special, "Add BOS/EOS as the tokenizer does for model input");
-  cmd->callback([o, text, file] {
+  cmd->callback([o, text, file, model_opt] {
+    model_opt->resolve();
     LLMCP_CHECK(text->count() + file->count() == 1, kInvalidArgument, "give --text or --file");
     if (text->count()) {
       const auto r = engine::tokenize(o->model, {o->text}, o->add_special).front();
@@ -112,13 +114,14 @@ void add_detokenize(CLI::App& app) {
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("detokenize", "Turn token ids back into text");
-  cmd->add_option("--model", o->model, "Model folder (a folder with only the tokenizer files works)")->required();
+  auto model_opt = std::make_shared<ModelOption>(cmd, o->model, "Model (a folder with only the tokenizer files works)");
   auto* ids = cmd->add_option("--ids", o->ids, "Ids as \"1 2 3\" or \"[1, 2, 3]\"");
   auto* file = cmd->add_option("--file", o->file, "File with one id list per line (as tokenize --file --json writes)");
   ids->excludes(file);
   cmd->add_flag("--json", o->json, "Print each text as a JSON string (one per line)");
   cmd->add_flag("--skip-special-tokens", o->skip_special, "Leave out special tokens (BOS, EOS, ...)");
-  cmd->callback([o, ids, file] {
+  cmd->callback([o, ids, file, model_opt] {
+    model_opt->resolve();
     LLMCP_CHECK(ids->count() + file->count() == 1, kInvalidArgument, "give --ids or --file");
     std::vector<std::vector<int32_t>> lists;
     if (ids->count()) {
@@ -143,7 +146,7 @@ void add_render_chat(CLI::App& app) {
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("render-chat", "Render a conversation through the model's chat template");
-  cmd->add_option("--model", o->model, "Model folder (a folder with only the tokenizer files works)")->required();
+  auto model_opt = std::make_shared<ModelOption>(cmd, o->model, "Model (a folder with only the tokenizer files works)");
   cmd->add_option("--messages", o->messages,
                   "JSON file: a list of {role, content, tool_calls?}, or {\"messages\": [...], \"tools\": [...]}")
       ->required();
@@ -153,7 +156,8 @@ void add_render_chat(CLI::App& app) {
   cmd->add_flag("--add-generation-prompt", o->add_generation_prompt, "End with the assistant's turn opening");
   cmd->add_flag("--mask", o->mask, "Show which spans training learns from (the assistant turns)");
   cmd->add_flag("--json", o->json, "JSON output: {text, template, trained_spans, ids, mask}");
-  cmd->callback([o] {
+  cmd->callback([o, model_opt] {
+    model_opt->resolve();
     engine::RenderChatRequest req;
     req.model_dir = o->model;
     ordered_json messages = read_json_file(o->messages, "--messages");

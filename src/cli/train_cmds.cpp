@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/flag_checks.h"
+#include "cli/model_ref.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "engine/training.h"
@@ -72,6 +73,7 @@ void add_train(CLI::App& app) {
   cmd->add_option("--set", req->overrides, "Override a config key: --set learning_rate=1e-4 (repeatable)");
   cmd->add_flag("--resume", req->resume, "Continue from the newest checkpoint in output_dir");
   cmd->add_flag("--dry-run", *dry_run, "Check the config completely and print it resolved, without training");
+  cmd->add_flag("--download", req->download, "The config's model is a Hub id the cache lacks: download it first");
   cmd->add_option("--job-dir", *job_dir,
                   "Supervised run (used by the MCP server): the outcome is written to DIR/result.json or "
                   "DIR/error.json");
@@ -83,6 +85,8 @@ void add_train(CLI::App& app) {
       std::cout << engine::resolve_train_config(*req).dump(2) << std::endl;
       return;
     }
+    auto bars = std::make_shared<DownloadProgress>();
+    req->on_download = [bars](const nlohmann::json& p) { (*bars)(p); };
     install_stop_handlers(*req);
     if (!job_dir->empty()) return run_job(*req, *job_dir);
     const auto r = engine::train(*req);
@@ -99,20 +103,23 @@ void add_train(CLI::App& app) {
 void add_merge(CLI::App& app) {
   auto req = std::make_shared<engine::MergeRequest>();
   auto* cmd = app.add_subcommand("merge", "Merge a PEFT adapter into its base and write a model folder");
-  cmd->add_option("--model", req->model_dir, "Base model folder")->required();
+  auto model_opt = std::make_shared<ModelOption>(cmd, req->model_dir, "Base model");
   cmd->add_option("--adapter", req->adapter_dir, "PEFT adapter folder")->required();
   cmd->add_option("--out", req->out_dir, "Output model folder")->required();
   cmd->add_option("--dtype", req->dtype, "auto | float32 | bfloat16 | float16 (auto: the base's)")->capture_default_str();
   cmd->add_flag("--overwrite", req->overwrite, "Replace --out if it exists and is not empty (never an input)");
   cmd->add_flag("--dense", req->dense,
                 "Quantized base: write dense merged weights instead of re-quantizing (which rounds)");
-  cmd->callback([req] { std::cout << engine::merge_adapter(*req).dump(2) << std::endl; });
+  cmd->callback([req, model_opt] {
+    model_opt->resolve();
+    std::cout << engine::merge_adapter(*req).dump(2) << std::endl;
+  });
 }
 
 void add_quantize(CLI::App& app) {
   auto req = std::make_shared<engine::QuantizeRequest>();
   auto* cmd = app.add_subcommand("quantize", "Quantize a model's linear weights (bitsandbytes layout) into a new folder");
-  cmd->add_option("--model", req->model_dir, "Model folder")->required();
+  auto model_opt = std::make_shared<ModelOption>(cmd, req->model_dir, "Model");
   cmd->add_option("--out", req->out_dir, "Output model folder")->required();
   cmd->add_option("--type", req->type, "nf4 | fp4 | int8")->capture_default_str();
   cmd->add_option("--blocksize", req->blocksize, "values per 4-bit block (32..4096, a power of two)")
@@ -122,7 +129,10 @@ void add_quantize(CLI::App& app) {
   cmd->add_flag("--double-quant", req->double_quant, "quantize the absmax constants too (bnb_4bit_use_double_quant)");
   cmd->add_option("--compute-dtype", req->compute_dtype, "float32 | bfloat16 | float16 (bnb_4bit_compute_dtype)")
       ->capture_default_str();
-  cmd->callback([req] { std::cout << engine::quantize_model(*req).dump(2) << std::endl; });
+  cmd->callback([req, model_opt] {
+    model_opt->resolve();
+    std::cout << engine::quantize_model(*req).dump(2) << std::endl;
+  });
 }
 
 void add_eval(CLI::App& app) {
@@ -130,7 +140,7 @@ void add_eval(CLI::App& app) {
   auto json = std::make_shared<bool>(false);
   auto verbose = std::make_shared<bool>(false);
   auto* cmd = app.add_subcommand("eval", "Loss, perplexity and tool-call exact match of a model on a dataset");
-  cmd->add_option("--model", req->model_dir, "Model folder")->required();
+  auto model_opt = std::make_shared<ModelOption>(cmd, req->model_dir, "Model");
   cmd->add_option("--adapter", req->adapter_dir, "PEFT adapter folder");
   cmd->add_option("--data", req->data_path, "JSONL dataset")->required();
   cmd->add_option("--batch-size", req->batch_size, "Sequences per batch")->capture_default_str()->check(at_least(1));
@@ -147,7 +157,8 @@ void add_eval(CLI::App& app) {
   cmd->add_flag("--no-tool-calls", [req](int64_t) { req->tool_calls = false; }, "Skip tool-call exact match");
   cmd->add_flag("--json", *json, "Print one JSON object");
   cmd->add_flag("--verbose", *verbose, "Print every tool-call case");
-  cmd->callback([req, json, verbose] {
+  cmd->callback([req, json, verbose, model_opt] {
+    model_opt->resolve();
     auto cases = std::make_shared<std::pair<int64_t, int64_t>>(0, 0);  // (cases, exact)
     const bool tty = ::isatty(2);
     req->on_case = [verbose, cases, tty](const nlohmann::ordered_json& c) {

@@ -17,6 +17,8 @@ const char* error_code_name(ErrorCode code) {
     case ErrorCode::kShapeMismatch: return "shape_mismatch";
     case ErrorCode::kUnsupported: return "unsupported";
     case ErrorCode::kIo: return "io_error";
+    case ErrorCode::kNetwork: return "network_error";
+    case ErrorCode::kPermissionDenied: return "permission_denied";
     case ErrorCode::kInternal: return "internal";
   }
   return "unknown";

@@ -15,6 +15,8 @@ enum class ErrorCode {
   kShapeMismatch,    // a tensor has the wrong shape or dtype
   kUnsupported,      // valid input we do not handle (yet): says what is supported
   kIo,               // the operating system refused (disk full, permissions)
+  kNetwork,          // a remote server could not be reached or failed (retrying may help)
+  kPermissionDenied, // a remote server refused the credentials (or their absence)
   kInternal,         // a bug of ours
 };
 

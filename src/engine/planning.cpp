@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/format.h"
 #include "engine/datasets.h"
+#include "engine/hub.h"
 #include "train/plan/hardware.h"
 #include "train/plan/recommend.h"
 #include "train/plan/memory_estimate.h"
@@ -52,7 +53,8 @@ struct Fix {
 
 nlohmann::json estimate_memory(const EstimateRequest& req) {
   LLMCP_CHECK(!req.model.empty(), kInvalidArgument, "pass the model (a folder with config.json, or a Hub id)");
-  const auto shape = plan::load_model_shape(req.model);
+  auto shape = plan::load_model_shape(model_for_planning(req.model));
+  if (is_hub_reference(req.model)) shape.name = req.model;  // not the snapshot's commit
   const auto hw = plan::plan_target(req.hardware.gpu, req.hardware.memory_gb, req.hardware.gpus);
   auto c = plan_config(req.model, req.config, hw);
   plan::PlanOptions opts;
@@ -133,6 +135,7 @@ nlohmann::json estimate_memory(const EstimateRequest& req) {
                       {"fits", false}});
   }
   out["advice"] = advice;
+  if (auto d = hub_download_size(req.model); !d.is_null()) out["download"] = d;  // disk, before any download
   return out;
 }
 
@@ -177,9 +180,11 @@ plan::DatasetStats dataset_stats(const std::string& model, const std::string& pa
 
 nlohmann::json recommend_config(const RecommendRequest& req) {
   LLMCP_CHECK(!req.model.empty() && !req.dataset.empty(), kInvalidArgument, "recommend needs the model and the dataset");
-  const auto shape = plan::load_model_shape(req.model);
+  const std::string folder = model_for_planning(req.model);
+  auto shape = plan::load_model_shape(folder);
+  if (is_hub_reference(req.model)) shape.name = req.model;
   const auto hw = plan::plan_target(req.hardware.gpu, req.hardware.memory_gb, req.hardware.gpus);
-  const auto stats = dataset_stats(req.model, req.dataset);
+  const auto stats = dataset_stats(folder, req.dataset);
   const auto r = plan::recommend(shape, req.model, stats, hw);
   nlohmann::ordered_json out;
   out["config"] = r.config;

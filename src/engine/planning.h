@@ -17,7 +17,7 @@ struct PlanHardware {
 };
 
 struct EstimateRequest {
-  std::string model;  // folder (config.json is enough) or a built-in Hub id
+  std::string model;  // folder (config.json is enough) or a Hub id (cache, built-in list, or config.json fetched)
   // Training config keys (method, batch_size, seq_len, gradient_checkpointing, bf16, lora_rank,
   // target_modules, load_in_4bit, sparsity_ratio, ...); model/dataset/output_dir are not needed.
   nlohmann::json config = nlohmann::json::object();
@@ -36,7 +36,7 @@ nlohmann::json estimate_memory(const EstimateRequest& req);
 namespace llmcp::engine {
 
 struct RecommendRequest {
-  std::string model;    // folder or built-in Hub id; its tokenizer, when present, measures the data
+  std::string model;    // folder or Hub id; its tokenizer, when present, measures the data
   std::string dataset;  // JSONL
   PlanHardware hardware;
 };

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/staged_dir.h"
+#include "engine/hub.h"
 #include "infer/generate.h"
 #include "io/hf_config.h"
 #include "model/arch_registry.h"
@@ -57,8 +58,23 @@ nlohmann::json merged(const TrainRequest& req) {
 
 // The one validation of a run's config: keys, types, ranges (train_config_from_json), then what
 // needs the model's config.json (read, not loaded).
-train::TrainConfig config_of(const TrainRequest& req) {
+train::TrainConfig config_of(const TrainRequest& req, bool dry_run) {
   auto c = train::train_config_from_json(merged(req));
+  // A Hub id: its snapshot in the cache (downloaded first with --download). A dry run downloads
+  // nothing and leaves an id the cache lacks as written.
+  if (is_hub_reference(c.model)) {
+    if (req.download && !dry_run) {
+      c.model = resolve_model(c.model, ModelFetch::kDownload, req.on_download);
+    } else {
+      try {
+        c.model = resolve_model(c.model);
+      } catch (const core::Error& e) {
+        if (!dry_run || e.code() != core::ErrorCode::kNotFound) throw;
+      }
+    }
+  }
+  // As PEFT writes it: the adapter names the Hub id of a base that came from the Hub.
+  if (auto id = hub_id_of_folder(c.model)) c.lora.base_model_name_or_path = *id;
   if (std::filesystem::exists(std::filesystem::path(c.model) / "config.json")) {
     const auto context = model::load_decoder_config(c.model).max_position;
     LLMCP_CHECK(context <= 0 || c.seq_len <= context, kInvalidArgument, "seq_len ", c.seq_len, " is longer than ",
@@ -81,7 +97,7 @@ bool calls_equal(const nlohmann::ordered_json& expected, const std::vector<token
 
 }  // namespace
 
-nlohmann::json resolve_train_config(const TrainRequest& req) { return config_of(req).to_json(); }
+nlohmann::json resolve_train_config(const TrainRequest& req) { return config_of(req, true).to_json(); }
 
 nlohmann::json merged_train_config(const TrainRequest& req) { return merged(req); }
 
@@ -98,7 +114,7 @@ nlohmann::json parse_train_config_text(const std::string& text, const std::strin
 }
 
 nlohmann::json train(const TrainRequest& req) {
-  auto c = config_of(req);
+  auto c = config_of(req, false);
   train::TrainOptions opts;
   opts.resume = req.resume;
   opts.on_metrics = req.on_metrics;

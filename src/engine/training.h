@@ -21,6 +21,10 @@ struct TrainRequest {
   const std::atomic<bool>* stop = nullptr;
   // A server's job: output_dir must stay inside these, checked again before each write.
   std::vector<std::string> write_roots;
+  // `model` may be a Hub id (ORG/NAME[@REV]): taken from the cache, or downloaded first when
+  // `download` is set (progress JSON as engine::HubProgress gives it).
+  bool download = false;
+  std::function<void(const nlohmann::json&)> on_download;
 };
 // {"steps", "train_loss", "eval_loss", "stop_reason", "output_dir", "last_checkpoint",
 //  "changed_keys" (on resume), "data": {...}}

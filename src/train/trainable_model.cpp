@@ -44,7 +44,7 @@ std::unique_ptr<TrainableModel> TrainableModel::create(const TrainConfig& c) {
   } else {
     m->peft_ = std::make_unique<peft::PeftModel>(*m->decoder_);
     auto lora = c.lora;
-    lora.base_model_name_or_path = c.model;
+    if (lora.base_model_name_or_path.empty()) lora.base_model_name_or_path = c.model;
     lora.inference_mode = true;  // as PEFT saves it
     m->peft_->add_adapter("default", lora, c.seed);
   }

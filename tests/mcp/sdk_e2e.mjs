@@ -23,7 +23,9 @@ const step = (s) => console.log(`--- ${s}`);
 async function connect() {
   const client = new Client({ name: 'llmcp-e2e', version: '1.0.0' });
   const transport = new StdioClientTransport({
-    command: cli, args: ['serve', '--home', home], env: { ...process.env }, stderr: 'inherit',
+    // An empty Hugging Face cache, offline: Hub ids are refused with what to do (tests/hub has the Hub).
+    command: cli, args: ['serve', '--home', home], env: { ...process.env, HF_HOME: join(home, 'hf'), HF_HUB_OFFLINE: '1' },
+    stderr: 'inherit',
   });
   await client.connect(transport);
   return client;
@@ -143,7 +145,7 @@ try {
   assert.equal(copied.structuredContent.parameters, info.structuredContent.parameters);
   const hub = await client.callTool({ name: 'download_model', arguments: { model: 'meta-llama/Llama-3.2-1B' } });
   assert.equal(hub.isError, true);
-  assert.match(hub.content[0].text, /huggingface-cli download meta-llama\/Llama-3.2-1B/);
+  assert.match(hub.content[0].text, /HF_HUB_OFFLINE is set.*holds for meta-llama\/Llama-3.2-1B: nothing/);
   const escape = await client.callTool({ name: 'model_info', arguments: { model: '/etc' } });
   assert.equal(escape.isError, true);
   assert.match(escape.content[0].text, /outside the folders/);

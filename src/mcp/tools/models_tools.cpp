@@ -1,11 +1,11 @@
-// Tools about models: list_models, model_info, download_model (local folders now; the Hugging
-// Face Hub arrives with its own issue and is refused with a message saying how to do it by hand).
+// Tools about models: list_models (the workspace, the built-in demo and the Hugging Face cache),
+// model_info, download_model (a Hub id into the shared cache, or a local folder into the workspace).
 #include <filesystem>
-#include <regex>
 
 #include "core/error.h"
 #include "core/workspace.h"
 #include "engine/engine.h"
+#include "engine/hub.h"
 #include "mcp/tools/tool_context.h"
 
 namespace llmcp::mcp {
@@ -38,7 +38,18 @@ Json list_models(ToolContext& ctx) {
     std::sort(builtin.begin(), builtin.end());
     for (const auto& d : builtin) models.push_back(model_entry(d, d.filename().string(), "built-in"));
   }
-  return {{"models", models}, {"loaded", ctx.serving.models()}, {"workspace", ctx.workspace.models_dir().string()}};
+  const auto hub = engine::hub_cache_models();
+  for (const auto& m : hub["models"]) {
+    if (!m.contains("folder")) continue;  // no main snapshot: pass ORG/NAME@REV to use another one
+    try {
+      engine::check_inside_hub_cache(m["folder"]);
+    } catch (const core::Error&) {
+      continue;  // a snapshot leading out of the cache is not offered
+    }
+    models.push_back(model_entry(m["folder"].get<std::string>(), m["repo"], "hub-cache"));
+  }
+  return {{"models", models}, {"loaded", ctx.serving.models()}, {"workspace", ctx.workspace.models_dir().string()},
+          {"hub_cache", hub["cache"]}};
 }
 
 Tool list_models_tool(ToolContext& ctx) {
@@ -46,13 +57,14 @@ Tool list_models_tool(ToolContext& ctx) {
   t.name = "list_models";
   t.title = "List models";
   t.description =
-      "Lists the models this server can use: the workspace's models/ folder and the built-in demo model "
-      "(demo-base, a small Llama that trains in minutes on a CPU), with architecture, parameter count and dtype, "
-      "plus the models currently loaded in memory. Pass a model's name (or its path) to the other tools.";
+      "Lists the models this server can use: the workspace's models/ folder, the built-in demo model "
+      "(demo-base, a small Llama that trains in minutes on a CPU) and the Hugging Face cache's models (by Hub id; "
+      "download_model adds more), with architecture, parameter count and dtype, plus the models currently loaded "
+      "in memory. Pass a model's name (or its path) to the other tools.";
   t.input_schema = schema::object({});
   Json entry = schema::open_object({{"name", schema::string("name to pass to other tools")},
                                     {"path", schema::string("folder")},
-                                    {"source", schema::enumeration({"workspace", "built-in"}, "where it lives")},
+                                    {"source", schema::enumeration({"workspace", "built-in", "hub-cache"}, "where it lives")},
                                     {"architecture", schema::string("HF architectures[0]")},
                                     {"parameters", schema::integer("parameter count")}},
                                    {"name", "path", "source"});
@@ -95,42 +107,81 @@ Tool model_info_tool(ToolContext& ctx) {
   return t;
 }
 
+// A Hub model into the shared cache, as `llm-mcp download` does (progress per ~200 ms as
+// notifications; cancellation stops it, keeping what arrived for the next call to resume).
+ToolResult hub_download(const Json& args, CallContext& call) {
+  engine::HubDownloadRequest req;
+  req.repo = args["model"];
+  req.revision = args.value("revision", std::string());
+  for (const char* key : {"include", "exclude"})
+    if (args.contains(key))
+      for (const auto& g : args[key]) (std::string(key) == "include" ? req.include : req.exclude).push_back(g);
+  req.cancel = call.cancel_flag();
+  req.on_progress = [&call](const Json& p) {
+    std::string active;
+    for (const auto& f : p["active"]) active += (active.empty() ? "" : ", ") + f["path"].get<std::string>();
+    call.progress(p["done_bytes"].get<double>(), p["total_bytes"].get<double>(),
+                  std::to_string(p["files_done"].get<int64_t>()) + "/" + std::to_string(p["files_total"].get<int64_t>()) +
+                      " files" + (active.empty() ? "" : "; downloading " + active));
+  };
+  auto j = engine::download_from_hub(req);
+  engine::check_inside_hub_cache(j["folder"].get<std::string>());
+  ToolResult r;
+  r.structured = j;
+  r.structured["name"] = req.revision.empty() ? req.repo : req.repo + "@" + req.revision;
+  r.structured["path"] = j["folder"];
+  try {
+    const auto info = engine::model_info(j["folder"].get<std::string>());
+    for (const char* k : {"architecture", "parameters", "dtype"}) r.structured[k] = info[k];
+  } catch (const core::Error& e) {
+    r.structured["warning"] = std::string("downloaded, but it cannot be used here: ") + e.what();
+  }
+  return r;
+}
+
 Tool download_model_tool(ToolContext& ctx) {
   Tool t;
   t.name = "download_model";
-  t.title = "Add a model to the workspace";
+  t.title = "Download a model";
   t.description =
-      "Copies a model folder (config.json, *.safetensors, tokenizer files) into the workspace's models/ folder "
-      "under `name`, after checking that it loads as a supported architecture. Hub ids such as "
-      "'meta-llama/Llama-3.2-1B' are not downloaded yet: download them with `huggingface-cli download ID "
-      "--local-dir DIR` and pass DIR.";
-  t.input_schema = schema::object({{"model", schema::string("a local model folder (or a Hub id, refused for now)")},
-                                   {"name", schema::string("name in models/ (default: the folder's name)")}},
-                                  {"model"});
+      "Downloads a model from the Hugging Face Hub (an id such as 'meta-llama/Llama-2-7b-hf', optionally "
+      "'@REVISION') into the cache huggingface_hub and transformers share, then returns its name for the other tools "
+      "(start_training, generate, ...). By default: the safetensors weights, config, generation config, tokenizer "
+      "files and chat templates. Resumes an interrupted download; checks every file's sha256; works as a task with "
+      "progress. Gated models need the server started with HF_TOKEN (or a `hf auth login` token). A local folder "
+      "(inside the workspace or an --allow-path root) is copied into the workspace's models/ instead.";
+  t.input_schema = schema::object(
+      {{"model", schema::string("a Hub model id ORG/NAME[@REVISION], or a local model folder")},
+       {"revision", schema::string("branch, tag or commit (Hub ids; default main)")},
+       {"include", schema::array(schema::string("glob"), "only files matching one of these globs (Hub ids)")},
+       {"exclude", schema::array(schema::string("glob"), "skip files matching these globs (Hub ids)")},
+       {"name", schema::string("local folders: the name in models/ (default: the folder's name)")}},
+      {"model"});
   t.output_schema = schema::open_object({{"name", schema::string("name to pass to other tools")},
-                                         {"path", schema::string("the copy in models/")},
+                                         {"path", schema::string("the model's folder")},
+                                         {"commit", schema::string("Hub commit (Hub ids)")},
+                                         {"total_bytes", schema::integer("bytes of the selected files (Hub ids)")},
+                                         {"downloaded_bytes", schema::integer("bytes downloaded now (Hub ids)")},
                                          {"architecture", schema::string("HF architectures[0]")},
                                          {"parameters", schema::integer("parameter count")}},
                                         {"name", "path"});
   t.task_support = TaskSupport::kOptional;
   t.handler = [&ctx](const Json& args, CallContext& call) {
     const std::string ref = args["model"];
-    const bool hub_like = std::regex_match(ref, std::regex(R"([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)"));
     std::optional<fs::path> resolved;
     try {
       resolved = ctx.workspace.resolve(ref, core::Access::kRead);
     } catch (const core::Error&) {
       std::error_code ec;  // something is there (a symlink leading out): the refusal is the answer
-      if (!hub_like || fs::exists(fs::symlink_status(ctx.workspace.home() / ref, ec))) throw;
+      if (!engine::is_hub_id(ref) || fs::exists(fs::symlink_status(ctx.workspace.home() / ref, ec))) throw;
     }
     if (!resolved || !fs::exists(*resolved)) {
-      if (hub_like)
-        return ToolResult::error("downloading from the Hugging Face Hub is not available yet ('" + ref +
-                                 "'); run `huggingface-cli download " + ref +
-                                 " --local-dir DIR` and call download_model with that folder (inside the workspace or "
-                                 "a --allow-path root)");
-      LLMCP_FAIL(kNotFound, "no folder ", ref, " (relative paths start in the workspace ", ctx.workspace.home().string(), ")");
+      if (engine::is_hub_id(ref) || args.contains("revision")) return hub_download(args, call);
+      LLMCP_FAIL(kNotFound, "no folder ", ref, " (relative paths start in the workspace ", ctx.workspace.home().string(),
+                 "), and it is not a Hub id (ORG/NAME)");
     }
+    for (const char* key : {"revision", "include", "exclude"})
+      LLMCP_CHECK(!args.contains(key), kInvalidArgument, key, " applies to Hub ids; ", ref, " is a local folder");
     const fs::path src = *resolved;
     LLMCP_CHECK(fs::is_directory(src) && fs::exists(src / "config.json"), kNotFound, ref,
                 " is not a model folder (no config.json in it)");

@@ -1,9 +1,10 @@
 // estimate_memory and recommend_config: the memory planner and the recommender, through the same
 // engine calls as `llm-mcp estimate` and `llm-mcp recommend`. Models are workspace names or
-// paths, or the built-in Hub ids whose config.json is compiled in.
+// paths, or Hub ids (from the cache, the built-in list whose config.json is compiled in, or fetched).
 #include <filesystem>
 
 #include "core/error.h"
+#include "engine/hub.h"
 #include "engine/planning.h"
 #include "mcp/tools/tool_context.h"
 
@@ -46,8 +47,17 @@ Json recommend_output() {
                              {"config", "yaml", "reasons"});
 }
 
-// A workspace model, or a built-in Hub id (planning needs only its config.json).
+// A workspace model, or a Hub id (planning needs only its config.json).
 std::string plan_model(const ToolContext& ctx, const std::string& ref) {
+  std::error_code ec;
+  if (engine::is_hub_id(ref) && !std::filesystem::exists(std::filesystem::symlink_status(ctx.workspace.find(ref, ctx.workspace.models_dir()), ec))) {
+    try {
+      ctx.model_path(ref);  // a cached snapshot must stay inside the cache
+    } catch (const core::Error& e) {
+      if (e.code() != core::ErrorCode::kNotFound) throw;
+    }
+    return ref;  // the planner takes it from the cache, its built-in list, or fetches config.json alone
+  }
   try {
     auto path = ctx.model_path(ref);
     if (std::filesystem::exists(std::filesystem::path(path) / "config.json") || !engine::planning_knows(ref)) return path;

@@ -2,11 +2,18 @@
 #include "mcp/tools/tool_context.h"
 
 #include "core/error.h"
+#include "engine/hub.h"
 
 namespace llmcp::mcp {
 
 std::string ToolContext::model_path(const std::string& ref) const {
-  return workspace.find(ref, workspace.models_dir()).string();
+  const auto path = workspace.find(ref, workspace.models_dir());
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::symlink_status(path, ec)) || !engine::is_hub_id(ref)) return path.string();
+  // ORG/NAME[@REV] that is no workspace path: a Hub model, from the cache only (download_model fetches).
+  const auto folder = engine::resolve_model(ref);
+  engine::check_inside_hub_cache(folder);
+  return folder;
 }
 
 std::string ToolContext::adapter_path(const std::string& ref) const {
