@@ -111,6 +111,16 @@ def test_offline_and_unreachable(hub, tmp_path):
     assert r.stdout.strip() == folder and "using the cached snapshot" in r.stderr
 
 
+def test_a_destination_that_cannot_be_created_is_named(hub, tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    r = llm_mcp("download", "org/demo", "--local-dir", tmp_path / "file" / "x", env=hf_env(tmp_path, hub.endpoint),
+                check=False)
+    assert r.returncode == 1 and "cannot create" in r.stderr and "choose another --local-dir" in r.stderr, r.stderr
+    r = llm_mcp("download", "org/demo", env={**hf_env(tmp_path, hub.endpoint), "HF_HUB_CACHE": str(tmp_path / "file")},
+                check=False)
+    assert r.returncode == 1 and "set HF_HOME or HF_HUB_CACHE" in r.stderr, r.stderr
+
+
 def test_a_listed_name_leading_out_of_the_snapshot_is_refused(hub, tmp_path):
     hub.faults({"kind": "evil_name"})
     r = llm_mcp("download", "org/demo", "--include", "*", env=hf_env(tmp_path, hub.endpoint), check=False)

@@ -165,6 +165,11 @@ DownloadResult download(const HubEnv& env, const DownloadRequest& req) {
     return from_cache(std::string("cannot reach the Hub at ") + env.endpoint + " (" + e.what() + ")");
   }
   DownloadPlan& plan = result.plan;
+  std::error_code ec;
+  fs::create_directories(plan.destination, ec);
+  LLMCP_CHECK(!ec, kIo, "cannot create ", plan.destination.string(), ": ", ec.message(), "; ",
+              req.local_dir.empty() ? "set HF_HOME or HF_HUB_CACHE to a folder you can write" : "choose another --local-dir");
+  plan.free_bytes = free_space(plan.destination);
   LLMCP_CHECK(plan.free_bytes >= plan.missing_bytes, kIo, "not enough disk space for ", plan.repo_id, ": ",
               core::format_bytes(plan.missing_bytes), " to download, ", core::format_bytes(plan.free_bytes), " free at ",
               plan.destination.string(), ". Free some space, choose files with --include / --exclude, or set ",
