@@ -135,6 +135,44 @@ TEST_F(WorkspaceTools, EveryToolRefusesASymlinkOutOfTheWorkspace) {
   for (const char* f : {"w-new", "w2", "w3"}) EXPECT_FALSE(fs::exists(outside() / f)) << f;
 }
 
+// Hub ids are read from the Hugging Face cache only: a snapshot whose files lead out of it is
+// refused by every tool that takes a model, and not listed; a sound one is used and listed.
+TEST_F(WorkspaceTools, HubSnapshotsLeadingOutOfTheCacheAreRefused) {
+  const fs::path cache = tmp_->path() / "hf-cache";
+  ::setenv("HF_HUB_CACHE", cache.c_str(), 1);
+  const std::string commit(40, 'a');
+  for (const std::string repo : {"ok", "evil"}) {
+    const fs::path dir = cache / ("models--org--" + repo);
+    fs::create_directories(dir / "refs");
+    std::ofstream(dir / "refs" / "main") << commit;
+    fs::create_directories(dir / "snapshots" / commit);
+    fs::create_directories(dir / "blobs");
+    for (const auto& f : fs::directory_iterator(testing::source_dir() / "examples/demo-base")) {
+      const std::string name = f.path().filename().string();
+      if (repo == "evil" && name == "config.json") {
+        fs::create_symlink(outside() / "model" / name, dir / "snapshots" / commit / name);
+        continue;
+      }
+      fs::copy_file(f.path(), dir / "blobs" / name);
+      fs::create_symlink("../../blobs/" + name, dir / "snapshots" / commit / name);
+    }
+  }
+  const Json ok = call("model_info", {{"model", "org/ok"}});
+  EXPECT_FALSE(ok.value("isError", false)) << text(ok);
+  const std::string out = "outside the Hugging Face cache";
+  expect_refused("model_info", {{"model", "org/evil"}}, out);
+  expect_refused("generate", {{"model", "org/evil"}, {"prompt", "hi"}}, out);
+  expect_refused("estimate_memory", {{"model", "org/evil"}, {"method", "lora"}}, out);
+  expect_refused("start_training", {{"config", {{"model", "org/evil"}, {"dataset", "tool_calls_sample.jsonl"}}}}, out);
+  expect_refused("model_info", {{"model", "org/missing"}}, "download_model");
+  const Json models = call("list_models", Json::object())["structuredContent"]["models"];
+  std::vector<std::string> hub;
+  for (const auto& m : models)
+    if (m["source"] == "hub-cache") hub.push_back(m["name"]);
+  EXPECT_EQ(hub, std::vector<std::string>{"org/ok"});
+  ::unsetenv("HF_HUB_CACHE");
+}
+
 TEST_F(WorkspaceTools, ListsShowOnlyWhatTheToolsAccept) {
   link(outside() / "model", home() / "models" / "evil_model");
   link(outside() / "adapter", home() / "adapters" / "evil_adapter");
