@@ -92,8 +92,10 @@ void DownloadProgress::operator()(const nlohmann::json& p) {
   }
   out += "\033[2K" + total_line + "\n";
   ++lines;
-  for (int i = lines; i < drawn_lines_; ++i) out += "\033[2K\n";  // clear bars of files that finished
-  drawn_lines_ = std::max(lines, drawn_lines_);
+  const int stale = drawn_lines_ - lines;  // bars of files that finished: cleared, cursor back above them
+  for (int i = 0; i < stale; ++i) out += "\033[2K\n";
+  if (stale > 0) out += "\033[" + std::to_string(stale) + "F";
+  drawn_lines_ = lines;
   std::cerr << out << std::flush;
 }
 
