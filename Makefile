@@ -39,10 +39,10 @@ test-fast: build test-deps
 	@py=$$(./scripts/install-python-env.sh) && cd $(BUILD) && LLMCP_PYTHON=$$py \
 	  LLMCP_NODE_PATH=$(CURDIR)/$(NPM_DIR) LLMCP_NODE=$$(command -v node) ctest --output-on-failure -j $(JOBS) -L fast
 
-# The torch-free layers (file parsers, tokenizer, MCP protocol) under AddressSanitizer + UBSan.
+# The torch-free layers (file parsers, the Hub client, tokenizer, MCP protocol) under AddressSanitizer + UBSan.
 test-asan: test-deps
 	@cmake --preset asan -Wno-dev >/dev/null
-	@cmake --build build/asan -j $(JOBS) --target io_tests core_tests tokenizer_tests chat_tests mcp_protocol_tests
+	@cmake --build build/asan -j $(JOBS) --target io_tests io_hub_tests core_tests tokenizer_tests chat_tests mcp_protocol_tests
 	@py=$$(./scripts/install-python-env.sh) && cd build/asan && LLMCP_PYTHON=$$py \
 	  LLMCP_NODE_PATH=$(CURDIR)/$(NPM_DIR) LLMCP_NODE=$$(command -v node) ctest --output-on-failure -L "io|core|tokenizer|protocol"
 
