@@ -72,7 +72,7 @@ struct EvalRequest {
   int64_t max_new_tokens = 128;  // for tool-call exact match
   bool tool_calls = true;        // measure tool-call exact match when the data has tool calls
   std::string device = "auto";  // cpu | cuda | cuda:N | auto (the first GPU when there is one)
-  // Called per tool-call case: {"index", "prompt", "expected", "generated", "calls", "match"}.
+  // Called per tool-call case: {"index", "input", "expected", "generated", "calls", "match"}.
   std::function<void(const nlohmann::ordered_json&)> on_case;
   const std::atomic<bool>* stop = nullptr;  // checked between tool-call cases
 };
