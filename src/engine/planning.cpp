@@ -11,6 +11,7 @@
 #include "core/format.h"
 #include "engine/datasets.h"
 #include "engine/hub.h"
+#include "quant/codebook.h"
 #include "train/plan/hardware.h"
 #include "train/plan/recommend.h"
 #include "train/plan/memory_estimate.h"
@@ -66,9 +67,10 @@ nlohmann::json estimate_memory(const EstimateRequest& req) {
     r.batch_size = req.config.contains("batch_size") ? c.batch_size : 1;  // one sequence unless told
     r.context_tokens = req.context_tokens > 0 ? req.context_tokens : c.seq_len;
     r.dtype = c.bf16 ? "bfloat16" : "float32";
-    if (c.quantization.value("load_in_4bit", false) || c.method == train::Method::kQlora)
-      r.quantization = c.quantization.value("bnb_4bit_quant_type", std::string("nf4"));
-    else if (c.quantization.value("load_in_8bit", false))
+    const auto q = train::base_quantization(c);
+    if (q.load_in_4bit)
+      r.quantization = quant::quant_type_name(q.quant_type);
+    else if (q.load_in_8bit)
       r.quantization = "int8";
     r.device = c.device;
     r.attention = opts.attention;

@@ -3,6 +3,7 @@
 #include "engine/training.h"
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -103,7 +104,14 @@ nlohmann::json merged_train_config(const TrainRequest& req) { return merged(req)
 
 nlohmann::json train_config_keys() {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& k : train::train_config_keys()) out.push_back({{"name", k.name}, {"type", k.type}, {"help", k.help}});
+  for (const auto& k : train::train_config_keys()) {
+    nlohmann::json j{{"name", k.name}, {"type", k.type}, {"help", k.help}, {"methods", train::key_methods(k)}};
+    if (k.alias_of) j["alias_of"] = k.alias_of;
+    if (std::isfinite(k.min)) j[k.min_open ? "exclusive_min" : "min"] = k.min;
+    if (std::isfinite(k.max)) j[k.max_open ? "exclusive_max" : "max"] = k.max;
+    if (!k.choices.empty()) j["choices"] = k.choices;
+    out.push_back(j);
+  }
   return out;
 }
 

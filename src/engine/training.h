@@ -36,7 +36,8 @@ nlohmann::json resolve_train_config(const TrainRequest& req);
 // The keys as given (file, then inline keys, then overrides), before defaults and without
 // validation: what a supervised job stores and runs again.
 nlohmann::json merged_train_config(const TrainRequest& req);
-// Every training config key: [{"name", "type", "help"}] (train --help, the README's list).
+// Every training config key: [{"name", "type", "help", "methods", "alias_of"?, "min"? |
+// "exclusive_min"?, "max"? | "exclusive_max"?, "choices"?}] (train --help, the MCP schema).
 nlohmann::json train_config_keys();
 // YAML (or JSON) text read as config files are.
 nlohmann::json parse_train_config_text(const std::string& text, const std::string& source);
@@ -72,7 +73,7 @@ struct EvalRequest {
   int64_t max_new_tokens = 128;  // for tool-call exact match
   bool tool_calls = true;        // measure tool-call exact match when the data has tool calls
   std::string device = "auto";  // cpu | cuda | cuda:N | auto (the first GPU when there is one)
-  // Called per tool-call case: {"index", "prompt", "expected", "generated", "calls", "match"}.
+  // Called per tool-call case: {"index", "input", "expected", "generated", "calls", "match"}.
   std::function<void(const nlohmann::ordered_json&)> on_case;
   const std::atomic<bool>* stop = nullptr;  // checked between tool-call cases
 };

@@ -124,10 +124,4 @@ void quantize_int8_rows(const float* w, int64_t rows, int64_t cols, int8_t* q, f
   }
 }
 
-void dequantize_int8_rows(const int8_t* q, const float* scb, int64_t rows, int64_t cols, float* out) {
-  const float inv127 = static_cast<float>(7.874015718698502e-3);
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c) out[r * cols + c] = static_cast<float>(q[r * cols + c]) * scb[r] * inv127;
-}
-
 }  // namespace llmcp::quant

@@ -41,8 +41,8 @@ NestedAbsmax double_quantize(const std::vector<float>& absmax, int64_t blocksize
 // absmax = code[q] * nested_absmax + offset (fp32), with the given code (the file's nested_quant_map).
 std::vector<float> double_dequantize(const NestedAbsmax& nested, const std::array<float, 256>& code);
 
-// Row-wise int8: w [rows, cols] -> q [rows, cols], scb [rows] (the row absmax).
+// Row-wise int8: w [rows, cols] -> q [rows, cols], scb [rows] (the row absmax). Dequantized by the
+// int8 QuantizedWeight (quant/quantized_weight.cpp) on the fly.
 void quantize_int8_rows(const float* w, int64_t rows, int64_t cols, int8_t* q, float* scb);
-void dequantize_int8_rows(const int8_t* q, const float* scb, int64_t rows, int64_t cols, float* out);
 
 }  // namespace llmcp::quant

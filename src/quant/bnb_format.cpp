@@ -48,8 +48,9 @@ QuantSpec BnbConfig::spec() const {
   return s;
 }
 
-BnbConfig BnbConfig::from_json(const nlohmann::json& j) {
-  const auto k = BnbKeys::from_json(j);
+BnbConfig BnbConfig::from_json(const nlohmann::json& j) { return from_keys(BnbKeys::from_json(j)); }
+
+BnbConfig BnbConfig::from_keys(const BnbKeys& k) {
   BnbConfig c;
   c.load_in_4bit = k.load_in_4bit;
   c.load_in_8bit = k.load_in_8bit;

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "quant/bnb_keys.h"
 #include "quant/quantized_weight.h"
 
 namespace llmcp::quant {
@@ -35,6 +36,7 @@ struct BnbConfig {
   QuantSpec spec() const;
   // Unknown keys and bad values are errors naming the key.
   static BnbConfig from_json(const nlohmann::json& j);
+  static BnbConfig from_keys(const BnbKeys& k);
   nlohmann::json to_json() const;  // as config.json's "quantization_config"
   // Whether `module` (an HF module name) is kept dense.
   bool skips(const std::string& module, const std::string& lm_head) const;

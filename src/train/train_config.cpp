@@ -90,10 +90,6 @@ json yaml_node_to_json(const YAML::Node& n, const std::string& source) {
   return s;
 }
 
-template <typename T>
-void take(const json& j, const char* key, T& out) {
-  if (j.contains(key) && !j[key].is_null()) out = j[key].get<T>();
-}
 
 }  // namespace
 
@@ -147,77 +143,48 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
   }
   check_aliases(j);
   TrainConfig c;
-  take(j, "model", c.model);
-  take(j, "dataset", c.dataset);
-  take(j, "eval_dataset", c.eval_dataset);
-  take(j, "eval_fraction", c.eval_fraction);
-  take(j, "output_dir", c.output_dir);
-  take(j, "num_train_epochs", c.epochs);
-  take(j, "epochs", c.epochs);
-  take(j, "max_steps", c.max_steps);
-  take(j, "per_device_train_batch_size", c.batch_size);
-  take(j, "batch_size", c.batch_size);
-  take(j, "gradient_accumulation_steps", c.gradient_accumulation_steps);
-  take(j, "lr_scheduler_type", c.lr_scheduler);
-  take(j, "lr_scheduler", c.lr_scheduler);
-  take(j, "warmup_steps", c.warmup_steps);
-  take(j, "warmup_ratio", c.warmup_ratio);
-  take(j, "weight_decay", c.weight_decay);
-  take(j, "max_grad_norm", c.max_grad_norm);
-  take(j, "adam_beta1", c.adam_beta1);
-  take(j, "adam_beta2", c.adam_beta2);
-  take(j, "adam_epsilon", c.adam_epsilon);
-  take(j, "max_seq_length", c.seq_len);
-  take(j, "seq_len", c.seq_len);
-  take(j, "packing", c.packing);
-  take(j, "train_on_all", c.train_on_all);
-  take(j, "chat_template", c.chat_template);
-  take(j, "seed", c.seed);
-  take(j, "save_steps", c.save_steps);
-  take(j, "save_total_limit", c.save_total_limit);
-  take(j, "eval_steps", c.eval_steps);
-  take(j, "logging_steps", c.logging_steps);
-  take(j, "early_stopping_patience", c.early_stopping_patience);
-  take(j, "early_stopping_threshold", c.early_stopping_threshold);
-  take(j, "gradient_checkpointing", c.gradient_checkpointing);
-  if (j.contains("output_router_logits") && !j["output_router_logits"].is_null())
-    c.output_router_logits = j["output_router_logits"].get<bool>();
-  if (j.contains("router_aux_loss_coef") && !j["router_aux_loss_coef"].is_null()) {
-    c.router_aux_loss_coef = j["router_aux_loss_coef"].get<double>();
-  }
-  take(j, "bf16", c.bf16);
-  take(j, "device", c.device);
-
-  // The adapter: PEFT's keys, with the seed's aliases.
+  // The trainer's keys into their fields (an alias first, so the key's own name wins; check_aliases
+  // made sure they agree); every other key to the parser of its method.
+  std::map<std::string, const ConfigKey*> by_name;
+  for (const auto& k : train_config_keys()) by_name[k.name] = &k;
   json peft = json::object();
-  for (const char* k : {"lora_alpha", "lora_dropout", "target_modules", "exclude_modules", "bias", "use_rslora",
-                        "use_dora", "init_lora_weights", "layers_to_transform", "layers_pattern", "rank_pattern",
-                        "alpha_pattern", "modules_to_save"})
-    if (j.contains(k) && !j[k].is_null()) peft[k] = j[k];
-  if (j.contains("r")) peft["r"] = j["r"];
-  if (j.contains("lora_rank")) peft["r"] = j["lora_rank"];
-  if (!peft.contains("lora_dropout") && j.contains("dropout_rate")) peft["lora_dropout"] = j["dropout_rate"];
-  if (j.contains("task_type") && !j["task_type"].is_null())
-    LLMCP_CHECK(j["task_type"] == "CAUSAL_LM", kInvalidArgument, "task_type ", j["task_type"].dump(),
+  for (const auto& k : train_config_keys()) {
+    if (!j.contains(k.name) || j[k.name].is_null()) continue;
+    const ConfigKey& target = k.alias_of ? *by_name.at(k.alias_of) : k;
+    switch (k.use) {
+      case KeyUse::kTrainer:
+        if (target.set && k.alias_of) target.set(c, j[k.name]);
+        break;
+      case KeyUse::kAdapter: peft[k.name] = j[k.name]; break;
+      case KeyUse::kQuantization: c.quantization[k.name] = j[k.name]; break;
+      case KeyUse::kSparse: c.sparse[k.name] = j[k.name]; break;
+    }
+  }
+  for (const auto& k : train_config_keys())
+    if (k.use == KeyUse::kTrainer && k.set && !k.alias_of && j.contains(k.name) && !j[k.name].is_null()) k.set(c, j[k.name]);
+
+  // The adapter: PEFT's keys, with the seed's names (lora_rank = r; dropout_rate = lora_dropout
+  // when that is absent).
+  if (peft.contains("lora_rank")) peft["r"] = peft["lora_rank"];
+  peft.erase("lora_rank");
+  if (!peft.contains("lora_dropout") && peft.contains("dropout_rate")) peft["lora_dropout"] = peft["dropout_rate"];
+  peft.erase("dropout_rate");
+  if (peft.contains("task_type"))
+    LLMCP_CHECK(peft["task_type"] == "CAUSAL_LM", kInvalidArgument, "task_type ", peft["task_type"].dump(),
                 " is not supported; llm-mcp trains causal language models (CAUSAL_LM)");
+  peft.erase("task_type");
   c.lora = peft::lora_config_from_json(peft, "the training config");
-  for (const char* k : {"load_in_4bit", "load_in_8bit", "bnb_4bit_quant_type", "bnb_4bit_compute_dtype",
-                        "bnb_4bit_use_double_quant", "bnb_4bit_quant_storage", "bnb_4bit_blocksize",
-                        "llm_int8_skip_modules"})
-    if (j.contains(k) && !j[k].is_null()) c.quantization[k] = j[k];
-  for (const char* k : {"sparsity_ratio", "sparsity_type", "mask_update_interval", "mask_update_fraction", "use_rigl",
-                        "use_topk_attention", "topk_ratio"})
-    if (j.contains(k) && !j[k].is_null()) c.sparse[k] = j[k];
 
   // The method: explicit, or implied by the keys.
   const bool four_bit = c.quantization.value("load_in_4bit", false) || c.quantization.value("load_in_8bit", false);
   Method implied = !c.sparse.empty() ? Method::kSparse : four_bit ? Method::kQlora : c.lora.use_dora ? Method::kDora : Method::kLora;
   if (j.contains("method") && !j["method"].is_null()) {
     const std::string m = j["method"].get<std::string>();
-    std::map<std::string, Method> methods = {{"lora", Method::kLora}, {"qlora", Method::kQlora}, {"dora", Method::kDora},
-                                             {"sparse", Method::kSparse}, {"full", Method::kFull}};
+    const std::map<std::string, Method> methods = {{"lora", Method::kLora}, {"qlora", Method::kQlora},
+                                                   {"dora", Method::kDora}, {"sparse", Method::kSparse},
+                                                   {"full", Method::kFull}};
     LLMCP_CHECK(methods.count(m), kInvalidArgument, "method '", m, "' is unknown; choose lora, qlora, dora, sparse or full");
-    c.method = methods[m];
+    c.method = methods.at(m);
     LLMCP_CHECK(!(c.method == Method::kLora && c.lora.use_dora), kInvalidArgument,
                 "method lora with use_dora: true is DoRA; set method: dora (or drop use_dora)");
   } else {
@@ -232,8 +199,7 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
     LLMCP_FAIL(kInvalidArgument, "'", c.sparse.begin().key(), "' configures sparse fine-tuning, but method is ",
                method_name(c.method), "; set method: sparse (or remove the sparse keys)");
   }
-  if (c.method == Method::kFull && !j.contains("learning_rate")) c.learning_rate = 2e-5;
-  take(j, "learning_rate", c.learning_rate);
+  if (c.method == Method::kFull && (!j.contains("learning_rate") || j["learning_rate"].is_null())) c.learning_rate = 2e-5;
 
   LLMCP_CHECK(!c.model.empty(), kInvalidArgument, "the config needs 'model' (a model folder)");
   LLMCP_CHECK(!c.dataset.empty(), kInvalidArgument, "the config needs 'dataset' (a JSONL file)");
@@ -242,43 +208,21 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
   return c;
 }
 
+quant::BnbKeys base_quantization(const TrainConfig& c) {
+  auto k = quant::BnbKeys::from_json(c.quantization);
+  if (c.method == Method::kQlora && !k.load_in_4bit && !k.load_in_8bit) {
+    k.load_in_4bit = true;
+    if (!k.quant_type_given) k.quant_type = quant::QuantType::kNf4;
+  }
+  return k;
+}
+
 nlohmann::ordered_json TrainConfig::to_json() const {
   nlohmann::ordered_json j;
   j["method"] = method_name(method);
-  j["model"] = model;
-  j["dataset"] = dataset;
-  j["eval_dataset"] = eval_dataset;
-  j["eval_fraction"] = eval_fraction;
-  j["output_dir"] = output_dir;
-  j["epochs"] = epochs;
-  j["max_steps"] = max_steps;
-  j["batch_size"] = batch_size;
-  j["gradient_accumulation_steps"] = gradient_accumulation_steps;
-  j["learning_rate"] = learning_rate;
-  j["lr_scheduler"] = lr_scheduler;
-  j["warmup_steps"] = warmup_steps;
-  j["warmup_ratio"] = warmup_ratio;
-  j["weight_decay"] = weight_decay;
-  j["max_grad_norm"] = max_grad_norm;
-  j["adam_beta1"] = adam_beta1;
-  j["adam_beta2"] = adam_beta2;
-  j["adam_epsilon"] = adam_epsilon;
-  j["seq_len"] = seq_len;
-  j["packing"] = packing;
-  j["train_on_all"] = train_on_all;
-  j["chat_template"] = chat_template;
-  j["seed"] = seed;
-  j["save_steps"] = save_steps;
-  j["save_total_limit"] = save_total_limit;
-  j["eval_steps"] = eval_steps;
-  j["logging_steps"] = logging_steps;
-  j["early_stopping_patience"] = early_stopping_patience;
-  j["early_stopping_threshold"] = early_stopping_threshold;
-  j["gradient_checkpointing"] = gradient_checkpointing;
-  j["bf16"] = bf16;
-  j["device"] = device;
-  if (output_router_logits) j["output_router_logits"] = *output_router_logits;
-  if (router_aux_loss_coef) j["router_aux_loss_coef"] = *router_aux_loss_coef;
+  for (const auto& k : train_config_keys())
+    if (k.get && !k.alias_of)
+      if (auto v = k.get(*this); !v.is_null()) j[k.name] = v;
   if (method != Method::kFull) j["adapter"] = peft::lora_config_to_json(lora);
   if (!quantization.empty()) j["quantization"] = quantization;
   if (!sparse.empty()) j["sparse"] = sparse;

@@ -1,11 +1,13 @@
 // A training run's configuration: the seed documents' keys as written (lora_rank, dropout_rate,
 // load_in_4bit, sparsity_ratio, ...) plus PEFT's and the trainer's own, from YAML or JSON, with
-// `--set key=value` overrides. One table (train_config_keys) drives parsing, the "did you mean"
-// error for unknown keys and the README's list. Torch-free, so front ends validate cheaply.
+// `--set key=value` overrides. One table (train_config_keys) drives parsing, range checks, the
+// "did you mean" error for unknown keys, `train --help`, the README's list and the MCP schema.
+// Torch-free, so front ends validate cheaply.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "peft/lora_config.h"
+#include "quant/bnb_keys.h"
 
 namespace llmcp::train {
 
@@ -59,12 +62,36 @@ struct TrainConfig {
   nlohmann::ordered_json to_json() const;
 };
 
+// Who reads a key: the trainer (a TrainConfig field), or one method's own parser (the adapter's
+// PEFT keys, the quantized base's bitsandbytes keys, the sparse delta's keys).
+enum class KeyUse { kTrainer, kAdapter, kQuantization, kSparse };
+
+// One row of the key table, the only place a key is spelled: its type, help, alias, range or
+// choices, who reads it and, for the trainer's keys, the TrainConfig field it fills (set) and
+// shows in training_config.json (get). Parsing, range checks, `train --help`, the README's list
+// (checked by a test) and the MCP start_training schema all read this table.
 struct ConfigKey {
   const char* name;
   const char* type;  // "int", "number", "bool", "string", "list", "any"
   const char* help;
+  const char* alias_of = nullptr;  // another name of that key (both may be given when equal)
+  KeyUse use = KeyUse::kTrainer;
+  double min = -std::numeric_limits<double>::infinity();  // numbers and ints, checked after parsing
+  double max = std::numeric_limits<double>::infinity();
+  bool min_open = false, max_open = false;
+  const char* at_min = "";                   // what the smallest value means, for the message
+  std::vector<std::string> choices = {};     // strings
+  void (*set)(TrainConfig&, const nlohmann::json&) = nullptr;
+  nlohmann::json (*get)(const TrainConfig&) = nullptr;
 };
 const std::vector<ConfigKey>& train_config_keys();
+// The methods a key's use applies to ("all", or e.g. "qlora").
+const char* key_methods(const ConfigKey& k);
+
+// The one answer to "is the base quantized, and how": the config's bitsandbytes keys, except that
+// method qlora alone means the QLoRA paper's base (4-bit NF4). load_in_4bit without a type gets
+// transformers' default, fp4, as in transformers. The trainer, the planner and the recommender ask here.
+quant::BnbKeys base_quantization(const TrainConfig& c);
 
 // Parses and validates (kInvalidArgument naming the key; unknown keys name the nearest known one).
 TrainConfig train_config_from_json(const nlohmann::json& j);

@@ -25,13 +25,7 @@ std::unique_ptr<TrainableModel> TrainableModel::create(const TrainConfig& c) {
     LLMCP_CHECK(c.method != Method::kFull, kInvalidArgument,
                 "full fine-tuning trains every weight, so it cannot keep a quantized base; drop load_in_4bit/"
                 "load_in_8bit or train an adapter (method lora, dora, qlora or sparse)");
-    load.quant = quant::BnbConfig::from_json(c.quantization);
-    // method: qlora alone means the QLoRA paper's base: NF4 (a config that sets load_in_4bit
-    // without a type gets transformers' default, fp4).
-    if (!load.quant.enabled() && c.method == Method::kQlora) {
-      load.quant.load_in_4bit = true;
-      if (!c.quantization.contains("bnb_4bit_quant_type")) load.quant.quant_type = quant::QuantType::kNf4;
-    }
+    load.quant = quant::BnbConfig::from_keys(base_quantization(c));
   }
   m->decoder_ = model::load_decoder(c.model, load);
   if (c.bf16) core::init_torch_threads(at::kBFloat16);  // autocast: the matmuls run in bf16 whatever the masters

@@ -156,8 +156,12 @@ namespace {
 TEST(TrainConfigTest, EveryKeyIsDocumentedInTheReadme) {
   std::ifstream in(llmcp::testing::source_dir() / "README.md");
   std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  for (const auto& k : train_config_keys())
-    EXPECT_NE(readme.find(std::string("| `") + k.name + "` |"), std::string::npos) << k.name << " is not in README.md";
+  for (const auto& k : train_config_keys()) {  // the README's row is the table's row: name, type, help
+    std::string help;
+    for (const char* c = k.help; *c; ++c) help += *c == '|' ? std::string("\\|") : std::string(1, *c);  // markdown
+    const std::string row = std::string("| `") + k.name + "` | " + k.type + " | " + help + " |";
+    EXPECT_NE(readme.find(row), std::string::npos) << "README.md lacks the row\n" << row;
+  }
 }
 
 }  // namespace
@@ -300,6 +304,41 @@ TEST(TrainConfigValidation, CrossKeyRules) {
   j["lora_dropout"] = 0.2;
   j["dropout_rate"] = 0.1;
   EXPECT_EQ(error_of(j), "");
+}
+
+}  // namespace
+}  // namespace llmcp::train
+
+namespace llmcp::train {
+namespace {
+
+// "Is the base quantized, and how" has one answer (base_quantization), which the trainer, the
+// planner and the recommender share: method qlora alone is the QLoRA paper's NF4 base;
+// load_in_4bit without a type is transformers' BitsAndBytesConfig default, fp4 (its
+// bnb_4bit_quant_type="fp4"); an explicit type wins; other methods keep a dense base.
+TEST(BaseQuantization, OneAnswerForEveryCaller) {
+  auto j = base();
+  j["method"] = "qlora";
+  auto q = base_quantization(train_config_from_json(j));
+  EXPECT_TRUE(q.load_in_4bit);
+  EXPECT_EQ(q.quant_type, quant::QuantType::kNf4);
+  j = base();
+  j["load_in_4bit"] = true;
+  q = base_quantization(train_config_from_json(j));
+  EXPECT_TRUE(q.load_in_4bit);
+  EXPECT_EQ(q.quant_type, quant::QuantType::kFp4);
+  j["bnb_4bit_quant_type"] = "nf4";
+  EXPECT_EQ(base_quantization(train_config_from_json(j)).quant_type, quant::QuantType::kNf4);
+  j = base();
+  j["method"] = "qlora";
+  j["load_in_8bit"] = true;
+  q = base_quantization(train_config_from_json(j));
+  EXPECT_TRUE(q.load_in_8bit);
+  EXPECT_FALSE(q.load_in_4bit);
+  j = base();
+  j["method"] = "dora";
+  q = base_quantization(train_config_from_json(j));
+  EXPECT_FALSE(q.load_in_4bit || q.load_in_8bit);
 }
 
 }  // namespace

@@ -33,6 +33,29 @@ struct Submission {
   bool name_after_job = false;
 };
 
+// The config argument's schema, from the key table: every key with its type, range, choices and
+// help (an object), or YAML text (a string). Unknown keys are left to the config's own check,
+// whose error names the nearest known key.
+Json config_schema() {
+  Json props = Json::object();
+  for (const auto& k : engine::train_config_keys()) {
+    const std::string type = k["type"];
+    Json p{{"description", k["help"].get<std::string>() + " (methods: " + k["methods"].get<std::string>() + ")"}};
+    if (type == "int") p["type"] = "integer";
+    if (type == "number") p["type"] = "number";
+    if (type == "bool") p["type"] = "boolean";
+    if (type == "string") p["type"] = "string";
+    if (type == "list") p["type"] = "array";
+    for (const auto& [ours, theirs] : {std::pair{"min", "minimum"}, {"max", "maximum"}, {"exclusive_min", "exclusiveMinimum"},
+                                       {"exclusive_max", "exclusiveMaximum"}})
+      if (k.contains(ours)) p[theirs] = k[ours];
+    if (k.contains("choices")) p["enum"] = k["choices"];
+    props[k["name"].get<std::string>()] = p;
+  }
+  return {{"type", {"object", "string"}}, {"properties", props},
+          {"description", "training config: a JSON object (the keys below; `llm-mcp train --help` lists them) or YAML text"}};
+}
+
 Submission prepare_config(ToolContext& ctx, const Json& args) {
   engine::TrainRequest req;
   if (args.contains("config_path")) req.config_path = ctx.workspace.resolve(args["config_path"], core::Access::kRead).string();
@@ -91,7 +114,7 @@ Tool start_training_tool(ToolContext& ctx) {
       "the call lasts until the run ends and reports progress. Example config: {\"model\": \"demo-base\", "
       "\"dataset\": \"tool_calls_train.jsonl\", \"max_steps\": 100, \"learning_rate\": 0.002}.";
   t.input_schema = schema::object(
-      {{"config", {{"type", {"object", "string"}}, {"description", "training config: a JSON object or YAML text"}}},
+      {{"config", config_schema()},
        {"config_path", schema::string("a YAML/JSON config file (its keys, then `config`'s, apply)")},
        {"name", schema::string("the run's name (letters, digits, . _ -): its adapter lands in adapters/<name>/ (default: "
                                "<model>-<method>-<job id>)")}});

@@ -36,12 +36,11 @@ int64_t element_size(const std::string& dtype) { return dtype == "float32" || dt
 // The base as TrainableModel loads it: fp32, bf16 under a bf16 run of an adapter, or 4/8-bit.
 Weights weights_of(const ModelShape& m, const train::TrainConfig& c, int64_t base_size) {
   Weights w;
-  const auto& q = c.quantization;
-  const bool quantize = c.method != train::Method::kFull &&
-                        (c.method == train::Method::kQlora || q.value("load_in_4bit", false) || q.value("load_in_8bit", false));
-  const int bits = q.value("load_in_8bit", false) ? 8 : 4;
-  const bool dq = q.value("bnb_4bit_use_double_quant", false);
-  const int64_t blocksize = q.value("bnb_4bit_blocksize", int64_t{64});
+  const auto q = train::base_quantization(c);
+  const bool quantize = c.method != train::Method::kFull && (q.load_in_4bit || q.load_in_8bit);
+  const int bits = q.load_in_8bit ? 8 : 4;
+  const bool dq = q.double_quant;
+  const int64_t blocksize = q.blocksize;
   std::set<std::string> quantized;
   if (quantize)
     for (const auto& l : m.linears)
