@@ -125,13 +125,8 @@ nlohmann::json hub_download_size(const std::string& ref) {
 std::optional<std::string> hub_id_of_folder(const std::string& folder) {
   const fs::path snap = fs::path(folder).lexically_normal();
   const fs::path repo_dir = snap.parent_path().parent_path();
-  const std::string name = repo_dir.filename().string();
-  if (snap.parent_path().filename() != "snapshots" || name.rfind("models--", 0) != 0) return std::nullopt;
-  std::string id = name.substr(8);
-  const auto sep = id.find("--");
-  if (sep != std::string::npos) id = id.substr(0, sep) + "/" + id.substr(sep + 2);
-  if (!hub::valid_repo_id(id)) return std::nullopt;
-  return id;
+  if (snap.parent_path().filename() != "snapshots") return std::nullopt;
+  return hub::repo_id_of_folder_name(repo_dir.filename().string());
 }
 
 void check_inside_hub_cache(const std::string& folder) {

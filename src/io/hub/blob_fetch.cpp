@@ -110,17 +110,13 @@ bool blob_matches(const fs::path& path, const std::string& etag, uint64_t size) 
   return file_digest(path, digest_kind_of_etag(etag)) == etag;
 }
 
-uint64_t fetch_blob(HubApi& api, HttpClient& http, const BlobTarget& t, const RetryPolicy& retry, bool verify_existing,
+uint64_t fetch_blob(HubApi& api, HttpClient& http, const BlobTarget& t, const RetryPolicy& retry,
                     const BytesCallback& on_bytes, const std::atomic<bool>* cancel) {
   FileLock lock(t.lock_path);
   std::error_code ec;
-  if (fs::is_regular_file(t.final_path, ec) && size_or_zero(t.final_path) == t.size) {
-    if (!verify_existing || blob_matches(t.final_path, t.etag, t.size)) {
-      on_bytes(static_cast<int64_t>(t.size));
-      return 0;
-    }
-    core::log_warn(t.path, " in the cache does not match its checksum ", t.etag, ": fetching it again");
-    fs::remove(t.final_path);
+  if (fs::is_regular_file(t.final_path, ec) && size_or_zero(t.final_path) == t.size) {  // another process made it
+    on_bytes(static_cast<int64_t>(t.size));
+    return 0;
   }
   fs::create_directories(t.incomplete_path.parent_path());
   on_bytes(static_cast<int64_t>(std::min(size_or_zero(t.incomplete_path), t.size)));  // resumed bytes count as done

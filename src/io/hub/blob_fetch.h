@@ -52,9 +52,10 @@ void backoff(const RetryPolicy& retry, int attempt, const std::atomic<bool>* can
 // Whether `path` holds `size` bytes hashing to `etag`.
 bool blob_matches(const std::filesystem::path& path, const std::string& etag, uint64_t size);
 
-// Fetches `t` unless its final file is already there with the right size (verify_existing: and
-// the right digest; a wrong one is fetched again). Returns the bytes downloaded now.
-uint64_t fetch_blob(HubApi& api, HttpClient& http, const BlobTarget& t, const RetryPolicy& retry, bool verify_existing,
+// Fetches `t` unless its final file is already there with the right size (the caller re-hashes
+// files it found in place before; this check catches one another process completed meanwhile).
+// Returns the bytes downloaded now.
+uint64_t fetch_blob(HubApi& api, HttpClient& http, const BlobTarget& t, const RetryPolicy& retry,
                     const BytesCallback& on_bytes, const std::atomic<bool>* cancel);
 
 }  // namespace llmcp::io::hub

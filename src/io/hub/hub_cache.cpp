@@ -94,13 +94,11 @@ std::vector<CachedRepo> HubCache::list() const {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(root_, ec)) {
     const std::string name = e.path().filename().string();
-    if (name.rfind("models--", 0) != 0 || !e.is_directory(ec)) continue;
+    const auto id = repo_id_of_folder_name(name);
+    if (!id || !e.is_directory(ec)) continue;
     CachedRepo r;
     r.dir = e.path();
-    r.repo_id = name.substr(8);
-    if (const auto sep = r.repo_id.find("--"); sep != std::string::npos)
-      r.repo_id = r.repo_id.substr(0, sep) + '/' + r.repo_id.substr(sep + 2);
-    if (!valid_repo_id(r.repo_id)) continue;
+    r.repo_id = *id;
     const fs::path refs = e.path() / "refs";
     for (auto it = fs::recursive_directory_iterator(refs, ec); !ec && it != fs::recursive_directory_iterator();
          it.increment(ec))

@@ -84,4 +84,12 @@ std::string repo_folder_name(const std::string& repo_id) {
   return out;
 }
 
+std::optional<std::string> repo_id_of_folder_name(const std::string& folder) {
+  if (folder.rfind("models--", 0) != 0) return std::nullopt;
+  std::string id = folder.substr(8);
+  if (const auto sep = id.find("--"); sep != std::string::npos) id = id.substr(0, sep) + '/' + id.substr(sep + 2);
+  if (!valid_repo_id(id)) return std::nullopt;
+  return id;
+}
+
 }  // namespace llmcp::io::hub

@@ -33,5 +33,7 @@ RepoRef parse_repo_ref_or_throw(const std::string& text, bool owner_optional);
 
 // "models--ORG--NAME": the repo's folder in the cache.
 std::string repo_folder_name(const std::string& repo_id);
+// The reverse: "ORG/NAME" from "models--ORG--NAME", std::nullopt for anything else.
+std::optional<std::string> repo_id_of_folder_name(const std::string& folder);
 
 }  // namespace llmcp::io::hub

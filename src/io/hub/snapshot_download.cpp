@@ -205,7 +205,7 @@ DownloadResult download(const HubEnv& env, const DownloadRequest& req) {
           files[i] = {f.path, t.size, 0};
           tr.active.push_back(&files[i]);
         }
-        downloaded += fetch_blob(api, http, t, req.retry, false, [&](int64_t n) {
+        downloaded += fetch_blob(api, http, t, req.retry, [&](int64_t n) {
           std::lock_guard lock(tr.mu);
           files[i].done += n;
           tr.p.done_bytes += n;

@@ -46,6 +46,10 @@ TEST(RepoRef, CommitHashes) {
 TEST(RepoRef, FolderNames) {
   EXPECT_EQ(repo_folder_name("meta-llama/Llama-2-7b-hf"), "models--meta-llama--Llama-2-7b-hf");
   EXPECT_EQ(repo_folder_name("gpt2"), "models--gpt2");
+  EXPECT_EQ(repo_id_of_folder_name("models--meta-llama--Llama-2-7b-hf"), "meta-llama/Llama-2-7b-hf");
+  EXPECT_EQ(repo_id_of_folder_name("models--gpt2"), "gpt2");
+  EXPECT_FALSE(repo_id_of_folder_name("datasets--org--d"));
+  EXPECT_FALSE(repo_id_of_folder_name("models--a--b--c"));
 }
 
 }  // namespace llmcp::io::hub
