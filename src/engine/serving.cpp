@@ -11,6 +11,7 @@
 #include "infer/generate.h"
 #include "io/hf_config.h"
 #include "model/loader.h"
+#include "peft/method.h"
 #include "peft/peft_io.h"
 #include "peft/peft_model.h"
 #include "quant/quantized_weight.h"
@@ -168,8 +169,9 @@ nlohmann::json Serving::load_adapter(const std::string& model_dir, const std::st
   nlohmann::json info{{"name", name},
                       {"path", adapter_path},
                       {"base_model", m->path},
-                      {"peft_type", a.config.sparse ? "SPARSE" : "LORA"},
-                      {"r", a.config.sparse ? nlohmann::json() : nlohmann::json(a.config.r)},
+                      {"peft_type", peft::peft_method(a.config.method).peft_type()},
+                      {"method", a.config.method},
+                      {"r", peft::peft_method(a.config.method).uses_rank() ? nlohmann::json(a.config.r) : nlohmann::json()},
                       {"use_dora", a.config.use_dora},
                       {"target_modules", a.module_order.size()},
                       {"parameters", params}};

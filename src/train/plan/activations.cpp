@@ -48,8 +48,9 @@ Activations activations(const ActivationInputs& in) {
   const auto& m = *in.shape;
   const auto& cfg = m.config;
   const auto& c = *in.config;
-  const bool full = c.method == train::Method::kFull;
-  const bool sparse = c.method == train::Method::kSparse;
+  const bool full = c.full();
+  const peft::PeftMethod* method = full ? nullptr : &peft::peft_method(c.lora.method);
+  const bool topk = method && method->topk_attention(c.lora) > 0;
   const bool ac = c.bf16;                    // autocast: matmuls in bf16
   const int64_t e_mm = ac ? 2 : 4;
   const int64_t e_res = full ? 4 : in.base_size;
@@ -60,10 +61,7 @@ Activations activations(const ActivationInputs& in) {
   const int64_t n_mlp = n * top_k;  // token rows through the MLP (experts: each token top_k times)
   const int64_t P = B * H * T * T;
   // Top-k attention selects among the scores: it always runs the eager attention.
-  const bool eager = in.attention == Attention::kEager ||
-                     (sparse && in.lora.sparse && in.lora.sparse->use_topk_attention);
-  const double dropout = in.lora.lora_dropout;
-  const bool dora = in.lora.use_dora;
+  const bool eager = in.attention == Attention::kEager || topk;
 
   Activations a;
   for (const auto& [name, elems] : m.tensors) {
@@ -90,26 +88,18 @@ Activations activations(const ActivationInputs& in) {
       }
       auto t = in.targets.find(l.module);
       if (t == in.targets.end()) continue;  // frozen: keeps its weight, not its input
-      if (sparse) {
-        kept.add(rows * l.in * 4);  // x^T in fp32, per module (peft/sparse_delta.cpp)
-        continue;
-      }
-      const int64_t r = t->second.rank;
-      if (dropout > 0) {
-        kept.add(rows * l.in * (in.cuda ? 1 : 4));  // the dropout mask (CPU: fp32 noise; CUDA: bool)
-        kept.add(rows * l.in * (ac ? 2 : 4));        // the dropped input lora_A's gradient needs
-      } else if (ac) {
-        kept.add(rows * l.in * 2);  // autocast's bf16 copy of the fp32 adapter input
-      } else if (input_size == 4) {
-        shared_inputs.insert(g);
-      } else {
-        kept.add(rows * l.in * 4);  // the fp32 copy of a bf16 input
-      }
-      kept.add(rows * r * e_mm);  // lora_A's output, for lora_B's gradient
-      if (dora) {                 // W0 x and the LoRA output, for the magnitude's gradient
-        kept.add(rows * l.out * 4);
-        kept.add(rows * l.out * e_mm);
-      }
+      peft::KeptInput k;
+      k.rows = rows;
+      k.in = l.in;
+      k.out = l.out;
+      k.rank = t->second.rank;
+      k.input_size = input_size;
+      k.mm_size = e_mm;
+      k.autocast = ac;
+      k.cuda = in.cuda;
+      const auto delta = method->kept_for_backward(c.lora, k);
+      for (int64_t bytes : delta.tensors) kept.add(bytes);
+      if (delta.shares_input) shared_inputs.insert(g);
     }
     for (Group g : shared_inputs) {
       const int64_t width = g == Group::kAttnOut ? H * D : (g == Group::kMlpAct ? I : (g == Group::kExpertAct ? I : C));
@@ -135,7 +125,7 @@ Activations activations(const ActivationInputs& in) {
       kept.add(P * 4);                         // softmax output (fp32)
       if (e_mm != 4) kept.add(P * 2);          // and its cast for the product with v
       kept.add(B * T * T);                     // the inverted mask masked_fill keeps
-      if (sparse && in.lora.sparse && in.lora.sparse->use_topk_attention) kept.add(P);  // top-k drop mask
+      if (topk) kept.add(P);                   // top-k attention's drop mask
     } else {
       kept.add(n * H * D * e_mm, 2);  // q, output
       kept.add(n * K * D * e_mm, 2);  // k, v

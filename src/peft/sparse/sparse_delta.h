@@ -11,7 +11,7 @@
 #include <memory>
 
 #include "peft/adapter_delta.h"
-#include "peft/sparse_config.h"
+#include "peft/sparse/sparse_config.h"
 
 namespace llmcp::peft {
 

@@ -14,7 +14,7 @@
 #include <set>
 
 #include "core/error.h"
-#include "peft/sparse_delta.h"
+#include "peft/sparse/sparse_delta.h"
 
 namespace llmcp::peft {
 namespace {

@@ -1,7 +1,7 @@
 // The sparse delta's products, its autograd node and RigL's drop-and-grow step. The node keeps
 // the input transposed to [in, tokens] (fp32), so forward, the values' gradient and the input's
 // gradient are all loops over contiguous token rows (sparse_kernels.h).
-#include "peft/sparse_delta.h"
+#include "peft/sparse/sparse_delta.h"
 
 #include <ATen/core/grad_mode.h>
 #include <c10/core/impl/LocalDispatchKeySet.h>
@@ -10,7 +10,7 @@
 #include <mutex>
 
 #include "core/error.h"
-#include "peft/sparse_kernels.h"
+#include "peft/sparse/sparse_kernels.h"
 
 namespace llmcp::peft {
 
