@@ -9,11 +9,11 @@
 
 #include "core/error.h"
 #include "infer/generate.h"
-#include "io/hf_config.h"
 #include "model/loader.h"
 #include "peft/method.h"
 #include "peft/peft_io.h"
 #include "peft/peft_model.h"
+#include "train/data/dataset.h"
 #include "quant/quantized_weight.h"
 #include "tokenizer/chat/chat_template.h"
 #include "tokenizer/chat/template_source.h"
@@ -243,8 +243,7 @@ ChatResponse Serving::chat(const ChatRequest& req, const std::atomic<bool>* stop
               "messages must be a non-empty list of {\"role\", \"content\"}");
   LLMCP_CHECK(req.tools.is_null() || req.tools.is_array(), kInvalidArgument, "tools must be a list");
   auto [m, run] = impl_->prepare(req.generation.model_dir, req.adapter);
-  const std::string arch = io::HfConfig::load(m->path).architecture();
-  const ChatTemplates templates = resolve_chat_templates(m->path, arch, *m->tok);
+  const ChatTemplates templates = resolve_chat_templates(m->path, data::model_family_of(m->path, *m->tok), *m->tok);
   const std::string& source = select_chat_template(templates, "", !req.tools.is_null());
   const JinjaTemplate tmpl = JinjaTemplate::parse(source);
   tokenizer::chat::ChatRequest c;

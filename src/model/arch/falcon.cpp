@@ -12,7 +12,7 @@
 #include "model/arch/llama_family.h"
 #include "model/arch_registry.h"
 
-namespace llmcp::model::arch {
+namespace llmcp::model::arch::falcon {
 namespace {
 
 int64_t first_int(const io::HfConfig& hf, const char* key, const char* legacy_key) {
@@ -167,23 +167,27 @@ void adapt_preset(DecoderConfig& c, const std::string& preset) {
   c.tie_word_embeddings = true;
 }
 
-[[maybe_unused]] const bool falcon = register_arch(ArchSpec{
+}  // namespace
+
+std::vector<ArchSpec> specs() {
+  auto falcon_template = [](const HasToken&) { return std::string("falcon"); };
+  return {ArchSpec{
     .hf_name = "FalconForCausalLM",
     .family = "falcon",
     .parse_config = [](const io::HfConfig& hf) { return parse(hf, false); },
     .write_config = [](const DecoderConfig& c) { return write(c, false); },
     .names = names,
+    .chat_template = falcon_template,
     .adapt_preset = adapt_preset,
-});
-
-[[maybe_unused]] const bool refined_web = register_arch(ArchSpec{
+  }, ArchSpec{
     .hf_name = "RWForCausalLM",
     .family = "falcon-rw",
     .parse_config = [](const io::HfConfig& hf) { return parse(hf, true); },
     .write_config = [](const DecoderConfig& c) { return write(c, true); },
     .names = names,
+    .chat_template = falcon_template,
     .adapt_preset = adapt_preset,
-});
+  }};
+}
 
-}  // namespace
-}  // namespace llmcp::model::arch
+}  // namespace llmcp::model::arch::falcon

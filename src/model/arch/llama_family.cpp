@@ -129,4 +129,8 @@ nlohmann::ordered_json write_llama_like(const DecoderConfig& c, const std::strin
   return j;
 }
 
+std::string mistral_chat_template(const HasToken& has) {
+  return has("[TOOL_CALLS]") ? "mistral-v3-tools" : "mistral-v0.1";
+}
+
 }  // namespace llmcp::model::arch

@@ -6,12 +6,11 @@
 #include "train/plan/activations.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace llmcp::plan {
 namespace {
-
-enum class Group { kAttnIn, kAttnOut, kMlpIn, kMlpAct, kExpertIn, kExpertAct, kNone };
 
 // Bytes kept, and how much of it is in blocks glibc serves from the heap (below the mmap threshold
 // core/runtime.cpp sets): freed heap blocks stay resident, so on the CPU those weigh twice.
@@ -23,18 +22,6 @@ struct Tally {
     if (bytes < kMmapThreshold) heap += bytes * count;
   }
 };
-
-Group group_of(const model::WeightNames& n, const std::string& suffix) {
-  if (suffix == n.q || suffix == n.k || suffix == n.v || suffix == n.qkv) return Group::kAttnIn;
-  if (suffix == n.o) return Group::kAttnOut;
-  if (suffix == n.gate || suffix == n.up || suffix == n.router) return Group::kMlpIn;
-  if (suffix == n.down) return Group::kMlpAct;
-  if (suffix.rfind(n.experts, 0) == 0) {
-    const auto which = suffix.substr(suffix.rfind('.') + 1);
-    return which == n.expert_down ? Group::kExpertAct : Group::kExpertIn;
-  }
-  return Group::kNone;
-}
 
 }  // namespace
 
@@ -73,25 +60,26 @@ Activations activations(const ActivationInputs& in) {
   auto layer_kept = [&](int64_t layer, bool input_needs_grad) {
     const std::string prefix = m.names.layer_prefix + std::to_string(layer) + ".";
     Tally kept;
-    std::set<Group> shared_inputs;  // group inputs kept once however many linears read them
-    for (const auto& l : m.linears) {
-      if (l.module.rfind(prefix, 0) != 0) continue;
-      const Group g = group_of(m.names, l.module.substr(prefix.size()));
-      const bool expert = g == Group::kExpertIn || g == Group::kExpertAct;
+    std::set<model::LayerInput> shared_inputs;  // inputs kept once however many linears read them
+    std::map<model::LayerInput, int64_t> input_width;
+    for (const auto& mod : m.layer) {
+      if (mod.is_norm()) continue;
+      input_width[mod.input] = mod.in;
+      const bool expert = model::reads_expert_rows(mod.input);
       const int64_t rows = expert ? n_mlp / E : n;  // experts see their tokens only
-      const int64_t input_size = (g == Group::kAttnIn || g == Group::kMlpIn || g == Group::kExpertIn) ? e_res : e_mm;
+      const int64_t input_size = model::reads_normed(mod.input) ? e_res : e_mm;
       if (full) {
-        // The weight's gradient needs the input: fp32 shared by the group, or autocast's bf16 copy.
-        if (ac && input_size == 4) kept.add(rows * l.in * 2);
-        else shared_inputs.insert(g);
+        // The weight's gradient needs the input: fp32 shared by the readers, or autocast's bf16 copy.
+        if (ac && input_size == 4) kept.add(rows * mod.in * 2);
+        else shared_inputs.insert(mod.input);
         continue;
       }
-      auto t = in.targets.find(l.module);
+      auto t = in.targets.find(prefix + mod.name);
       if (t == in.targets.end()) continue;  // frozen: keeps its weight, not its input
       peft::KeptInput k;
       k.rows = rows;
-      k.in = l.in;
-      k.out = l.out;
+      k.in = mod.in;
+      k.out = mod.out;
       k.rank = t->second.rank;
       k.input_size = input_size;
       k.mm_size = e_mm;
@@ -99,13 +87,11 @@ Activations activations(const ActivationInputs& in) {
       k.cuda = in.cuda;
       const auto delta = method->kept_for_backward(c.lora, k);
       for (int64_t bytes : delta.tensors) kept.add(bytes);
-      if (delta.shares_input) shared_inputs.insert(g);
+      if (delta.shares_input) shared_inputs.insert(mod.input);
     }
-    for (Group g : shared_inputs) {
-      const int64_t width = g == Group::kAttnOut ? H * D : (g == Group::kMlpAct ? I : (g == Group::kExpertAct ? I : C));
-      const int64_t rows = (g == Group::kExpertIn || g == Group::kExpertAct) ? n_mlp : n;
-      const int64_t size = (g == Group::kAttnIn || g == Group::kMlpIn || g == Group::kExpertIn) ? e_res : e_mm;
-      kept.add(rows * width * size);
+    for (auto input : shared_inputs) {
+      const int64_t rows = model::reads_expert_rows(input) ? n_mlp : n;
+      kept.add(rows * input_width.at(input) * (model::reads_normed(input) ? e_res : e_mm));
     }
     // Norms keep their fp32 input (RMSNorm's square is not kept: libtorch 2.x's mean needs only the
     // shape for its backward), and, trained, the normalized value for their weight. The first
