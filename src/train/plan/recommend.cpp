@@ -88,38 +88,31 @@ Recommendation recommend(const ModelShape& m, const std::string& model_ref, cons
   base["bf16"] = gpu;
   if (gpu) base["device"] = "cuda";
 
-  // Method order and hyper-parameters by scenario (supported-models.md, Best Practices).
-  std::vector<std::string> methods;
-  int64_t epochs = 1, rank = 8, effective = 16;
-  double lr = 1e-4, dropout = 0.05;
-  nlohmann::json targets;
-  switch (r.scenario) {
-    case Scenario::kSmall:
-      methods = {"dora", "lora"};
-      epochs = std::clamp<int64_t>(static_cast<int64_t>(std::lround(20000.0 / static_cast<double>(d.examples))), 5, 10);
-      lr = 5e-5;
-      dropout = 0.1;
-      rank = 8;
-      effective = 16;
-      targets = nlohmann::json::array({"q_proj", "v_proj"});
-      break;
-    case Scenario::kMedium:
-      methods = {"lora", "qlora"};
-      epochs = 3;
-      lr = 1e-4;
-      rank = 16;
-      effective = 32;
-      targets = "all-linear";
-      break;
-    case Scenario::kLarge:
-      methods = {"qlora", "lora"};
-      epochs = 1;
-      lr = 1e-4;
-      rank = 16;
-      effective = 64;
-      targets = "all-linear";
-      break;
-  }
+  // Method order and hyper-parameters by scenario (supported-models.md, Best Practices). Small
+  // datasets: 5-10 epochs, more the fewer the examples; rank 8 on q_proj / v_proj.
+  struct Preset {
+    std::vector<std::string> methods;
+    int64_t epochs;
+    double lr, dropout;
+    int64_t rank, effective;
+    nlohmann::json targets;
+  };
+  const Preset preset = [&]() -> Preset {
+    switch (r.scenario) {
+      case Scenario::kSmall: {
+        const auto epochs = std::lround(20000.0 / static_cast<double>(d.examples));
+        return {{"dora", "lora"}, std::clamp<int64_t>(epochs, 5, 10), 5e-5, 0.1, 8, 16, nlohmann::json::array({"q_proj", "v_proj"})};
+      }
+      case Scenario::kMedium: return {{"lora", "qlora"}, 3, 1e-4, 0.05, 16, 32, "all-linear"};
+      case Scenario::kLarge: break;
+    }
+    return {{"qlora", "lora"}, 1, 1e-4, 0.05, 16, 64, "all-linear"};
+  }();
+  const auto& methods = preset.methods;
+  const int64_t epochs = preset.epochs, rank = preset.rank;
+  const double lr = preset.lr, dropout = preset.dropout;
+  int64_t effective = preset.effective;
+  nlohmann::json targets = preset.targets;
   effective = std::max<int64_t>(1, std::min(effective, d.examples));
   // Falcon and other families name their projections differently: their default targets.
   bool has_qv = false;
