@@ -71,7 +71,7 @@ json yaml_node_to_json(const YAML::Node& n, const std::string& source) {
     }
     case YAML::NodeType::Scalar: break;
   }
-  const std::string s = n.Scalar();
+  const std::string& s = n.Scalar();
   if (n.Tag() == "!") return s;  // quoted: always a string
   if (s == "true" || s == "True" || s == "TRUE") return true;
   if (s == "false" || s == "False" || s == "FALSE") return false;

@@ -182,7 +182,15 @@ std::vector<std::string> training_methods() {
 std::string key_methods(const ConfigKey& k) {
   switch (k.use) {
     case KeyUse::kTrainer: return "all";
-    case KeyUse::kAdapter: return "lora, qlora, dora";
+    case KeyUse::kAdapter: {  // PEFT's LoRA keys: the methods that read rank and alpha, with their variants
+      std::string out;
+      for (const auto* m : peft::peft_methods()) {
+        if (!m->uses_rank()) continue;
+        out += (out.empty() ? "" : ", ") + m->name();
+        for (const auto& v : m->variants()) out += ", " + v.name;
+      }
+      return out;
+    }
     case KeyUse::kQuantization: return "qlora";
     case KeyUse::kMethod: return k.method;
   }

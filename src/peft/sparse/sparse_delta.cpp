@@ -75,7 +75,7 @@ std::pair<at::Tensor, at::Tensor> forward_impl(const SparseDelta::Structure& s, 
 class SparseFn : public torch::autograd::Function<SparseFn> {
  public:
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x2, const at::Tensor& values,
-                            c10::intrusive_ptr<Holder> holder) {
+                            const c10::intrusive_ptr<Holder>& holder) {
     auto v = values.detach().to(at::kFloat).contiguous();
     auto [y, saved] = forward_impl(*holder->s, x2, v);
     ctx->save_for_backward({saved, v});
@@ -117,7 +117,7 @@ class SparseFn : public torch::autograd::Function<SparseFn> {
   }
 };
 
-SparseDelta::SparseDelta(int64_t out, int64_t in, at::Tensor indices, at::Tensor values, bool structured,
+SparseDelta::SparseDelta(int64_t out, int64_t in, const at::Tensor& indices, const at::Tensor& values, bool structured,
                          const std::string& what)
     : out_(out), in_(in), structured_(structured), what_(what), sink_(std::make_shared<DenseGradientSink>()) {
   LLMCP_CHECK(indices.dim() == 1 && values.dim() == 1 && indices.numel() == values.numel() && indices.numel() > 0,

@@ -76,9 +76,9 @@ DataContext DataContext::from_model_dir(const fs::path& dir, DataOptions options
   LLMCP_CHECK(fs::is_directory(dir), kNotFound, "model folder '", dir.string(), "' does not exist");
   LLMCP_CHECK(options.max_seq_len >= 0, kInvalidArgument, "max_seq_len must be >= 0 (0: no limit), got ",
               options.max_seq_len);
-  DataContext ctx(tokenizer::Tokenizer::from_dir(dir), options);
+  DataContext ctx(tokenizer::Tokenizer::from_dir(dir), std::move(options));
   ctx.special_ = chat::special_tokens_of(ctx.tok_);
-  const chat::TemplateChoice t = choose_template(dir, options.template_name, ctx.tok_);
+  const chat::TemplateChoice t = choose_template(dir, ctx.options_.template_name, ctx.tok_);
   if (t.source.empty()) return ctx;  // text and instruction (Alpaca) data still work
   ctx.template_origin_ = t.origin;
   ctx.chat_ = parse_template(t.source, t.origin);
