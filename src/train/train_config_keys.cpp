@@ -24,8 +24,6 @@ json get_field(const TrainConfig& c) {
 // .set and .get for a plain TrainConfig member.
 #define LLMCP_FIELD(m) .set = &set_field<&TrainConfig::m>, .get = &get_field<&TrainConfig::m>
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
 const std::vector<ConfigKey> kKeys = {
     {.name = "method", .type = "string", .help = ""},  // help and choices: the registered methods (train_config_keys())
     {.name = "model", .type = "string", .help = "base model: a folder (Hugging Face layout) or a Hub id ORG/NAME[@REV]",
