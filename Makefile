@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc)
 NPM_DIR := build/npm
 CTEST_ARGS ?=
 
-.PHONY: demo test test-fast test-asan fuzz bench deps test-deps configure build clean fixtures
+.PHONY: demo test test-fast test-asan fuzz bench deps test-deps configure build clean fixtures lint
 
 deps:
 	@./scripts/install-deps.sh
@@ -33,6 +33,11 @@ test: build test-deps
 	  LLMCP_NODE_PATH=$(CURDIR)/$(NPM_DIR) LLMCP_NODE=$$(command -v node) ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=60
+
+# clang-tidy on the C++ files changed since LINT_BASE (default HEAD~1; CI runs it on main).
+LINT_BASE ?= HEAD~1
+lint: build
+	@./scripts/lint.sh $(BUILD) $(LINT_BASE)
 
 # Developers: only the quick suites.
 test-fast: build test-deps

@@ -10,7 +10,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   nlohmann-json3-dev libcpp-httplib-dev libsentencepiece-dev libyaml-cpp-dev libcurl4-openssl-dev libssl-dev
   libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev libpcre2-dev
-  googletest libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev zlib1g-dev
+  googletest libgtest-dev libgmock-dev libbenchmark-dev clang clang-tidy libclang-rt-14-dev zlib1g-dev
   python3-torch python3-numpy python3-jinja2 sentencepiece python3-sentencepiece python3-venv
 )
 

@@ -49,7 +49,7 @@ void run(DownloadArgs& a) {
   ::sigaction(SIGTERM, &sa, nullptr);
   a.req.cancel = &g_cancel;
   DownloadProgress bars;
-  a.req.on_progress = [&bars](const nlohmann::json& p) { bars(p); };
+  a.req.on_progress = [&bars](const engine::HubDownloadProgress& p) { bars(p); };
   nlohmann::json j;
   try {
     j = engine::download_from_hub(a.req);

@@ -55,39 +55,35 @@ std::string eta_text(double s) {
 
 DownloadProgress::DownloadProgress() : tty_(::isatty(2) == 1) {}
 
-void DownloadProgress::operator()(const nlohmann::json& p) {
-  const double t = p["elapsed_s"].get<double>();
-  const double done = p["done_bytes"].get<double>(), total = p["total_bytes"].get<double>();
+void DownloadProgress::operator()(const engine::HubDownloadProgress& p) {
+  const double t = p.elapsed_s, done = p.done_bytes, total = p.total_bytes;
   const double dt = t - last_t_;
   if (dt > 0.05) {
     total_rate_ = smooth(total_rate_, std::max(0.0, done - last_total_done_) / dt);
-    for (const auto& f : p["active"]) {
-      auto& [last, rate] = rate_[f["path"].get<std::string>()];
-      rate = smooth(rate, std::max(0.0, f["done"].get<double>() - last) / dt);
-      last = f["done"].get<double>();
+    for (const auto& f : p.active) {
+      auto& [last, rate] = rate_[f.path];
+      rate = smooth(rate, std::max(0.0, f.done - last) / dt);
+      last = f.done;
     }
     last_total_done_ = done;
     last_t_ = t;
   }
   std::string label = "total (";
-  label.append(std::to_string(p["files_done"].get<size_t>())).append("/");
-  label.append(std::to_string(p["files_total"].get<size_t>())).append(" files)");
+  label.append(std::to_string(p.files_done)).append("/").append(std::to_string(p.files_total)).append(" files)");
   const std::string total_line = line(label, done, total, total_rate_);
   if (!tty_) {
-    const size_t files_done = p["files_done"].get<size_t>();
-    if (t - last_plain_s_ >= 5 || files_done != files_done_) {
+    if (t - last_plain_s_ >= 5 || p.files_done != files_done_) {
       std::cerr << total_line << "\n";
       last_plain_s_ = t;
-      files_done_ = files_done;
+      files_done_ = p.files_done;
     }
     return;
   }
   std::string out;
   if (drawn_lines_ > 0) out += "\033[" + std::to_string(drawn_lines_) + "F";  // back to the first bar
   int lines = 0;
-  for (const auto& f : p["active"]) {
-    const std::string path = f["path"].get<std::string>();
-    out += "\033[2K" + line(path, f["done"].get<double>(), f["size"].get<double>(), rate_[path].second) + "\n";
+  for (const auto& f : p.active) {
+    out += "\033[2K" + line(f.path, f.done, f.size, rate_[f.path].second) + "\n";
     ++lines;
   }
   out += "\033[2K" + total_line + "\n";

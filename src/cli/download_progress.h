@@ -7,14 +7,14 @@
 #include <map>
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "engine/hub.h"
 
 namespace llmcp::cli {
 
 class DownloadProgress {
  public:
   DownloadProgress();
-  void operator()(const nlohmann::json& p);  // engine::HubProgress
+  void operator()(const engine::HubDownloadProgress& p);
   void finish();                             // leaves the last bars on screen
 
  private:

@@ -68,7 +68,9 @@ void add_estimate_command(CLI::App& app) {
   auto a = std::make_shared<EstimateArgs>();
   auto* cmd = app.add_subcommand("estimate", "Estimate the memory of a training run (or of inference) and whether it fits");
   cmd->add_option("--model", a->req.model, "Model folder (config.json alone is enough) or a Hub id ORG/NAME[@REV] (from the cache, built in, or its config.json fetched)")->required();
-  cmd->add_option("--method", a->method, "lora | qlora | dora | sparse | full (default lora)");
+  std::string methods;
+  for (const auto& m : engine::training_methods()) methods += (methods.empty() ? "" : " | ") + m;
+  cmd->add_option("--method", a->method, methods + " (default lora)");
   cmd->add_option("--config", a->config_path, "A training config (YAML/JSON) whose settings to estimate");
   cmd->add_option("--set", a->overrides, "Override a config key: --set lora_rank=16 (repeatable)");
   cmd->add_option("--gpu", a->req.hardware.gpu, "Plan for this GPU: RTX 3090/4090 24GB, A6000 48GB, A100 40/80GB, H100 80GB, H200");

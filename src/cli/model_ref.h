@@ -25,7 +25,7 @@ class ModelOption {
   void resolve() const {
     DownloadProgress bars;
     target_ = engine::resolve_model(target_, download_ ? engine::ModelFetch::kDownload : engine::ModelFetch::kCacheOnly,
-                                    [&bars](const nlohmann::json& p) { bars(p); });
+                                    [&bars](const engine::HubDownloadProgress& p) { bars(p); });
   }
   bool download() const { return download_; }
 

@@ -57,9 +57,9 @@ std::string keys_help() {
   std::string text = "\nConfig keys (YAML or JSON; the seed's names and Hugging Face's; relative paths are taken from "
                      "the config file's folder):\n";
   for (const auto& k : engine::train_config_keys()) {
-    std::string name = "  " + k.at("name").get<std::string>() + " (" + k.at("type").get<std::string>() + ")";
+    std::string name = "  " + k.name + " (" + k.type + ")";
     if (name.size() < 34) name.resize(34, ' ');
-    text += name + " " + k.at("help").get<std::string>() + "\n";
+    text += name + " " + k.help + "\n";
   }
   return text;
 }
@@ -86,7 +86,7 @@ void add_train(CLI::App& app) {
       return;
     }
     auto bars = std::make_shared<DownloadProgress>();
-    req->on_download = [bars](const nlohmann::json& p) { (*bars)(p); };
+    req->on_download = [bars](const engine::HubDownloadProgress& p) { (*bars)(p); };
     install_stop_handlers(*req);
     if (!job_dir->empty()) return run_job(*req, *job_dir);
     const auto r = engine::train(*req);

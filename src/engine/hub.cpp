@@ -13,11 +13,16 @@ namespace fs = std::filesystem;
 namespace hub = io::hub;
 namespace {
 
-nlohmann::json progress_json(const hub::DownloadProgress& p) {
-  nlohmann::json active = nlohmann::json::array();
-  for (const auto& f : p.active) active.push_back({{"path", f.path}, {"done", f.done}, {"size", f.size}});
-  return {{"done_bytes", p.done_bytes}, {"total_bytes", p.total_bytes}, {"files_done", p.files_done},
-          {"files_total", p.files_total}, {"elapsed_s", p.elapsed_s}, {"active", active}};
+HubDownloadProgress progress_of(const hub::DownloadProgress& p) {
+  HubDownloadProgress out;
+  out.done_bytes = static_cast<double>(p.done_bytes);
+  out.total_bytes = static_cast<double>(p.total_bytes);
+  out.elapsed_s = p.elapsed_s;
+  out.files_done = p.files_done;
+  out.files_total = p.files_total;
+  for (const auto& f : p.active)
+    out.active.push_back({f.path, static_cast<double>(f.done), static_cast<double>(f.size)});
+  return out;
 }
 
 hub::DownloadRequest to_io(const HubDownloadRequest& req) {
@@ -34,7 +39,7 @@ hub::DownloadRequest to_io(const HubDownloadRequest& req) {
   r.workers = req.workers;
   r.verify_cached = req.verify_cached;
   r.cancel = req.cancel;
-  if (req.on_progress) r.on_progress = [cb = req.on_progress](const hub::DownloadProgress& p) { cb(progress_json(p)); };
+  if (req.on_progress) r.on_progress = [cb = req.on_progress](const hub::DownloadProgress& p) { cb(progress_of(p)); };
   return r;
 }
 

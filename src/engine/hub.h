@@ -14,9 +14,16 @@
 
 namespace llmcp::engine {
 
-// Progress as JSON: {"done_bytes", "total_bytes", "files_done", "files_total", "elapsed_s",
-// "active": [{"path", "done", "size"}]}.
-using HubProgress = std::function<void(const nlohmann::json&)>;
+struct HubFileProgress {
+  std::string path;
+  double done = 0, size = 0;  // bytes
+};
+struct HubDownloadProgress {
+  double done_bytes = 0, total_bytes = 0, elapsed_s = 0;
+  size_t files_done = 0, files_total = 0;
+  std::vector<HubFileProgress> active;  // files being downloaded now
+};
+using HubProgress = std::function<void(const HubDownloadProgress&)>;
 
 struct HubDownloadRequest {
   std::string repo;  // ORG/NAME[@REV]

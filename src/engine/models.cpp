@@ -13,6 +13,7 @@
 #include "model/synthetic.h"
 #include "peft/targets.h"
 #include "train/train_config.h"
+#include "train/train_method.h"
 
 namespace llmcp::engine {
 namespace {
@@ -34,18 +35,21 @@ std::string layout_of(const model::DecoderConfig& c) {
 }
 
 // One cell: can `method` train `family`, and what does it train by default.
-nlohmann::ordered_json cell(train::Method method, const model::WeightNames& names, const std::vector<std::string>& linears,
-                            int64_t quantizable, int64_t parameters) {
+nlohmann::ordered_json cell(const std::string& method, const model::WeightNames& names,
+                            const std::vector<std::string>& linears, int64_t quantizable, int64_t parameters) {
   nlohmann::ordered_json out;
   try {
-    if (method == train::Method::kFull) {
+    const auto* adapter = train::adapter_method(method);
+    if (!adapter) {
       out["trains"] = "every parameter (" + std::to_string(parameters) + " in the tiny preset)";
     } else {
       peft::LoraConfig lora;  // the method's defaults: target_modules unset = the family's default
-      lora.use_dora = method == train::Method::kDora;
+      lora.method = adapter->name();
       auto plan = peft::plan_targets(lora, linears, names.lm_head, names.default_targets);
-      if (method == train::Method::kQlora)
-        LLMCP_CHECK(quantizable > 0, kUnsupported, "no linear weight to quantize");
+      train::TrainConfig c;
+      c.method = method;
+      const auto q = train::base_quantization(c);
+      if (q.load_in_4bit || q.load_in_8bit) LLMCP_CHECK(quantizable > 0, kUnsupported, "no linear weight to quantize");
       std::set<std::string> suffixes;
       for (const auto& t : plan) suffixes.insert(t.module.substr(t.module.rfind('.') + 1));
       out["trains"] = join({suffixes.begin(), suffixes.end()}) + " (" + std::to_string(plan.size()) + " modules)";
@@ -67,8 +71,7 @@ std::vector<std::string> model_families() {
 }
 
 nlohmann::json support_matrix() {
-  const train::Method methods[] = {train::Method::kLora, train::Method::kQlora, train::Method::kDora,
-                                   train::Method::kSparse, train::Method::kFull};
+  const auto methods = train::training_methods();
   std::map<std::string, std::vector<std::string>> archs;  // family -> HF names
   for (const auto* a : model::registered_archs()) archs[a->family].push_back(a->hf_name);
   nlohmann::ordered_json families = nlohmann::ordered_json::array();
@@ -98,13 +101,13 @@ nlohmann::json support_matrix() {
     f["target_modules"] = std::vector<std::string>(target_names.begin(), target_names.end());
     f["default_target_modules"] = names.default_targets;
     nlohmann::ordered_json cells;
-    for (auto m : methods) cells[train::method_name(m)] = cell(m, names, linears, quantizable, c.parameter_count());
+    for (const auto& m : methods) cells[m] = cell(m, names, linears, quantizable, c.parameter_count());
     f["methods"] = cells;
     families.push_back(f);
   }
   nlohmann::ordered_json out;
   out["methods"] = nlohmann::ordered_json::array();
-  for (auto m : methods) out["methods"].push_back(train::method_name(m));
+  for (const auto& m : methods) out["methods"].push_back(m);
   out["families"] = families;
   return out;
 }

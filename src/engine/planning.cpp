@@ -11,6 +11,7 @@
 #include "core/format.h"
 #include "engine/datasets.h"
 #include "engine/hub.h"
+#include "peft/method.h"
 #include "quant/codebook.h"
 #include "train/plan/hardware.h"
 #include "train/plan/recommend.h"
@@ -35,13 +36,13 @@ train::TrainConfig plan_config(const std::string& model, nlohmann::json j, const
 
 nlohmann::ordered_json settings_json(const train::TrainConfig& c) {
   nlohmann::ordered_json j;
-  j["method"] = train::method_name(c.method);
+  j["method"] = c.method;
   j["batch_size"] = c.batch_size;
   j["seq_len"] = c.seq_len;
   j["gradient_checkpointing"] = c.gradient_checkpointing;
   j["bf16"] = c.bf16;
   j["device"] = c.device;
-  if (c.method != train::Method::kFull && c.method != train::Method::kSparse) j["lora_rank"] = c.lora.r;
+  if (!c.full() && peft::peft_method(c.lora.method).uses_rank()) j["lora_rank"] = c.lora.r;
   return j;
 }
 
@@ -111,7 +112,7 @@ nlohmann::json estimate_memory(const EstimateRequest& req) {
                        {{"batch_size", 1}, {"gradient_accumulation_steps", c.batch_size * c.gradient_accumulation_steps}}});
     if (c.seq_len > 512) fixes.push_back({"seq_len " + std::to_string(c.seq_len / 2), {{"seq_len", c.seq_len / 2}}});
     if (!c.bf16) fixes.push_back({"bf16 mixed precision", {{"bf16", true}}});
-    if (c.method != train::Method::kQlora && c.method != train::Method::kSparse)
+    if (c.method != "qlora" && c.method != "sparse")  // advice: LoRA-family runs may switch to QLoRA
       fixes.push_back({"QLoRA (4-bit NF4 base, double quantization)",
                        {{"method", "qlora"}, {"load_in_4bit", true}, {"bnb_4bit_quant_type", "nf4"},
                         {"bnb_4bit_use_double_quant", true}}});

@@ -9,10 +9,11 @@
 
 #include "core/error.h"
 #include "infer/generate.h"
-#include "io/hf_config.h"
 #include "model/loader.h"
+#include "peft/method.h"
 #include "peft/peft_io.h"
 #include "peft/peft_model.h"
+#include "train/data/dataset.h"
 #include "quant/quantized_weight.h"
 #include "tokenizer/chat/chat_template.h"
 #include "tokenizer/chat/template_source.h"
@@ -168,8 +169,9 @@ nlohmann::json Serving::load_adapter(const std::string& model_dir, const std::st
   nlohmann::json info{{"name", name},
                       {"path", adapter_path},
                       {"base_model", m->path},
-                      {"peft_type", a.config.sparse ? "SPARSE" : "LORA"},
-                      {"r", a.config.sparse ? nlohmann::json() : nlohmann::json(a.config.r)},
+                      {"peft_type", peft::peft_method(a.config.method).peft_type()},
+                      {"method", a.config.method},
+                      {"r", peft::peft_method(a.config.method).uses_rank() ? nlohmann::json(a.config.r) : nlohmann::json()},
                       {"use_dora", a.config.use_dora},
                       {"target_modules", a.module_order.size()},
                       {"parameters", params}};
@@ -241,8 +243,7 @@ ChatResponse Serving::chat(const ChatRequest& req, const std::atomic<bool>* stop
               "messages must be a non-empty list of {\"role\", \"content\"}");
   LLMCP_CHECK(req.tools.is_null() || req.tools.is_array(), kInvalidArgument, "tools must be a list");
   auto [m, run] = impl_->prepare(req.generation.model_dir, req.adapter);
-  const std::string arch = io::HfConfig::load(m->path).architecture();
-  const ChatTemplates templates = resolve_chat_templates(m->path, arch, *m->tok);
+  const ChatTemplates templates = resolve_chat_templates(m->path, data::model_family_of(m->path, *m->tok), *m->tok);
   const std::string& source = select_chat_template(templates, "", !req.tools.is_null());
   const JinjaTemplate tmpl = JinjaTemplate::parse(source);
   tokenizer::chat::ChatRequest c;

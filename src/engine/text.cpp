@@ -5,12 +5,12 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
-#include "io/hf_config.h"
 #include "tokenizer/chat/chat_template.h"
 #include "tokenizer/chat/jinja.h"
 #include "tokenizer/chat/template_source.h"
 #include "tokenizer/chat/training_view.h"
 #include "tokenizer/tokenizer.h"
+#include "train/data/dataset.h"
 
 namespace llmcp::engine {
 namespace {
@@ -23,11 +23,6 @@ Tokenizer load_tokenizer(const std::string& model_dir) {
   return Tokenizer::from_dir(model_dir);
 }
 
-// config.json's architectures[0], or "" for a folder holding only tokenizer files.
-std::string architecture_of(const std::string& model_dir) {
-  if (!fs::exists(fs::path(model_dir) / "config.json")) return {};
-  return io::HfConfig::load(model_dir).architecture();
-}
 
 }  // namespace
 
@@ -69,9 +64,9 @@ RenderChatResult render_chat(const RenderChatRequest& req) {
   RenderChatResult result;
   std::string source;
   {
-    const auto arch = architecture_of(req.model_dir);
-    const TemplateChoice choice = choose_chat_template(req.model_dir, req.template_name, arch, tok);
-    if (choice.source.empty()) resolve_chat_templates(req.model_dir, arch, tok);  // throws, saying how to add one
+    const ModelFamily family = data::model_family_of(req.model_dir, tok);
+    const TemplateChoice choice = choose_chat_template(req.model_dir, req.template_name, family, tok);
+    if (choice.source.empty()) resolve_chat_templates(req.model_dir, family, tok);  // throws, saying how to add one
     source = req.tools.is_null() ? choice.source : choice.tools_source;
     result.template_origin = choice.origin;
   }

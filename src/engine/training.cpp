@@ -102,15 +102,23 @@ nlohmann::json resolve_train_config(const TrainRequest& req) { return config_of(
 
 nlohmann::json merged_train_config(const TrainRequest& req) { return merged(req); }
 
-nlohmann::json train_config_keys() {
-  nlohmann::json out = nlohmann::json::array();
+std::vector<std::string> training_methods() { return train::training_methods(); }
+
+std::vector<ConfigKeyInfo> train_config_keys() {
+  std::vector<ConfigKeyInfo> out;
   for (const auto& k : train::train_config_keys()) {
-    nlohmann::json j{{"name", k.name}, {"type", k.type}, {"help", k.help}, {"methods", train::key_methods(k)}};
-    if (k.alias_of) j["alias_of"] = k.alias_of;
-    if (std::isfinite(k.min)) j[k.min_open ? "exclusive_min" : "min"] = k.min;
-    if (std::isfinite(k.max)) j[k.max_open ? "exclusive_max" : "max"] = k.max;
-    if (!k.choices.empty()) j["choices"] = k.choices;
-    out.push_back(j);
+    ConfigKeyInfo i;
+    i.name = k.name;
+    i.type = k.type;
+    i.help = k.help;
+    i.methods = train::key_methods(k);
+    i.alias_of = k.alias_of ? k.alias_of : "";
+    if (std::isfinite(k.min)) i.min = k.min;
+    if (std::isfinite(k.max)) i.max = k.max;
+    i.min_exclusive = k.min_open;
+    i.max_exclusive = k.max_open;
+    i.choices = k.choices;
+    out.push_back(std::move(i));
   }
   return out;
 }

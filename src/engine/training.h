@@ -5,10 +5,13 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "engine/hub.h"
 
 namespace llmcp::engine {
 
@@ -22,9 +25,9 @@ struct TrainRequest {
   // A server's job: output_dir must stay inside these, checked again before each write.
   std::vector<std::string> write_roots;
   // `model` may be a Hub id (ORG/NAME[@REV]): taken from the cache, or downloaded first when
-  // `download` is set (progress JSON as engine::HubProgress gives it).
+  // `download` is set (progress as the Hub download reports it).
   bool download = false;
-  std::function<void(const nlohmann::json&)> on_download;
+  HubProgress on_download;
 };
 // {"steps", "train_loss", "eval_loss", "stop_reason", "output_dir", "last_checkpoint",
 //  "changed_keys" (on resume), "data": {...}}
@@ -36,9 +39,18 @@ nlohmann::json resolve_train_config(const TrainRequest& req);
 // The keys as given (file, then inline keys, then overrides), before defaults and without
 // validation: what a supervised job stores and runs again.
 nlohmann::json merged_train_config(const TrainRequest& req);
-// Every training config key: [{"name", "type", "help", "methods", "alias_of"?, "min"? |
-// "exclusive_min"?, "max"? | "exclusive_max"?, "choices"?}] (train --help, the MCP schema).
-nlohmann::json train_config_keys();
+// One training config key as the front ends show it (train --help, the MCP start_training schema).
+struct ConfigKeyInfo {
+  std::string name, type, help;  // type: int | number | bool | string | list | any
+  std::string methods;           // "all", or the methods that read it
+  std::string alias_of;          // "" unless another name of a key
+  std::optional<double> min, max;
+  bool min_exclusive = false, max_exclusive = false;
+  std::vector<std::string> choices;
+};
+std::vector<ConfigKeyInfo> train_config_keys();
+// The training methods `method:` accepts (full, and each PEFT method with its variants), in order.
+std::vector<std::string> training_methods();
 // YAML (or JSON) text read as config files are.
 nlohmann::json parse_train_config_text(const std::string& text, const std::string& source);
 

@@ -1,14 +1,35 @@
-// The architecture table, filled by static registrars in model/arch/.
+// The architecture table: the families of model/arch/builtin_archs.h, then any registered since.
 #include "model/arch_registry.h"
 
 #include <map>
 
 #include "core/error.h"
+#include "model/arch/builtin_archs.h"
+
+#define LLMCP_DECLARE_ARCH(family) \
+  namespace arch::family {         \
+  std::vector<ArchSpec> specs();   \
+  }
 
 namespace llmcp::model {
+
+LLMCP_BUILTIN_ARCHS(LLMCP_DECLARE_ARCH)
+
 namespace {
 std::map<std::string, ArchSpec>& table() {
-  static std::map<std::string, ArchSpec> t;
+  static std::map<std::string, ArchSpec> t = [] {
+    std::map<std::string, ArchSpec> b;
+    auto add = [&](std::vector<ArchSpec> specs) {
+      for (auto& s : specs) {
+        std::string name = s.hf_name;
+        b.emplace(name, std::move(s));
+      }
+    };
+#define LLMCP_ADD_ARCH(family) add(arch::family::specs());
+    LLMCP_BUILTIN_ARCHS(LLMCP_ADD_ARCH)
+#undef LLMCP_ADD_ARCH
+    return b;
+  }();
   return t;
 }
 std::string supported_list() {
@@ -43,6 +64,11 @@ std::vector<std::string> supported_archs() {
   std::vector<std::string> out;
   for (const auto& [name, spec] : table()) out.push_back(name);
   return out;
+}
+
+std::string family_chat_template(const std::string& architecture, const HasToken& has) {
+  auto it = table().find(architecture);
+  return it == table().end() ? std::string() : it->second.chat_template(has);
 }
 
 std::vector<const ArchSpec*> registered_archs() {

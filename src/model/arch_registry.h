@@ -1,9 +1,13 @@
-// Architectures are registered by their HF "architectures" string, each from its own small file
-// in model/arch/: how to read its config.json and how its tensors are named. No central switch.
+// Architectures by their HF "architectures" string, each family from its own small file in
+// model/arch/ (listed once in model/arch/builtin_archs.h): how to read and write its config.json,
+// how its tensors are named (which fixes PEFT's default targets and what may be quantized: a
+// layer's linear weights, model/parameters.h), its synthetic presets and its built-in chat
+// template. Torch-free (llmcp_arch), so the planner and the MCP layer use it without libtorch.
 #pragma once
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -40,23 +44,31 @@ struct WeightNames {
   std::string expert(int64_t e, const std::string& which) const { return experts + std::to_string(e) + "." + which; }
 };
 
+// Whether the model's tokenizer has a token (the chat template choice tells Llama 2 from 3 so).
+using HasToken = std::function<bool(std::string_view)>;
+
 struct ArchSpec {
   std::string hf_name;  // "LlamaForCausalLM"
   std::string family;   // "llama", used by create-model --arch
   std::function<DecoderConfig(const io::HfConfig&)> parse_config;
   std::function<nlohmann::ordered_json(const DecoderConfig&)> write_config;  // inverse, for synthetic models
   std::function<WeightNames(const DecoderConfig&)> names = [](const DecoderConfig&) { return WeightNames{}; };
+  // The built-in template (tokenizer/chat/templates/<name>.jinja) for a model of this family whose
+  // folder has none; "" = none.
+  std::function<std::string(const HasToken&)> chat_template = [](const HasToken&) { return std::string(); };
   // Synthetic models: turns a generic preset shape (Llama's layout; preset "tiny" ... "8b") into
   // this family's model of that size.
   std::function<void(DecoderConfig&, const std::string& preset)> adapt_preset = [](DecoderConfig&, const std::string&) {};
 };
 
-// Called from a static initialiser in each model/arch/*.cpp.
+// Adds an architecture beyond the built-in ones (a test's); false when its HF name is taken.
 bool register_arch(ArchSpec spec);
 // Error (kUnsupported) listing the supported architectures when `hf_name` is unknown.
 const ArchSpec& find_arch(const std::string& hf_name);
 const ArchSpec& find_arch_by_family(const std::string& family);
 std::vector<std::string> supported_archs();
+// The family's built-in chat template name for `architecture` ("" when unknown or none).
+std::string family_chat_template(const std::string& architecture, const HasToken& has);
 
 // Every registered architecture, by HF name (one entry per HF name; families may repeat).
 std::vector<const ArchSpec*> registered_archs();

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "model/layer_checkpoint.h"
 #include "model/moe.h"
+#include "model/layer_spec.h"
 #include "model/parameters.h"
 
 namespace llmcp::model {
@@ -22,6 +23,29 @@ at::Tensor take(TensorMap& m, const std::string& name, const std::vector<int64_t
 }
 
 }  // namespace
+
+Linear& linear_of(DecoderLayer& l, const LayerModule& m) {
+  Mlp& mlp = m.expert >= 0 ? l.experts.at(static_cast<size_t>(m.expert)) : l.mlp;
+  switch (m.slot) {
+    case LayerSlot::kQ: return l.q;
+    case LayerSlot::kK: return l.k;
+    case LayerSlot::kV: return l.v;
+    case LayerSlot::kQkv: return l.qkv;
+    case LayerSlot::kO: return l.o;
+    case LayerSlot::kRouter: return l.router;
+    case LayerSlot::kGate: return mlp.gate;
+    case LayerSlot::kUp: return mlp.up;
+    case LayerSlot::kDown: return mlp.down;
+    case LayerSlot::kAttnNorm:
+    case LayerSlot::kMlpNorm: break;
+  }
+  LLMCP_FAIL(kInternal, "layer module ", m.name, " is a norm, not a linear layer");
+}
+
+Norm& norm_of(DecoderLayer& l, const LayerModule& m) {
+  LLMCP_CHECK(m.is_norm(), kInternal, "layer module ", m.name, " is not a norm");
+  return m.slot == LayerSlot::kAttnNorm ? l.attn_norm : l.mlp_norm;
+}
 
 Decoder::Decoder(DecoderConfig config, WeightNames names, TensorMap tensors, QuantizedMap quantized)
     : config_(std::move(config)), names_(std::move(names)) {
@@ -42,30 +66,15 @@ Decoder::Decoder(DecoderConfig config, WeightNames names, TensorMap tensors, Qua
   auto norm = [&](const std::string& mod) {
     return Norm{mod, config_.norm, config_.norm_eps, get(mod + ".weight"), opt(mod + ".bias")};
   };
-  auto mlp = [&](const std::string& gate, const std::string& up, const std::string& down) {
-    return Mlp{config_.mlp == MlpKind::kGatedSilu ? linear(gate) : Linear{}, linear(up), linear(down)};
-  };
   embed_ = get(names_.embed + ".weight");
+  modules_ = layer_modules(config_, names_);
   for (int64_t i = 0; i < config_.num_layers; ++i) {
-    auto m = [&](const std::string& s) { return layer_module(names_, i, s); };
     DecoderLayer l;
-    l.attn_norm = norm(m(names_.attn_norm));
-    if (!config_.shared_block_norm) l.mlp_norm = norm(m(names_.mlp_norm));
-    if (config_.qkv == QkvKind::kFused) {
-      l.qkv = linear(m(names_.qkv));
-    } else {
-      l.q = linear(m(names_.q));
-      l.k = linear(m(names_.k));
-      l.v = linear(m(names_.v));
-    }
-    l.o = linear(m(names_.o));
-    if (config_.moe) {
-      l.router = linear(m(names_.router));
-      for (int64_t e = 0; e < config_.moe->num_experts; ++e)
-        l.experts.push_back(mlp(m(names_.expert(e, names_.expert_gate)), m(names_.expert(e, names_.expert_up)),
-                                m(names_.expert(e, names_.expert_down))));
-    } else {
-      l.mlp = mlp(m(names_.gate), m(names_.up), m(names_.down));
+    if (config_.moe) l.experts.resize(static_cast<size_t>(config_.moe->num_experts));
+    for (const auto& mod : modules_) {
+      const auto name = layer_module(names_, i, mod.name);
+      if (mod.is_norm()) norm_of(l, mod) = norm(name);
+      else linear_of(l, mod) = linear(name);
     }
     layers_.push_back(std::move(l));
   }
@@ -197,13 +206,9 @@ at::Tensor Decoder::hidden_states(const at::Tensor& ids, const at::Tensor& mask,
 
 std::vector<Linear*> Decoder::linears() {
   std::vector<Linear*> out;
-  for (auto& l : layers_) {
-    for (Linear* p : {&l.q, &l.k, &l.v, &l.qkv, &l.o, &l.router, &l.mlp.gate, &l.mlp.up, &l.mlp.down})
-      if (p->present()) out.push_back(p);
-    for (auto& e : l.experts)
-      for (Linear* p : {&e.gate, &e.up, &e.down})
-        if (p->present()) out.push_back(p);
-  }
+  for (auto& l : layers_)
+    for (const auto& mod : modules_)
+      if (!mod.is_norm()) out.push_back(&linear_of(l, mod));
   if (!config_.tie_word_embeddings) out.push_back(&lm_head_);
   return out;
 }
@@ -215,14 +220,16 @@ std::vector<TensorSlot> Decoder::tensors() {
     if (b.defined()) out.push_back({module + ".bias", &b});
   };
   out.push_back({names_.embed + ".weight", &embed_});
-  for (auto& l : layers_) {
-    add(l.attn_norm.name, l.attn_norm.weight, l.attn_norm.bias);
-    for (Linear* p : {&l.q, &l.k, &l.v, &l.qkv, &l.o}) add(p->name, p->weight, p->bias);
-    add(l.mlp_norm.name, l.mlp_norm.weight, l.mlp_norm.bias);
-    for (Linear* p : {&l.router, &l.mlp.gate, &l.mlp.up, &l.mlp.down}) add(p->name, p->weight, p->bias);
-    for (auto& e : l.experts)
-      for (Linear* p : {&e.gate, &e.up, &e.down}) add(p->name, p->weight, p->bias);
-  }
+  for (auto& l : layers_)
+    for (const auto& mod : modules_) {
+      if (mod.is_norm()) {
+        auto& n = norm_of(l, mod);
+        add(n.name, n.weight, n.bias);
+      } else {
+        auto& p = linear_of(l, mod);
+        add(p.name, p.weight, p.bias);
+      }
+    }
   add(final_norm_.name, final_norm_.weight, final_norm_.bias);
   if (!config_.tie_word_embeddings) add(lm_head_.name, lm_head_.weight, lm_head_.bias);
   return out;

@@ -14,6 +14,7 @@
 #include "model/arch_registry.h"
 #include "model/decoder_config.h"
 #include "model/kv_cache.h"
+#include "model/layer_spec.h"
 #include "model/layers.h"
 #include "model/rope.h"
 
@@ -26,6 +27,11 @@ struct DecoderLayer {
   Linear router;
   std::vector<Mlp> experts;
 };
+
+// A layer's field for one of model/layer_spec.h's modules: the description is walked, the struct
+// is where the forward finds them.
+Linear& linear_of(DecoderLayer& l, const LayerModule& m);
+Norm& norm_of(DecoderLayer& l, const LayerModule& m);
 
 // What the routers of a mixture-of-experts decoder did, per layer, when hidden_states() is asked.
 struct RouterTrace {
@@ -107,6 +113,7 @@ class Decoder {
 
   DecoderConfig config_;
   WeightNames names_;
+  std::vector<LayerModule> modules_;  // every layer's modules (model/layer_spec.h)
   at::Tensor embed_;  // [V,C]
   std::vector<DecoderLayer> layers_;
   Norm final_norm_;

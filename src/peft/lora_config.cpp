@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "peft/method.h"
 
 namespace llmcp::peft {
 namespace {
@@ -43,6 +44,7 @@ double LoraConfig::scaling(int64_t rank, double alpha) const {
 }
 
 void LoraConfig::validate() const {
+  peft_method(method);  // a registered method
   LLMCP_CHECK(r > 0, kInvalidArgument, "lora rank r must be positive, got ", r);
   LLMCP_CHECK(lora_alpha > 0, kInvalidArgument, "lora_alpha must be positive, got ", lora_alpha);
   LLMCP_CHECK(lora_dropout >= 0 && lora_dropout < 1, kInvalidArgument, "lora_dropout must be in [0, 1), got ",
@@ -80,8 +82,13 @@ template <typename Json>
 LoraConfig config_from_json(const Json& j, const std::string& source) {
   LLMCP_CHECK(j.is_object(), kMalformedFile, source, " must hold a JSON object");
   const std::string type = j.value("peft_type", std::string("LORA"));
-  LLMCP_CHECK(type == "LORA" || type == "SPARSE", kUnsupported, source, " is a '", type,
-              "' adapter; LORA adapters (with use_dora for DoRA) and llm-mcp's SPARSE adapters load here");
+  const PeftMethod* method = peft_method_of_type(type);
+  if (!method) {
+    std::string types;
+    for (const auto* m : peft_methods()) types += (types.empty() ? "" : ", ") + m->peft_type();
+    LLMCP_FAIL(kUnsupported, source, " is a '", type, "' adapter; the adapter types that load here are ", types,
+               " (LORA with use_dora: true is DoRA)");
+  }
   // PEFT >= 0.17 on transformers 5 writes LoRA on fused 3-D expert weights (Mixtral's
   // mlp.experts.gate_up_proj / down_proj; asking for w1/w2/w3 gives this too) as target_parameters.
   if (j.contains("target_parameters"))
@@ -157,8 +164,9 @@ LoraConfig config_from_json(const Json& j, const std::string& source) {
     if (j.contains("revision") && j["revision"].is_string()) c.revision = j["revision"].template get<std::string>();
     key = "inference_mode";
     c.inference_mode = j.value("inference_mode", true);
-    key = "sparse keys";
-    if (type == "SPARSE") c.sparse = SparseConfig::from_json(json::parse(j.dump()), source);
+    key = method->name() + " keys";
+    c.method = method->name();
+    c.options = method->read_options(json::parse(j.dump()), source);
   } catch (const json::exception&) {
     LLMCP_FAIL(kMalformedFile, source, ": '", key, "' has the wrong type: ", j.contains(key) ? j[key].dump() : "",
                " (r: an integer; lora_alpha, lora_dropout: numbers; rank_pattern / alpha_pattern: {regex: number}; "
@@ -186,62 +194,39 @@ json target_modules_json(const LoraConfig& c) {
   return json(std::vector<std::string>(sorted.begin(), sorted.end()));
 }
 
-nlohmann::ordered_json sparse_config_to_json(const LoraConfig& c) {
-  json j;  // sorted keys, as for LoRA
-  j["base_model_name_or_path"] = c.base_model_name_or_path.empty() ? json() : json(c.base_model_name_or_path);
-  j["bias"] = bias_mode_name(c.bias);
-  j["exclude_modules"] = c.exclude_modules.empty() ? json() : json(c.exclude_modules);
-  j["inference_mode"] = c.inference_mode;
-  j["layers_pattern"] = c.layers_pattern.empty() ? json() : json(c.layers_pattern);
-  j["layers_to_transform"] = c.layers_to_transform ? json(*c.layers_to_transform) : json();
-  j["modules_to_save"] = c.modules_to_save.empty() ? json() : json(c.modules_to_save);
-  j["peft_type"] = "SPARSE";
-  j["revision"] = c.revision.empty() ? json() : json(c.revision);
-  j["target_modules"] = target_modules_json(c);
-  j["task_type"] = "CAUSAL_LM";
-  c.sparse->to_json(j);
-  return nlohmann::ordered_json::parse(j.dump());
-}
-
 }  // namespace
 
 nlohmann::ordered_json lora_config_to_json(const LoraConfig& c) {
-  if (c.sparse) return sparse_config_to_json(c);
   json j;  // nlohmann::json keeps keys sorted, as PEFT's json.dumps(sort_keys=True) does
-  auto number = [](double v) { return v == std::floor(v) && std::abs(v) < 1e15 ? json(static_cast<int64_t>(v)) : json(v); };
-  j["alpha_pattern"] = json::object();  // (placeholders for the key order; filled in below)
-  j["auto_mapping"] = nullptr;
   j["base_model_name_or_path"] = c.base_model_name_or_path.empty() ? json() : json(c.base_model_name_or_path);
   j["bias"] = bias_mode_name(c.bias);
   j["exclude_modules"] = c.exclude_modules.empty() ? json() : json(c.exclude_modules);
-  j["fan_in_fan_out"] = false;
   j["inference_mode"] = c.inference_mode;
-  switch (c.init) {
-    case LoraInit::kDefault: j["init_lora_weights"] = true; break;
-    case LoraInit::kGaussian: j["init_lora_weights"] = "gaussian"; break;
-    case LoraInit::kNone: j["init_lora_weights"] = false; break;
-  }
   j["layers_pattern"] = c.layers_pattern.empty() ? json() : json(c.layers_pattern);
   j["layers_to_transform"] = c.layers_to_transform ? json(*c.layers_to_transform) : json();
-  j["lora_alpha"] = number(c.lora_alpha);
-  j["lora_dropout"] = c.lora_dropout;
   j["modules_to_save"] = c.modules_to_save.empty() ? json() : json(c.modules_to_save);
-  j["peft_type"] = "LORA";
-  j["r"] = c.r;
-  j["rank_pattern"] = json::object();
+  const auto& method = peft_method(c.method);
+  j["peft_type"] = method.peft_type();
   j["revision"] = c.revision.empty() ? json() : json(c.revision);
   j["target_modules"] = target_modules_json(c);
   j["task_type"] = "CAUSAL_LM";
-  j["use_dora"] = c.use_dora;
-  j["use_rslora"] = c.use_rslora;
+  method.write_options(c, j);
   auto out = nlohmann::ordered_json::parse(j.dump());
   // The patterns keep their order (the first matching key applies), so a file read in one order
   // is written in the same order.
-  out["alpha_pattern"] = nlohmann::ordered_json::object();
-  for (const auto& [k, v] : c.alpha_pattern) out["alpha_pattern"][k] = nlohmann::ordered_json::parse(number(v).dump());
-  out["rank_pattern"] = nlohmann::ordered_json::object();
-  for (const auto& [k, v] : c.rank_pattern) out["rank_pattern"][k] = v;
+  if (out.contains("alpha_pattern")) {
+    out["alpha_pattern"] = nlohmann::ordered_json::object();
+    for (const auto& [k, v] : c.alpha_pattern) out["alpha_pattern"][k] = nlohmann::ordered_json::parse(json_number(v).dump());
+  }
+  if (out.contains("rank_pattern")) {
+    out["rank_pattern"] = nlohmann::ordered_json::object();
+    for (const auto& [k, v] : c.rank_pattern) out["rank_pattern"][k] = v;
+  }
   return out;
+}
+
+nlohmann::json json_number(double v) {
+  return v == std::floor(v) && std::abs(v) < 1e15 ? json(static_cast<int64_t>(v)) : json(v);
 }
 
 }  // namespace llmcp::peft

@@ -1,6 +1,8 @@
-// An adapter's configuration as Hugging Face PEFT writes it in adapter_config.json (LoRA and DoRA:
-// DoRA is LoRA with use_dora), or our own peft_type "SPARSE" (a sparse delta: the same targeting
-// keys plus the seed's sparse keys). Torch-free, so front ends can read and validate adapters cheaply.
+// An adapter's configuration as Hugging Face PEFT writes it in adapter_config.json: the keys every
+// method shares (targeting, bias, modules_to_save, base model), LoRA's own (r, lora_alpha, ...;
+// DoRA is LoRA with use_dora), and for any other registered method (peft/method.h: our own
+// peft_type "SPARSE", ...) its name and its options. Torch-free, so front ends can read and
+// validate adapters cheaply.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +14,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "peft/sparse_config.h"
 
 namespace llmcp::peft {
 
@@ -47,8 +48,10 @@ struct LoraConfig {
   std::string base_model_name_or_path;
   std::string revision;
   bool inference_mode = true;
-  // Set: a sparse-delta adapter (peft_type "SPARSE"); r, alpha, dropout and DoRA do not apply.
-  std::optional<SparseConfig> sparse;
+  // The PEFT method (peft/method.h) and its own keys as it read them (checked, defaults filled);
+  // LoRA keeps its keys in the fields above, so its options stay empty.
+  std::string method = "lora";
+  nlohmann::json options = nlohmann::json::object();
 
   // s = alpha / r, or alpha / sqrt(r) with use_rslora, for a module's own r and alpha.
   double scaling(int64_t rank, double alpha) const;
@@ -63,8 +66,10 @@ BiasMode parse_bias_mode(const std::string& s);  // error lists none | all | lor
 // implement (e.g. lora_bias, layer_replication, trainable_token_indices), naming the key.
 LoraConfig lora_config_from_json(const nlohmann::json& j, const std::string& source);
 LoraConfig lora_config_from_json(const nlohmann::ordered_json& j, const std::string& source);
-// PEFT's key set, sorted, for `peft_type: "LORA"`, `task_type: "CAUSAL_LM"`; for a sparse
-// adapter, the targeting keys and the sparse keys with `peft_type: "SPARSE"`.
+// PEFT's key set, sorted: the shared keys, `task_type: "CAUSAL_LM"`, the method's peft_type and
+// the keys it writes (LoRA: r, lora_alpha, ...; sparse: the seed's sparse keys).
 nlohmann::ordered_json lora_config_to_json(const LoraConfig& c);
+// A number as PEFT's JSON has it: an integer when whole (lora_alpha 16, not 16.0).
+nlohmann::json json_number(double v);
 
 }  // namespace llmcp::peft

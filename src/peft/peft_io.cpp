@@ -1,5 +1,5 @@
 // Adapter folder I/O: the key names PEFT's get_peft_model_state_dict produces, F32 on disk
-// (a sparse adapter's indices: I64).
+// (integer buffers such as a sparse adapter's indices: I64).
 #include "peft/peft_io.h"
 
 #include <algorithm>
@@ -41,8 +41,10 @@ LoraConfig load_adapter(PeftModel& model, const std::filesystem::path& dir, cons
   for (const auto& v : st->tensors()) {
     LLMCP_CHECK(v.name.rfind("base_model.model.", 0) == 0, kMalformedFile, file.string(), ": tensor '", v.name,
                 "' does not start with 'base_model.model.' (not a PEFT causal-LM adapter)");
-    // Indices stay integers (fp32 would round positions past 2^24); everything else is read as fp32.
-    const bool integral = v.name.ends_with(".sparse_indices");
+    // Integers stay integers (a sparse mask's indices: fp32 would round positions past 2^24);
+    // everything else is read as fp32.
+    const bool integral = v.dtype == core::DType::kI64 || v.dtype == core::DType::kI32 ||
+                          v.dtype == core::DType::kI16 || v.dtype == core::DType::kI8 || v.dtype == core::DType::kU8;
     tensors[v.name] = model::tensor_from_view(v, integral ? at::kLong : at::kFloat, at::kCPU);
   }
   if (has_target_parameters(config_json)) {

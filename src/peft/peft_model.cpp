@@ -10,15 +10,13 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
-#include <cmath>
 #include <cstdio>
 #include <set>
 
 #include "core/error.h"
 #include "core/log.h"
 #include "core/format.h"
-#include "peft/lora_delta.h"
-#include "peft/sparse_delta.h"
+#include "peft/method_runtime.h"
 #include "peft/targets.h"
 
 namespace llmcp::peft {
@@ -53,33 +51,11 @@ Adapter& PeftModel::add_adapter(const std::string& name, const LoraConfig& confi
   auto plan = plan_targets(config, linear_names, names.lm_head, names.default_targets);
 
   auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  const auto& method = method_runtime(config.method);
   std::map<std::string, at::Tensor> tensors;
-  for (const auto& t : plan) {
-    auto& base = linear(t.module);
-    const int64_t out = base.out_features(), in = base.in_features(), r = t.rank;
-    if (config.sparse) {  // a random mask, values 0
-      auto idx = SparseDelta::random_indices(out, in, *config.sparse, gen);
-      tensors[peft_key(t.module, ".sparse_values")] = at::zeros({idx.numel()}, at::kFloat);
-      tensors[peft_key(t.module, ".sparse_indices")] = std::move(idx);
-      continue;
-    }
-    auto bound = [](int64_t fan_in) { return 1.0 / std::sqrt(static_cast<double>(fan_in)); };
-    at::Tensor A = at::empty({r, in}, at::kFloat), B = at::zeros({out, r}, at::kFloat);
-    switch (config.init) {
-      case LoraInit::kDefault: A.uniform_(-bound(in), bound(in), gen); break;
-      case LoraInit::kGaussian: A.normal_(0.0, 1.0 / static_cast<double>(r), gen); break;
-      case LoraInit::kNone:  // nn.Linear's own initialisation for both (B is not zero)
-        A.uniform_(-bound(in), bound(in), gen);
-        B.uniform_(-bound(r), bound(r), gen);
-        break;
-    }
-    if (config.use_dora) {  // m starts as the row norms of W0 + s B A, so the output is unchanged
-      auto w = base.dense_weight(at::kFloat).to(at::kCPU) + config.scaling(r, t.alpha) * at::matmul(B, A);
-      tensors[peft_key(t.module, ".lora_magnitude_vector")] = w.norm(2, {1});
-    }
-    tensors[peft_key(t.module, ".lora_A.weight")] = A;
-    tensors[peft_key(t.module, ".lora_B.weight")] = B;
-  }
+  for (const auto& t : plan)
+    for (auto& [suffix, tensor] : method.init(config, t, linear(t.module), gen))
+      tensors[peft_key(t.module, suffix)] = std::move(tensor);
   return add_loaded_adapter(name, config, std::move(tensors), "new adapter '" + name + "'");
 }
 
@@ -91,53 +67,17 @@ Adapter& PeftModel::add_loaded_adapter(const std::string& name, const LoraConfig
   const auto& names = decoder_.names();
   auto plan = plan_targets(config, linear_names, names.lm_head, names.default_targets);
   const auto device = decoder_.device();
-  auto take = [&](const std::string& key) {
-    auto it = tensors.find(key);
-    LLMCP_CHECK(it != tensors.end(), kNotFound, source, " has no tensor '", key,
-                "' although its adapter_config.json targets that module (was the file cut short?)");
-    auto t = it->second.to(device, at::kFloat).detach().clone();
-    tensors.erase(it);
-    return t.requires_grad_(true);
-  };
+  const auto& method = method_runtime(config.method);
 
   Adapter a;
   a.config = config;
   std::set<std::string> targeted;
   for (const auto& t : plan) {
     auto& base = linear(t.module);
-    const int64_t out = base.out_features(), in = base.in_features();
     a.module_order.push_back(t.module);
     targeted.insert(t.module);
-    if (config.sparse) {
-      auto key = peft_key(t.module, ".sparse_indices");
-      auto it = tensors.find(key);
-      LLMCP_CHECK(it != tensors.end(), kNotFound, source, " has no tensor '", key,
-                  "' although its adapter_config.json targets that module (was the file cut short?)");
-      auto idx = it->second.to(device);
-      tensors.erase(it);
-      auto values = take(peft_key(t.module, ".sparse_values"));
-      a.modules[t.module] = std::make_shared<SparseDelta>(
-          out, in, idx, values, config.sparse->sparsity_type == SparsityType::kStructured, source + ": " + t.module);
-      continue;
-    }
-    auto A = take(peft_key(t.module, ".lora_A.weight"));
-    auto B = take(peft_key(t.module, ".lora_B.weight"));
-    auto hint = [&] {
-      return config.base_model_name_or_path.empty() ? std::string(" (does the adapter belong to this base model?)")
-                                                    : " (the adapter was made for '" + config.base_model_name_or_path +
-                                                          "'; does it belong to this base model?)";
-    };
-    LLMCP_CHECK(A.size(0) == t.rank && A.size(1) == in, kShapeMismatch, source, ": lora_A of ", t.module,
-                " has shape ", A.sizes(), " but rank ", t.rank, " on this base needs [", t.rank, ", ", in, "]", hint());
-    LLMCP_CHECK(B.size(0) == out && B.size(1) == t.rank, kShapeMismatch, source, ": lora_B of ", t.module,
-                " has shape ", B.sizes(), " but this base needs [", out, ", ", t.rank, "]", hint());
-    at::Tensor m;
-    if (config.use_dora) {
-      m = take(peft_key(t.module, ".lora_magnitude_vector"));
-      LLMCP_CHECK(m.dim() == 1 && m.size(0) == out, kShapeMismatch, source, ": lora_magnitude_vector of ", t.module,
-                  " has shape ", m.sizes(), " but this base needs [", out, "]", hint());
-    }
-    a.modules[t.module] = std::make_shared<LoraDelta>(A, B, m, config.scaling(t.rank, t.alpha), config.lora_dropout);
+    ModuleTensors module_tensors(tensors, t.module, source, device, config.base_model_name_or_path);
+    a.modules[t.module] = method.load(config, t, base, module_tensors);
   }
   for (auto& s : decoder_.tensors()) {
     const auto module = module_of(s.name);

@@ -1,6 +1,7 @@
 // A base decoder plus named adapters, as PEFT's PeftModel: add, load, save, activate, disable,
 // merge and unmerge adapters; list the trainable tensors under their PEFT checkpoint keys.
-// Adapters are LoRA/DoRA or sparse deltas (LoraConfig::sparse), handled alike through AdapterDelta.
+// Adapters of any registered method (peft/method_runtime.h: LoRA/DoRA, sparse, ...) are handled
+// alike through their AdapterDelta.
 // The base weights are never replaced by adapter state, only added to (merge) or swapped
 // (modules_to_save, restored when the adapter is switched off).
 #pragma once
@@ -27,7 +28,7 @@ struct NamedParameter {
 
 struct Adapter {
   LoraConfig config;
-  std::map<std::string, std::shared_ptr<AdapterDelta>> modules;  // LoraDelta or SparseDelta, by module name
+  std::map<std::string, std::shared_ptr<AdapterDelta>> modules;  // the method's deltas, by module name
   std::vector<std::string> module_order;
   std::map<std::string, at::Tensor> saved;      // modules_to_save: tensor name -> trainable copy
   std::vector<std::string> biases;               // tensor names of base biases this adapter trains
@@ -40,7 +41,7 @@ class PeftModel {
   PeftModel(const PeftModel&) = delete;
   PeftModel& operator=(const PeftModel&) = delete;
 
-  // A fresh adapter initialised per config (init_lora_weights; a sparse one: a random mask with
+  // A fresh adapter initialised by its method (LoRA: init_lora_weights; sparse: a random mask with
   // zero values) from `seed`, in fp32 on the base's device. The first adapter added becomes active.
   Adapter& add_adapter(const std::string& name, const LoraConfig& config, uint64_t seed);
   // Inserts an adapter whose tensors come from a file (peft_io); shapes are checked against the base.

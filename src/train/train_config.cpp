@@ -11,6 +11,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "train/train_config_checks.h"
+#include "train/train_method.h"
 
 namespace llmcp::train {
 namespace {
@@ -70,7 +71,7 @@ json yaml_node_to_json(const YAML::Node& n, const std::string& source) {
     }
     case YAML::NodeType::Scalar: break;
   }
-  const std::string s = n.Scalar();
+  const std::string& s = n.Scalar();
   if (n.Tag() == "!") return s;  // quoted: always a string
   if (s == "true" || s == "True" || s == "TRUE") return true;
   if (s == "false" || s == "False" || s == "FALSE") return false;
@@ -92,18 +93,6 @@ json yaml_node_to_json(const YAML::Node& n, const std::string& source) {
 
 
 }  // namespace
-
-const char* method_name(Method m) {
-  switch (m) {
-    case Method::kLora: return "lora";
-    case Method::kQlora: return "qlora";
-    case Method::kDora: return "dora";
-    case Method::kSparse: return "sparse";
-    case Method::kFull: return "full";
-  }
-  return "lora";
-}
-
 
 nlohmann::json yaml_to_json(const std::string& yaml_text, const std::string& source) {
   YAML::Node root;
@@ -157,7 +146,7 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
         break;
       case KeyUse::kAdapter: peft[k.name] = j[k.name]; break;
       case KeyUse::kQuantization: c.quantization[k.name] = j[k.name]; break;
-      case KeyUse::kSparse: c.sparse[k.name] = j[k.name]; break;
+      case KeyUse::kMethod: c.method_keys[k.name] = j[k.name]; break;
     }
   }
   for (const auto& k : train_config_keys())
@@ -173,33 +162,13 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
     LLMCP_CHECK(peft["task_type"] == "CAUSAL_LM", kInvalidArgument, "task_type ", peft["task_type"].dump(),
                 " is not supported; llm-mcp trains causal language models (CAUSAL_LM)");
   peft.erase("task_type");
+  c.method = resolve_method(j, peft, c.quantization, c.method_keys);
+  if (const auto* m = adapter_method(c.method)) {
+    peft["peft_type"] = m->peft_type();
+    for (auto it = c.method_keys.begin(); it != c.method_keys.end(); ++it) peft[it.key()] = it.value();
+  }
   c.lora = peft::lora_config_from_json(peft, "the training config");
-
-  // The method: explicit, or implied by the keys.
-  const bool four_bit = c.quantization.value("load_in_4bit", false) || c.quantization.value("load_in_8bit", false);
-  Method implied = !c.sparse.empty() ? Method::kSparse : four_bit ? Method::kQlora : c.lora.use_dora ? Method::kDora : Method::kLora;
-  if (j.contains("method") && !j["method"].is_null()) {
-    const std::string m = j["method"].get<std::string>();
-    const std::map<std::string, Method> methods = {{"lora", Method::kLora}, {"qlora", Method::kQlora},
-                                                   {"dora", Method::kDora}, {"sparse", Method::kSparse},
-                                                   {"full", Method::kFull}};
-    LLMCP_CHECK(methods.count(m), kInvalidArgument, "method '", m, "' is unknown; choose lora, qlora, dora, sparse or full");
-    c.method = methods.at(m);
-    LLMCP_CHECK(!(c.method == Method::kLora && c.lora.use_dora), kInvalidArgument,
-                "method lora with use_dora: true is DoRA; set method: dora (or drop use_dora)");
-  } else {
-    c.method = implied;
-  }
-  if (c.method == Method::kDora) c.lora.use_dora = true;
-  if (c.method == Method::kSparse) {
-    LLMCP_CHECK(!c.lora.use_dora, kInvalidArgument, "use_dora applies to LoRA adapters; method sparse trains a sparse "
-                "delta (drop use_dora, or choose method dora)");
-    c.lora.sparse = peft::SparseConfig::from_json(c.sparse, "the training config");
-  } else if (!c.sparse.empty()) {
-    LLMCP_FAIL(kInvalidArgument, "'", c.sparse.begin().key(), "' configures sparse fine-tuning, but method is ",
-               method_name(c.method), "; set method: sparse (or remove the sparse keys)");
-  }
-  if (c.method == Method::kFull && (!j.contains("learning_rate") || j["learning_rate"].is_null())) c.learning_rate = 2e-5;
+  if (c.full() && (!j.contains("learning_rate") || j["learning_rate"].is_null())) c.learning_rate = 2e-5;
 
   LLMCP_CHECK(!c.model.empty(), kInvalidArgument, "the config needs 'model' (a model folder)");
   LLMCP_CHECK(!c.dataset.empty(), kInvalidArgument, "the config needs 'dataset' (a JSONL file)");
@@ -210,7 +179,7 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
 
 quant::BnbKeys base_quantization(const TrainConfig& c) {
   auto k = quant::BnbKeys::from_json(c.quantization);
-  if (c.method == Method::kQlora && !k.load_in_4bit && !k.load_in_8bit) {
+  if (c.method == "qlora" && !k.load_in_4bit && !k.load_in_8bit) {
     k.load_in_4bit = true;
     if (!k.quant_type_given) k.quant_type = quant::QuantType::kNf4;
   }
@@ -219,13 +188,13 @@ quant::BnbKeys base_quantization(const TrainConfig& c) {
 
 nlohmann::ordered_json TrainConfig::to_json() const {
   nlohmann::ordered_json j;
-  j["method"] = method_name(method);
+  j["method"] = method;
   for (const auto& k : train_config_keys())
     if (k.get && !k.alias_of)
       if (auto v = k.get(*this); !v.is_null()) j[k.name] = v;
-  if (method != Method::kFull) j["adapter"] = peft::lora_config_to_json(lora);
+  if (!full()) j["adapter"] = peft::lora_config_to_json(lora);
   if (!quantization.empty()) j["quantization"] = quantization;
-  if (!sparse.empty()) j["sparse"] = sparse;
+  if (!method_keys.empty()) j[lora.method] = method_keys;
   return j;
 }
 

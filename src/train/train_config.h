@@ -19,11 +19,13 @@
 
 namespace llmcp::train {
 
-enum class Method { kLora, kQlora, kDora, kSparse, kFull };
-const char* method_name(Method m);
+// The training methods, in the order `method:` lists them: each PEFT method (peft/method.h) by
+// its name and its variants (LoRA's qlora: LoRA on a 4-bit NF4 base, and dora), then "full"
+// (every weight).
+std::vector<std::string> training_methods();
 
 struct TrainConfig {
-  Method method = Method::kLora;
+  std::string method = "lora";  // one of training_methods()
   std::string model, dataset, eval_dataset, output_dir;
   double eval_fraction = 0;  // held out of `dataset` when there is no eval_dataset
   int64_t epochs = 1;
@@ -54,17 +56,19 @@ struct TrainConfig {
   // Mixture of experts: add router_aux_loss_coef x the load-balancing loss (unset: config.json's).
   std::optional<bool> output_router_logits;
   std::optional<double> router_aux_loss_coef;
-  peft::LoraConfig lora;
+  peft::LoraConfig lora;  // the adapter: its PEFT method in lora.method, that method's keys in lora.options
   nlohmann::json quantization = nlohmann::json::object();  // load_in_4bit, bnb_4bit_* (QLoRA)
-  nlohmann::json sparse = nlohmann::json::object();        // sparsity_ratio, ... (sparse)
+  nlohmann::json method_keys = nlohmann::json::object();   // the PEFT method's own keys as given (sparsity_ratio, ...)
+
+  bool full() const { return method == "full"; }  // full fine-tuning: no adapter
 
   // Everything resolved, for output_dir/training_config.json.
   nlohmann::ordered_json to_json() const;
 };
 
-// Who reads a key: the trainer (a TrainConfig field), or one method's own parser (the adapter's
-// PEFT keys, the quantized base's bitsandbytes keys, the sparse delta's keys).
-enum class KeyUse { kTrainer, kAdapter, kQuantization, kSparse };
+// Who reads a key: the trainer (a TrainConfig field), or a parser of its own: the adapter's PEFT
+// keys, the quantized base's bitsandbytes keys, or one PEFT method's own keys (peft/method.h).
+enum class KeyUse { kTrainer, kAdapter, kQuantization, kMethod };
 
 // One row of the key table, the only place a key is spelled: its type, help, alias, range or
 // choices, who reads it and, for the trainer's keys, the TrainConfig field it fills (set) and
@@ -83,10 +87,12 @@ struct ConfigKey {
   std::vector<std::string> choices = {};     // strings
   void (*set)(TrainConfig&, const nlohmann::json&) = nullptr;
   nlohmann::json (*get)(const TrainConfig&) = nullptr;
+  std::string method = {};  // kMethod: the PEFT method whose key it is
 };
+// The trainer's rows, then each registered PEFT method's keys (rebuilt when a method is added).
 const std::vector<ConfigKey>& train_config_keys();
 // The methods a key's use applies to ("all", or e.g. "qlora").
-const char* key_methods(const ConfigKey& k);
+std::string key_methods(const ConfigKey& k);
 
 // The one answer to "is the base quantized, and how": the config's bitsandbytes keys, except that
 // method qlora alone means the QLoRA paper's base (4-bit NF4). load_in_4bit without a type gets

@@ -72,7 +72,7 @@ void check_train_config(const TrainConfig& c) {
               "' is unknown; choose cpu, cuda, cuda:N or auto");
   if (!c.quantization.empty()) {
     const auto q = quant::BnbKeys::from_json(c.quantization);  // what the loader will read, checked now
-    LLMCP_CHECK(c.method != Method::kFull || !(q.load_in_4bit || q.load_in_8bit), kInvalidArgument,
+    LLMCP_CHECK(!c.full() || !(q.load_in_4bit || q.load_in_8bit), kInvalidArgument,
                 "full fine-tuning trains every weight, so it cannot keep a quantized base; drop load_in_4bit/"
                 "load_in_8bit or train an adapter (method lora, dora, qlora or sparse)");
   }

@@ -1,9 +1,11 @@
 // The training config's keys, each spelled once: name, type, help, alias, range or choices, who
 // reads it and the TrainConfig field it fills. Parsing (train_config.cpp), range checks
 // (train_config_checks.cpp), `llm-mcp train --help`, the README's list (a test checks it) and the
-// MCP start_training schema read this table; a new trainer key is one row here and its field.
+// MCP start_training schema read this table; a new trainer key is one row here and its field. A
+// PEFT method's own keys come from its folder (peft/<method>/<method>_method.cpp).
 #include <type_traits>
 
+#include "peft/method.h"
 #include "train/train_config.h"
 
 namespace llmcp::train {
@@ -22,11 +24,8 @@ json get_field(const TrainConfig& c) {
 // .set and .get for a plain TrainConfig member.
 #define LLMCP_FIELD(m) .set = &set_field<&TrainConfig::m>, .get = &get_field<&TrainConfig::m>
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
 const std::vector<ConfigKey> kKeys = {
-    {.name = "method", .type = "string", .help = "lora | qlora | dora | sparse | full (default: implied by the keys, else lora)",
-     .choices = {"lora", "qlora", "dora", "sparse", "full"}},
+    {.name = "method", .type = "string", .help = ""},  // help and choices: the registered methods (train_config_keys())
     {.name = "model", .type = "string", .help = "base model: a folder (Hugging Face layout) or a Hub id ORG/NAME[@REV]",
      LLMCP_FIELD(model)},
     {.name = "dataset", .type = "string", .help = "training data, JSONL: text, instruction, chat or tool_calls records",
@@ -141,37 +140,57 @@ const std::vector<ConfigKey> kKeys = {
      .use = KeyUse::kQuantization},
     {.name = "llm_int8_skip_modules", .type = "list", .help = "modules kept dense (the LM head always is)",
      .use = KeyUse::kQuantization},
-    // Sparse fine-tuning (seed keys): read by the sparse delta's parser (peft/sparse_config)
-    {.name = "sparsity_ratio", .type = "number",
-     .help = "fraction of each targeted weight kept frozen; k = round((1 - s) x out x in) entries train (0.99)",
-     .use = KeyUse::kSparse},
-    {.name = "sparsity_type", .type = "string",
-     .help = "unstructured (single entries) | structured (whole output rows) (unstructured)", .use = KeyUse::kSparse},
-    {.name = "mask_update_interval", .type = "int", .help = "optimizer steps between RigL mask updates; 0 = a static mask (100)",
-     .use = KeyUse::kSparse},
-    {.name = "mask_update_fraction", .type = "number", .help = "fraction of the mask replaced, decayed by a cosine over the run (0.3)",
-     .use = KeyUse::kSparse},
-    {.name = "use_rigl", .type = "bool",
-     .help = "drop the smallest deltas, grow the largest dense gradients; false keeps the random mask (true)",
-     .use = KeyUse::kSparse},
-    {.name = "use_topk_attention", .type = "bool", .help = "in training, each query keeps only its top-k attention scores (false)",
-     .use = KeyUse::kSparse},
-    {.name = "topk_ratio", .type = "number", .help = "fraction of a query's visible scores kept by top-k attention (0.1)",
-     .use = KeyUse::kSparse},
 };
 
 #undef LLMCP_FIELD
 
 }  // namespace
 
-const std::vector<ConfigKey>& train_config_keys() { return kKeys; }
+// The table: kKeys with the method row filled from the registry, then each PEFT method's own keys
+// (the sparse method's: sparsity_ratio, ...), rebuilt when a method is registered.
+const std::vector<ConfigKey>& train_config_keys() {
+  static std::vector<ConfigKey> keys;
+  static std::string method_help;
+  static int generation = -1;
+  if (generation == peft::peft_methods_generation()) return keys;
+  keys = kKeys;
+  const auto methods = training_methods();
+  method_help.clear();
+  for (const auto& m : methods) method_help += (method_help.empty() ? "" : " | ") + m;
+  method_help += " (default: implied by the keys, else lora)";
+  keys.front().help = method_help.c_str();
+  keys.front().choices = methods;
+  for (const auto* m : peft::peft_methods())
+    for (const auto& k : m->keys())
+      keys.push_back({.name = k.name, .type = k.type, .help = k.help, .use = KeyUse::kMethod, .method = m->name()});
+  generation = peft::peft_methods_generation();
+  return keys;
+}
 
-const char* key_methods(const ConfigKey& k) {
+std::vector<std::string> training_methods() {
+  std::vector<std::string> out;
+  for (const auto* m : peft::peft_methods()) {
+    out.push_back(m->name());
+    for (const auto& v : m->variants()) out.push_back(v.name);
+  }
+  out.push_back("full");
+  return out;
+}
+
+std::string key_methods(const ConfigKey& k) {
   switch (k.use) {
     case KeyUse::kTrainer: return "all";
-    case KeyUse::kAdapter: return "lora, qlora, dora";
+    case KeyUse::kAdapter: {  // PEFT's LoRA keys: the methods that read rank and alpha, with their variants
+      std::string out;
+      for (const auto* m : peft::peft_methods()) {
+        if (!m->uses_rank()) continue;
+        out += (out.empty() ? "" : ", ") + m->name();
+        for (const auto& v : m->variants()) out += ", " + v.name;
+      }
+      return out;
+    }
     case KeyUse::kQuantization: return "qlora";
-    case KeyUse::kSparse: return "sparse";
+    case KeyUse::kMethod: return k.method;
   }
   return "all";
 }

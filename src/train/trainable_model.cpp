@@ -1,4 +1,5 @@
-// Building the trained model for each method and writing it out.
+// Building the trained model for each method and writing it out; between optimizer steps, the
+// adapter's method does what it does (peft/method_runtime.h's TrainingHooks: RigL for sparse).
 #include "train/trainable_model.h"
 
 #include <ATen/core/grad_mode.h>
@@ -11,7 +12,7 @@
 #include "model/loader.h"
 #include "model/tensor_view.h"
 #include "peft/peft_io.h"
-#include "peft/sparse_delta.h"
+#include "peft/method_runtime.h"
 
 namespace llmcp::train {
 
@@ -19,28 +20,29 @@ std::unique_ptr<TrainableModel> TrainableModel::create(const TrainConfig& c) {
   auto m = std::unique_ptr<TrainableModel>(new TrainableModel());
   m->config_ = c;
   // Adapters train on a frozen base, which may stay in bf16; full fine-tuning keeps fp32 masters.
-  const std::string dtype = (c.bf16 && c.method != Method::kFull) ? "bfloat16" : "float32";
+  const std::string dtype = (c.bf16 && !c.full()) ? "bfloat16" : "float32";
   model::LoadOptions load{dtype, c.device, {}};
-  if (c.method == Method::kQlora || !c.quantization.empty()) {  // a quantized base under any adapter
-    LLMCP_CHECK(c.method != Method::kFull, kInvalidArgument,
+  if (c.method == "qlora" || !c.quantization.empty()) {  // a quantized base under any adapter
+    LLMCP_CHECK(!c.full(), kInvalidArgument,
                 "full fine-tuning trains every weight, so it cannot keep a quantized base; drop load_in_4bit/"
                 "load_in_8bit or train an adapter (method lora, dora, qlora or sparse)");
     load.quant = quant::BnbConfig::from_keys(base_quantization(c));
   }
   m->decoder_ = model::load_decoder(c.model, load);
   if (c.bf16) core::init_torch_threads(at::kBFloat16);  // autocast: the matmuls run in bf16 whatever the masters
-  if (c.bf16 && c.method == Method::kFull && m->decoder_->device().is_cpu() && !core::cpu_has_native_bf16())
+  if (c.bf16 && c.full() && m->decoder_->device().is_cpu() && !core::cpu_has_native_bf16())
     core::log_warn("bf16 autocast on a CPU without bf16 instructions (AVX512-BF16 / AMX) is emulated, several times "
                    "slower than float32: set bf16: false unless memory forces it");
   m->decoder_->set_gradient_checkpointing(c.gradient_checkpointing);
-  if (c.method == Method::kFull) {
+  if (c.full()) {
     for (auto& s : m->decoder_->tensors()) s.tensor->requires_grad_(true);
   } else {
     m->peft_ = std::make_unique<peft::PeftModel>(*m->decoder_);
     auto lora = c.lora;
     if (lora.base_model_name_or_path.empty()) lora.base_model_name_or_path = c.model;
     lora.inference_mode = true;  // as PEFT saves it
-    m->peft_->add_adapter("default", lora, c.seed);
+    auto& adapter = m->peft_->add_adapter("default", lora, c.seed);
+    m->hooks_ = peft::method_runtime(lora.method).training_hooks(adapter.config, adapter);
   }
   return m;
 }
@@ -57,8 +59,7 @@ std::vector<TrainableParam> TrainableModel::parameters() {
 
 void TrainableModel::set_training(bool on) {
   if (peft_) peft_->set_training(on);
-  const auto& sc = config_.lora.sparse;
-  decoder_->set_topk_attention(on && sc && sc->use_topk_attention ? sc->topk_ratio : 0.0);
+  decoder_->set_topk_attention(on && peft_ ? peft::peft_method(config_.lora.method).topk_attention(config_.lora) : 0.0);
   decoder_->set_training(on);
 }
 
@@ -75,7 +76,7 @@ void TrainableModel::load_trainable(const std::filesystem::path& dir) {
   auto st = io::SafetensorsFile::open(file);
   at::NoGradGuard no_grad;
   auto targets = parameters();
-  if (peft_)  // a sparse adapter's mask changes during training: its indices come back too
+  if (peft_)  // an adapter's buffers may change in training (a sparse mask's indices): they come back too
     for (auto& b : peft_->buffers("default")) targets.push_back({b.key, b.tensor});
   for (auto& p : targets) {
     const auto& v = st->at(p.key);
@@ -85,45 +86,14 @@ void TrainableModel::load_trainable(const std::filesystem::path& dir) {
   }
 }
 
-namespace {
-
-std::vector<peft::SparseDelta*> sparse_deltas(peft::PeftModel* peft) {
-  std::vector<peft::SparseDelta*> out;
-  if (!peft) return out;
-  auto& a = peft->adapter("default");
-  for (const auto& module : a.module_order)
-    if (auto* d = dynamic_cast<peft::SparseDelta*>(a.modules.at(module).get())) out.push_back(d);
-  return out;
-}
-
-}  // namespace
-
 void TrainableModel::before_step(int64_t step, int64_t total) {
-  const auto& sc = config_.lora.sparse;
-  if (!sc || !sc->updates_at(step, total)) return;
-  for (auto* d : sparse_deltas(peft_.get())) d->collect_dense_gradient(true);
+  if (hooks_) hooks_->before_step(step, total);
 }
 
 nlohmann::ordered_json TrainableModel::after_step(int64_t step, int64_t total, Optimizer& optimizer) {
-  const auto& sc = config_.lora.sparse;
-  if (!sc || !sc->updates_at(step, total)) return nullptr;
-  int64_t swapped = 0, active = 0, modules = 0;
-  for (auto* d : sparse_deltas(peft_.get())) {
-    const int64_t units = d->active_units();
-    auto change = d->update_mask(sc->swap_count(step, total, units, d->all_units() - units));
-    optimizer.remap_state(d->values(), change.source);
-    swapped += change.swapped;
-    active += d->size();
-    ++modules;
-  }
-  nlohmann::ordered_json j;
-  j["step"] = step;
-  j["mask_update_fraction"] = sc->update_fraction(step, total);
-  j["mask_swapped"] = swapped;
-  j["mask_active"] = active;
-  j["mask_overlap"] = active > 0 ? static_cast<double>(active - swapped) / static_cast<double>(active) : 1.0;
-  j["mask_modules"] = modules;
-  return j;
+  if (!hooks_) return nullptr;
+  return hooks_->after_step(step, total,
+                            [&](at::Tensor& param, const at::Tensor& source) { optimizer.remap_state(param, source); });
 }
 
 std::string TrainableModel::summary() const {

@@ -1,7 +1,8 @@
-// The model a run trains: the base decoder plus either one adapter ("default": LoRA, DoRA or a
-// sparse delta, on a dense or quantized base) or, for full fine-tuning, every base tensor. Sparse
-// runs also change their masks between steps (RigL) through before_step/after_step. Knows its trainable tensors by checkpoint
-// key and how to write itself: a PEFT folder, or a complete Hugging Face model folder.
+// The model a run trains: the base decoder plus either one adapter ("default", of any registered
+// PEFT method, on a dense or quantized base) or, for full fine-tuning, every base tensor. The
+// adapter's method acts between steps through before_step/after_step (sparse: RigL's mask
+// updates). Knows its trainable tensors by checkpoint key and how to write itself: a PEFT folder,
+// or a complete Hugging Face model folder.
 #pragma once
 
 #include <filesystem>
@@ -10,6 +11,7 @@
 
 #include "model/decoder.h"
 #include "quant/bnb_format.h"
+#include "peft/method_runtime.h"
 #include "peft/peft_model.h"
 #include "train/optimizer.h"
 #include "train/train_config.h"
@@ -40,6 +42,7 @@ class TrainableModel {
   TrainConfig config_;
   std::unique_ptr<model::Decoder> decoder_;
   std::unique_ptr<peft::PeftModel> peft_;  // null for full fine-tuning
+  std::unique_ptr<peft::TrainingHooks> hooks_;  // the adapter method's, if it has any
 };
 
 // Writes a complete model folder (config.json, generation_config.json, tokenizer files copied

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "in_process_server.h"
 #include "mcp/app.h"
 #include "test_util.h"
 
@@ -36,29 +37,8 @@ class WorkspaceTools : public ::testing::Test {
   static fs::path home() { return tmp_->path() / "home"; }
   static fs::path outside() { return tmp_->path() / "outside"; }
 
-  WorkspaceTools() {
-    AppOptions o;
-    o.home = home();
-    o.builtin_dir = testing::source_dir() / "examples";
-    o.executable = testing::cli_path();
-    app_ = std::make_unique<App>(o);
-    session_ = app_->server().new_session("s");
-    request("initialize", {{"protocolVersion", "2025-11-25"}, {"capabilities", Json::object()},
-                           {"clientInfo", {{"name", "t"}, {"version", "1"}}}});
-  }
-  ~WorkspaceTools() override { app_->server().shutdown(); }
-
-  Json request(const std::string& method, Json params) {
-    Message m;
-    m.id = ++id_;
-    m.method = method;
-    m.params = std::move(params);
-    auto r = app_->server().handle(session_, m, [](const Json&) { return true; });
-    return r ? *r : Json();
-  }
-  Json call(const std::string& tool, Json args) {
-    return request("tools/call", {{"name", tool}, {"arguments", std::move(args)}})["result"];
-  }
+  Json request(const std::string& method, Json params) { return server_.request(method, std::move(params)); }
+  Json call(const std::string& tool, Json args) { return server_.call(tool, std::move(args)); }
   static std::string text(const Json& result) { return result.dump(); }
   void expect_refused(const std::string& tool, const Json& args, const std::string& why) {
     const Json r = call(tool, args);
@@ -78,9 +58,7 @@ class WorkspaceTools : public ::testing::Test {
   }
 
   static testing::TempDir* tmp_;
-  std::unique_ptr<App> app_;
-  std::shared_ptr<Session> session_;
-  int64_t id_ = 0;
+  InProcessServer server_{home()};
 };
 testing::TempDir* WorkspaceTools::tmp_ = nullptr;
 

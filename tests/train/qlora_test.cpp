@@ -47,7 +47,7 @@ TEST_F(QloraTest, GradientsEqualLoraOnTheDequantizedBase) {
     d["max_steps"] = 1;
     d["max_grad_norm"] = 0;
     const auto cq = train_config_from_json(q);
-    EXPECT_EQ(cq.method, Method::kQlora);
+    EXPECT_EQ(cq.method, "qlora");
     auto rq = run_training(cq);
     auto rd = run_training(train_config_from_json(d));
     EXPECT_NEAR(rq.train_loss, rd.train_loss, 1e-5) << (dora ? "QDoRA" : "QLoRA");

@@ -9,6 +9,7 @@
 
 #include "model/loader.h"
 #include "peft/peft_io.h"
+#include "peft/sparse/sparse_config.h"
 #include "train/trainer.h"
 #include "trainer_test_util.h"
 
@@ -53,7 +54,7 @@ TEST_F(SparseTest, MaskUpdatesFollowTheScheduleAndKeepK) {
   c["save_steps"] = 3;
   c["save_total_limit"] = 10;
   const auto cfg = train_config_from_json(c);
-  ASSERT_EQ(cfg.method, Method::kSparse);
+  ASSERT_EQ(cfg.method, "sparse");
   std::vector<double> losses;
   std::vector<nlohmann::ordered_json> updates;
   TrainOptions o;
@@ -142,7 +143,7 @@ TEST_F(SparseTest, StructuredOnA4BitBaseWithTopkAttentionAndCheckpointing) {
   c["mask_update_interval"] = 4;
   c["max_steps"] = 10;
   const auto cfg = train_config_from_json(c);
-  EXPECT_EQ(cfg.method, Method::kSparse);
+  EXPECT_EQ(cfg.method, "sparse");
   std::vector<double> losses;
   TrainOptions o;
   o.on_metrics = [&](const nlohmann::ordered_json& j) {
@@ -167,9 +168,9 @@ TEST_F(SparseTest, StructuredOnA4BitBaseWithTopkAttentionAndCheckpointing) {
   auto d = model::load_decoder(dir_ / "m", opts);
   peft::PeftModel peft(*d);
   auto lc = peft::load_adapter(peft, dir_ / "q", "default");
-  ASSERT_TRUE(lc.sparse);
-  EXPECT_EQ(lc.sparse->sparsity_type, peft::SparsityType::kStructured);
-  EXPECT_TRUE(lc.sparse->use_topk_attention);
+  ASSERT_EQ(lc.method, "sparse");
+  EXPECT_EQ(peft::SparseConfig::of(lc).sparsity_type, peft::SparsityType::kStructured);
+  EXPECT_TRUE(peft::SparseConfig::of(lc).use_topk_attention);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "test_util.h"
+#include "peft/sparse/sparse_config.h"
 #include "train/train_config.h"
 
 namespace llmcp::train {
@@ -45,22 +46,23 @@ TEST(TrainConfigTest, SeedYamlBlocksParseAsWritten) {
       EXPECT_EQ(c.lora.r, j["lora_rank"].get<int64_t>());
     }
     if (j.contains("use_dora")) {
-      EXPECT_EQ(c.method, Method::kDora);
+      EXPECT_EQ(c.method, "dora");
       EXPECT_DOUBLE_EQ(c.lora.lora_dropout, 0.2);  // lora_dropout wins over dropout_rate
     }
     if (j.contains("load_in_4bit")) {
-      EXPECT_EQ(c.method, Method::kQlora);
+      EXPECT_EQ(c.method, "qlora");
     }
     if (j.contains("sparsity_ratio")) {
-      EXPECT_EQ(c.method, Method::kSparse);
-      ASSERT_TRUE(c.lora.sparse.has_value());
-      EXPECT_DOUBLE_EQ(c.lora.sparse->sparsity_ratio, 0.5);
-      EXPECT_EQ(c.lora.sparse->sparsity_type, peft::SparsityType::kUnstructured);
-      EXPECT_EQ(c.lora.sparse->mask_update_interval, 100);
-      EXPECT_DOUBLE_EQ(c.lora.sparse->mask_update_fraction, 0.3);
-      EXPECT_TRUE(c.lora.sparse->use_rigl);
-      EXPECT_TRUE(c.lora.sparse->use_topk_attention);
-      EXPECT_DOUBLE_EQ(c.lora.sparse->topk_ratio, 0.1);
+      EXPECT_EQ(c.method, "sparse");
+      ASSERT_EQ(c.lora.method, "sparse");
+      const auto sc = peft::SparseConfig::of(c.lora);
+      EXPECT_DOUBLE_EQ(sc.sparsity_ratio, 0.5);
+      EXPECT_EQ(sc.sparsity_type, peft::SparsityType::kUnstructured);
+      EXPECT_EQ(sc.mask_update_interval, 100);
+      EXPECT_DOUBLE_EQ(sc.mask_update_fraction, 0.3);
+      EXPECT_TRUE(sc.use_rigl);
+      EXPECT_TRUE(sc.use_topk_attention);
+      EXPECT_DOUBLE_EQ(sc.topk_ratio, 0.1);
     }
   }
   EXPECT_EQ(n, 4);
@@ -78,7 +80,7 @@ TEST(TrainConfigTest, AliasesAndDefaults) {
   EXPECT_EQ(c.lora.r, 4);
   EXPECT_EQ(c.epochs, 3);
   EXPECT_EQ(c.batch_size, 2);
-  EXPECT_EQ(c.method, Method::kDora);
+  EXPECT_EQ(c.method, "dora");
   auto f = base();
   f["method"] = "full";
   EXPECT_DOUBLE_EQ(train_config_from_json(f).learning_rate, 2e-5);
@@ -123,9 +125,10 @@ TEST(TrainConfigTest, SparseKeysAreChecked) {
   j = base();
   j["method"] = "sparse";  // the method alone: the defaults
   auto c = train_config_from_json(j);
-  ASSERT_TRUE(c.lora.sparse.has_value());
-  EXPECT_DOUBLE_EQ(c.lora.sparse->sparsity_ratio, 0.99);
-  EXPECT_FALSE(c.lora.sparse->use_topk_attention);
+  ASSERT_EQ(c.lora.method, "sparse");
+  const auto sc = peft::SparseConfig::of(c.lora);
+  EXPECT_DOUBLE_EQ(sc.sparsity_ratio, 0.99);
+  EXPECT_FALSE(sc.use_topk_attention);
   EXPECT_EQ(c.to_json()["adapter"]["peft_type"], "SPARSE");
 }
 

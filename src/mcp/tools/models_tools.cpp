@@ -117,12 +117,12 @@ ToolResult hub_download(const Json& args, CallContext& call) {
     if (args.contains(key))
       for (const auto& g : args[key]) (std::string(key) == "include" ? req.include : req.exclude).push_back(g);
   req.cancel = call.cancel_flag();
-  req.on_progress = [&call](const Json& p) {
+  req.on_progress = [&call](const engine::HubDownloadProgress& p) {
     std::string active;
-    for (const auto& f : p["active"]) active += (active.empty() ? "" : ", ") + f["path"].get<std::string>();
-    call.progress(p["done_bytes"].get<double>(), p["total_bytes"].get<double>(),
-                  std::to_string(p["files_done"].get<int64_t>()) + "/" + std::to_string(p["files_total"].get<int64_t>()) +
-                      " files" + (active.empty() ? "" : "; downloading " + active));
+    for (const auto& f : p.active) active += (active.empty() ? "" : ", ") + f.path;
+    call.progress(p.done_bytes, p.total_bytes,
+                  std::to_string(p.files_done) + "/" + std::to_string(p.files_total) + " files" +
+                      (active.empty() ? "" : "; downloading " + active));
   };
   auto j = engine::download_from_hub(req);
   engine::check_inside_hub_cache(j["folder"].get<std::string>());

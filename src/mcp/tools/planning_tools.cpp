@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "engine/hub.h"
 #include "engine/planning.h"
+#include "engine/training.h"
 #include "mcp/tools/tool_context.h"
 
 namespace llmcp::mcp {
@@ -14,7 +15,7 @@ namespace {
 Json plan_inputs(bool with_dataset) {
   std::vector<std::pair<std::string, Json>> p = {
       {"model", schema::string("model name or folder (a folder with only config.json works)")},
-      {"method", schema::enumeration({"lora", "qlora", "dora", "sparse", "full"}, "fine-tuning method")},
+      {"method", schema::enumeration(engine::training_methods(), "fine-tuning method")},
       {"gpu", schema::string("plan for this GPU (e.g. 'RTX 4090 24GB', 'A100 80GB', 'H100 80GB')")},
       {"memory_gb", schema::number("plan for this much memory instead", 0.0)},
       {"seq_len", schema::integer("sequence length", 1)},

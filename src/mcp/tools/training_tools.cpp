@@ -39,18 +39,16 @@ struct Submission {
 Json config_schema() {
   Json props = Json::object();
   for (const auto& k : engine::train_config_keys()) {
-    const std::string type = k["type"];
-    Json p{{"description", k["help"].get<std::string>() + " (methods: " + k["methods"].get<std::string>() + ")"}};
-    if (type == "int") p["type"] = "integer";
-    if (type == "number") p["type"] = "number";
-    if (type == "bool") p["type"] = "boolean";
-    if (type == "string") p["type"] = "string";
-    if (type == "list") p["type"] = "array";
-    for (const auto& [ours, theirs] : {std::pair{"min", "minimum"}, {"max", "maximum"}, {"exclusive_min", "exclusiveMinimum"},
-                                       {"exclusive_max", "exclusiveMaximum"}})
-      if (k.contains(ours)) p[theirs] = k[ours];
-    if (k.contains("choices")) p["enum"] = k["choices"];
-    props[k["name"].get<std::string>()] = p;
+    Json p{{"description", k.help + " (methods: " + k.methods + ")"}};
+    if (k.type == "int") p["type"] = "integer";
+    if (k.type == "number") p["type"] = "number";
+    if (k.type == "bool") p["type"] = "boolean";
+    if (k.type == "string") p["type"] = "string";
+    if (k.type == "list") p["type"] = "array";
+    if (k.min) p[k.min_exclusive ? "exclusiveMinimum" : "minimum"] = *k.min;
+    if (k.max) p[k.max_exclusive ? "exclusiveMaximum" : "maximum"] = *k.max;
+    if (!k.choices.empty()) p["enum"] = k.choices;
+    props[k.name] = p;
   }
   return {{"type", {"object", "string"}}, {"properties", props},
           {"description", "training config: a JSON object (the keys below; `llm-mcp train --help` lists them) or YAML text"}};

@@ -12,7 +12,7 @@
 #include "model/arch/llama_family.h"
 #include "model/arch_registry.h"
 
-namespace llmcp::model::arch {
+namespace llmcp::model::arch::falcon {
 namespace {
 
 int64_t first_int(const io::HfConfig& hf, const char* key, const char* legacy_key) {
@@ -123,11 +123,7 @@ nlohmann::ordered_json write(const DecoderConfig& c, bool legacy) {
   j["parallel_attn"] = l.parallel;
   j["rope_scaling"] = rope_scaling_json(c.rope);
   j["rope_theta"] = c.rope.theta;
-  j["tie_word_embeddings"] = c.tie_word_embeddings;
-  j["torch_dtype"] = c.torch_dtype;
-  j["transformers_version"] = "4.46.0";
-  j["use_cache"] = true;
-  j["vocab_size"] = c.vocab_size;
+  write_common_keys(c, j);
   return j;
 }
 
@@ -167,23 +163,21 @@ void adapt_preset(DecoderConfig& c, const std::string& preset) {
   c.tie_word_embeddings = true;
 }
 
-[[maybe_unused]] const bool falcon = register_arch(ArchSpec{
-    .hf_name = "FalconForCausalLM",
-    .family = "falcon",
-    .parse_config = [](const io::HfConfig& hf) { return parse(hf, false); },
-    .write_config = [](const DecoderConfig& c) { return write(c, false); },
-    .names = names,
-    .adapt_preset = adapt_preset,
-});
-
-[[maybe_unused]] const bool refined_web = register_arch(ArchSpec{
-    .hf_name = "RWForCausalLM",
-    .family = "falcon-rw",
-    .parse_config = [](const io::HfConfig& hf) { return parse(hf, true); },
-    .write_config = [](const DecoderConfig& c) { return write(c, true); },
-    .names = names,
-    .adapt_preset = adapt_preset,
-});
+// FalconForCausalLM and the legacy RWForCausalLM (its config keys): the same model otherwise.
+ArchSpec spec(const char* hf_name, const char* family, bool legacy) {
+  return ArchSpec{
+      .hf_name = hf_name,
+      .family = family,
+      .parse_config = [legacy](const io::HfConfig& hf) { return parse(hf, legacy); },
+      .write_config = [legacy](const DecoderConfig& c) { return write(c, legacy); },
+      .names = names,
+      .chat_template = [](const HasToken&) { return std::string("falcon"); },
+      .adapt_preset = adapt_preset,
+  };
+}
 
 }  // namespace
-}  // namespace llmcp::model::arch
+
+std::vector<ArchSpec> specs() { return {spec("FalconForCausalLM", "falcon", false), spec("RWForCausalLM", "falcon-rw", true)}; }
+
+}  // namespace llmcp::model::arch::falcon

@@ -121,12 +121,20 @@ nlohmann::ordered_json write_llama_like(const DecoderConfig& c, const std::strin
   j["rope_scaling"] = rope_scaling_json(c.rope);
   j["rope_theta"] = c.rope.theta;
   if (model_type != "llama") j["sliding_window"] = c.sliding_window ? nlohmann::json(*c.sliding_window) : nlohmann::json();
+  write_common_keys(c, j);
+  return j;
+}
+
+void write_common_keys(const DecoderConfig& c, nlohmann::ordered_json& j) {
   j["tie_word_embeddings"] = c.tie_word_embeddings;
   j["torch_dtype"] = c.torch_dtype;
   j["transformers_version"] = "4.46.0";
   j["use_cache"] = true;
   j["vocab_size"] = c.vocab_size;
-  return j;
+}
+
+std::string mistral_chat_template(const HasToken& has) {
+  return has("[TOOL_CALLS]") ? "mistral-v3-tools" : "mistral-v0.1";
 }
 
 }  // namespace llmcp::model::arch

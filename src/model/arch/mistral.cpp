@@ -2,9 +2,10 @@
 #include "model/arch/llama_family.h"
 #include "model/arch_registry.h"
 
-namespace llmcp::model::arch {
-namespace {
-[[maybe_unused]] const bool registered = register_arch(ArchSpec{
+namespace llmcp::model::arch::mistral {
+
+std::vector<ArchSpec> specs() {
+  return {ArchSpec{
     .hf_name = "MistralForCausalLM",
     .family = "mistral",
     .parse_config =
@@ -17,6 +18,7 @@ namespace {
           return c;
         },
     .write_config = [](const DecoderConfig& c) { return write_llama_like(c, "mistral"); },
+    .chat_template = mistral_chat_template,
     .adapt_preset =
         [](DecoderConfig& c, const std::string&) {
           const bool seven_b = c.hidden_size == 4096;  // Mistral-7B's shape
@@ -25,6 +27,7 @@ namespace {
           c.max_position = 32768;
           c.sliding_window = seven_b ? 4096 : 256;
         },
-});
-}  // namespace
-}  // namespace llmcp::model::arch
+  }};
+}
+
+}  // namespace llmcp::model::arch::mistral

@@ -5,7 +5,7 @@
 #include "model/arch/llama_family.h"
 #include "model/arch_registry.h"
 
-namespace llmcp::model::arch {
+namespace llmcp::model::arch::mixtral {
 namespace {
 
 DecoderConfig parse(const io::HfConfig& hf) {
@@ -32,11 +32,15 @@ nlohmann::ordered_json write(const DecoderConfig& c) {
   return j;
 }
 
-[[maybe_unused]] const bool registered = register_arch(ArchSpec{
+}  // namespace
+
+std::vector<ArchSpec> specs() {
+  return {ArchSpec{
     .hf_name = "MixtralForCausalLM",
     .family = "mixtral",
     .parse_config = parse,
     .write_config = write,
+    .chat_template = mistral_chat_template,
     .adapt_preset =
         [](DecoderConfig& c, const std::string&) {
           const bool seven_b = c.hidden_size == 4096;  // Mixtral-8x7B's shape
@@ -50,7 +54,7 @@ nlohmann::ordered_json write(const DecoderConfig& c) {
           c.rope.theta = 1e6;
           c.max_position = 32768;
         },
-});
+  }};
+}
 
-}  // namespace
-}  // namespace llmcp::model::arch
+}  // namespace llmcp::model::arch::mixtral

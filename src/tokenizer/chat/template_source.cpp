@@ -18,7 +18,7 @@ std::string builtin_template_list() {
   return s;
 }
 
-TemplateChoice choose_chat_template(const fs::path& dir, const std::string& name, std::string_view architecture,
+TemplateChoice choose_chat_template(const fs::path& dir, const std::string& name, const ModelFamily& family,
                                     const Tokenizer& tok) {
   if (!name.empty() && (fs::is_regular_file(name) || name.ends_with(".jinja"))) {
     LLMCP_CHECK(fs::is_regular_file(name), kNotFound, "chat template file '", name, "' does not exist");
@@ -36,7 +36,7 @@ TemplateChoice choose_chat_template(const fs::path& dir, const std::string& name
     return {std::string(builtin), std::string(builtin), "built-in " + name};
   }
   if (templates.named.empty())
-    if (auto builtin = builtin_chat_template(architecture, tok)) templates = std::move(*builtin);
+    if (auto builtin = builtin_chat_template(family, tok)) templates = std::move(*builtin);
   if (templates.named.empty()) return {};
   return {select_chat_template(templates, name, false), select_chat_template(templates, name, true), templates.origin};
 }
@@ -87,21 +87,13 @@ ChatTemplates load_chat_templates(const fs::path& model_dir) {
   return {};
 }
 
-std::optional<ChatTemplates> builtin_chat_template(std::string_view architecture,
-                                                   const Tokenizer& tokenizer) {
+std::optional<ChatTemplates> builtin_chat_template(const ModelFamily& family, const Tokenizer& tokenizer) {
   auto has = [&](std::string_view token) { return tokenizer.token_to_id(token).has_value(); };
-  std::string name;
-  if (has("<|im_start|>") && has("<|im_end|>")) {
-    name = "chatml";
-  } else if (architecture == "LlamaForCausalLM") {
-    name = has("<|start_header_id|>") ? "llama-3.1" : "llama-2";
-  } else if (architecture == "MistralForCausalLM" || architecture == "MixtralForCausalLM") {
-    name = has("[TOOL_CALLS]") ? "mistral-v3-tools" : "mistral-v0.1";
-  } else if (architecture == "FalconForCausalLM" || architecture == "RWForCausalLM") {
-    name = "falcon";
-  } else {
-    return std::nullopt;
-  }
+  std::string name = family.builtin_template;
+  if (has("<|im_start|>") && has("<|im_end|>")) name = "chatml";
+  if (name.empty()) return std::nullopt;
+  LLMCP_CHECK(!builtin_template_source(name).empty(), kInternal, "the built-in chat template '", name,
+              "' a model family names does not exist; the built-in ones are ", builtin_template_list());
   ChatTemplates out;
   out.origin = "built-in " + name;
   out.named["default"] = std::string(builtin_template_source(name));
@@ -130,13 +122,13 @@ const std::string& select_chat_template(const ChatTemplates& templates, std::str
   return it->second;
 }
 
-ChatTemplates resolve_chat_templates(const fs::path& model_dir, std::string_view architecture,
+ChatTemplates resolve_chat_templates(const fs::path& model_dir, const ModelFamily& family,
                                      const Tokenizer& tokenizer) {
   ChatTemplates t = load_chat_templates(model_dir);
   if (!t.named.empty()) return t;
-  if (auto builtin = builtin_chat_template(architecture, tokenizer)) return *builtin;
+  if (auto builtin = builtin_chat_template(family, tokenizer)) return *builtin;
   LLMCP_FAIL(kNotFound, "the model in '", model_dir.string(), "' ships no chat template and none is "
-             "built in for architecture '", (architecture.empty() ? "unknown" : std::string(architecture)),
+             "built in for architecture '", (family.architecture.empty() ? "unknown" : family.architecture),
              "'; chat and tool-calling data need one: put a chat_template.jinja in the model folder "
              "(or name one: a training config's chat_template, or a built-in name such as llama-3.1 or chatml), or use "
              "plain text or instruction data");

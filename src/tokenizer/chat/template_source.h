@@ -1,8 +1,9 @@
 // Where a model's chat template comes from, as transformers finds it: `chat_template.jinja` in the
 // folder, else `chat_template.json`, else tokenizer_config.json's `chat_template` (a string, or a
 // list of {name, template} from which "tool_use" is taken when tools are given and "default"
-// otherwise). A model that ships none gets a built-in template chosen by architecture and
-// vocabulary; when none fits, the caller gets an error that says how to supply one.
+// otherwise). A model that ships none gets a built-in template: the one its family picks for its
+// vocabulary (model/arch/<family>.cpp, told here as ModelFamily), or ChatML for any vocabulary
+// with <|im_start|>; when none fits, the caller gets an error that says how to supply one.
 #pragma once
 
 #include <filesystem>
@@ -30,13 +31,18 @@ ChatTemplates load_chat_templates(const std::filesystem::path& model_dir);
 // Reads the `chat_template` value of a tokenizer_config.json / chat_template.json text.
 ChatTemplates parse_chat_template_value(const std::string& json_text, const std::string& origin);
 
-// The built-in template for a model that ships none: Llama-3.1 for Llama-architecture models with
-// <|start_header_id|>, Llama-2 otherwise; Mistral's v3 tools template when the vocabulary has
-// [TOOL_CALLS], Mistral-Instruct v0.1's otherwise (Mistral and Mixtral); Falcon-Instruct's for
-// Falcon; ChatML for any vocabulary with <|im_start|>. nullopt when nothing fits.
-// `architecture` is config.json's architectures[0] (may be empty).
-std::optional<ChatTemplates> builtin_chat_template(std::string_view architecture,
-                                                   const Tokenizer& tokenizer);
+// What a model's family says about templates: config.json's architectures[0] (for messages; may
+// be empty) and the built-in template name its family picks for this vocabulary
+// (model::family_chat_template: llama-3.1 or llama-2, mistral-v3-tools or mistral-v0.1, falcon;
+// "" = none).
+struct ModelFamily {
+  std::string architecture;
+  std::string builtin_template;
+};
+
+// The built-in template for a model that ships none: ChatML for any vocabulary with <|im_start|>
+// and <|im_end|>, else the family's. nullopt when nothing fits.
+std::optional<ChatTemplates> builtin_chat_template(const ModelFamily& family, const Tokenizer& tokenizer);
 
 // The template source to use: `requested` by name when given, else "tool_use" when `with_tools`
 // and present, else "default". Throws kInvalidArgument naming the available names.
@@ -57,11 +63,11 @@ struct TemplateChoice {
   std::string source, tools_source, origin;
 };
 TemplateChoice choose_chat_template(const std::filesystem::path& model_dir, const std::string& name,
-                                    std::string_view architecture, const Tokenizer& tokenizer);
+                                    const ModelFamily& family, const Tokenizer& tokenizer);
 
 // Loads the folder's templates, falling back to the built-in one; throws kNotFound with the fix
 // ("pass a template file" / "use text or instruction data") when there is none.
-ChatTemplates resolve_chat_templates(const std::filesystem::path& model_dir,
-                                     std::string_view architecture, const Tokenizer& tokenizer);
+ChatTemplates resolve_chat_templates(const std::filesystem::path& model_dir, const ModelFamily& family,
+                                     const Tokenizer& tokenizer);
 
 }  // namespace llmcp::tokenizer::chat

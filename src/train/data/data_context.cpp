@@ -6,6 +6,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "io/hf_config.h"
+#include "model/arch_registry.h"
 #include "tokenizer/chat/jinja.h"
 #include "tokenizer/chat/template_source.h"
 #include "tokenizer/chat/tool_calls.h"
@@ -30,10 +31,9 @@ constexpr const char* kToolTemplateHint =
 
 std::string builtin_names() { return chat::builtin_template_list(); }
 
-// The one rule for template names (chat::choose_chat_template), with the model's architecture.
+// The one rule for template names (chat::choose_chat_template), with what the model's family picks.
 chat::TemplateChoice choose_template(const fs::path& dir, const std::string& name, const tokenizer::Tokenizer& tok) {
-  const std::string arch = fs::exists(dir / "config.json") ? io::HfConfig::load(dir).architecture() : "";
-  return chat::choose_chat_template(dir, name, arch, tok);
+  return chat::choose_chat_template(dir, name, model_family_of(dir, tok), tok);
 }
 
 std::shared_ptr<const JinjaTemplate> parse_template(const std::string& source, const std::string& origin) {
@@ -76,9 +76,9 @@ DataContext DataContext::from_model_dir(const fs::path& dir, DataOptions options
   LLMCP_CHECK(fs::is_directory(dir), kNotFound, "model folder '", dir.string(), "' does not exist");
   LLMCP_CHECK(options.max_seq_len >= 0, kInvalidArgument, "max_seq_len must be >= 0 (0: no limit), got ",
               options.max_seq_len);
-  DataContext ctx(tokenizer::Tokenizer::from_dir(dir), options);
+  DataContext ctx(tokenizer::Tokenizer::from_dir(dir), std::move(options));
   ctx.special_ = chat::special_tokens_of(ctx.tok_);
-  const chat::TemplateChoice t = choose_template(dir, options.template_name, ctx.tok_);
+  const chat::TemplateChoice t = choose_template(dir, ctx.options_.template_name, ctx.tok_);
   if (t.source.empty()) return ctx;  // text and instruction (Alpaca) data still work
   ctx.template_origin_ = t.origin;
   ctx.chat_ = parse_template(t.source, t.origin);
@@ -172,6 +172,15 @@ Example DataContext::encode_record(const ordered_json& r, DataFormat f) const {
   if (options_.train_on_all) std::fill(e.mask.begin(), e.mask.end(), 1);
   LLMCP_CHECK(first_target(e.mask) < e.mask.size(), kInvalidArgument, no_target_reason(r, f));
   return e;
+}
+
+tokenizer::chat::ModelFamily model_family_of(const std::filesystem::path& model_dir, const tokenizer::Tokenizer& tok) {
+  tokenizer::chat::ModelFamily family;
+  family.architecture =
+      std::filesystem::exists(model_dir / "config.json") ? io::HfConfig::load(model_dir).architecture() : "";
+  family.builtin_template = model::family_chat_template(
+      family.architecture, [&](std::string_view t) { return tok.token_to_id(t).has_value(); });
+  return family;
 }
 
 }  // namespace llmcp::data

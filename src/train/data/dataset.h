@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tokenizer/chat/template_source.h"
 #include "tokenizer/tokenizer.h"
 
 namespace llmcp::tokenizer::chat {
@@ -104,5 +105,9 @@ class DataContext {
 // {"path","format","lines","used","skipped","blank","truncated","errors":[{line,reason}] (first 20),
 //  "tokens":{"total","targets","min","max","mean","p50","p95"},"ignored_keys"}
 nlohmann::ordered_json summary_json(const Dataset& ds);
+
+// config.json's architecture in `model_dir` ("" without one) and the built-in chat template its
+// family picks for `tok`'s vocabulary (model/arch/<family>.cpp): what every template lookup passes.
+tokenizer::chat::ModelFamily model_family_of(const std::filesystem::path& model_dir, const tokenizer::Tokenizer& tok);
 
 }  // namespace llmcp::data

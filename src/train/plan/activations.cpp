@@ -6,12 +6,11 @@
 #include "train/plan/activations.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace llmcp::plan {
 namespace {
-
-enum class Group { kAttnIn, kAttnOut, kMlpIn, kMlpAct, kExpertIn, kExpertAct, kNone };
 
 // Bytes kept, and how much of it is in blocks glibc serves from the heap (below the mmap threshold
 // core/runtime.cpp sets): freed heap blocks stay resident, so on the CPU those weigh twice.
@@ -23,18 +22,6 @@ struct Tally {
     if (bytes < kMmapThreshold) heap += bytes * count;
   }
 };
-
-Group group_of(const model::WeightNames& n, const std::string& suffix) {
-  if (suffix == n.q || suffix == n.k || suffix == n.v || suffix == n.qkv) return Group::kAttnIn;
-  if (suffix == n.o) return Group::kAttnOut;
-  if (suffix == n.gate || suffix == n.up || suffix == n.router) return Group::kMlpIn;
-  if (suffix == n.down) return Group::kMlpAct;
-  if (suffix.rfind(n.experts, 0) == 0) {
-    const auto which = suffix.substr(suffix.rfind('.') + 1);
-    return which == n.expert_down ? Group::kExpertAct : Group::kExpertIn;
-  }
-  return Group::kNone;
-}
 
 }  // namespace
 
@@ -48,8 +35,9 @@ Activations activations(const ActivationInputs& in) {
   const auto& m = *in.shape;
   const auto& cfg = m.config;
   const auto& c = *in.config;
-  const bool full = c.method == train::Method::kFull;
-  const bool sparse = c.method == train::Method::kSparse;
+  const bool full = c.full();
+  const peft::PeftMethod* method = full ? nullptr : &peft::peft_method(c.lora.method);
+  const bool topk = method && method->topk_attention(c.lora) > 0;
   const bool ac = c.bf16;                    // autocast: matmuls in bf16
   const int64_t e_mm = ac ? 2 : 4;
   const int64_t e_res = full ? 4 : in.base_size;
@@ -60,10 +48,7 @@ Activations activations(const ActivationInputs& in) {
   const int64_t n_mlp = n * top_k;  // token rows through the MLP (experts: each token top_k times)
   const int64_t P = B * H * T * T;
   // Top-k attention selects among the scores: it always runs the eager attention.
-  const bool eager = in.attention == Attention::kEager ||
-                     (sparse && in.lora.sparse && in.lora.sparse->use_topk_attention);
-  const double dropout = in.lora.lora_dropout;
-  const bool dora = in.lora.use_dora;
+  const bool eager = in.attention == Attention::kEager || topk;
 
   Activations a;
   for (const auto& [name, elems] : m.tensors) {
@@ -75,47 +60,38 @@ Activations activations(const ActivationInputs& in) {
   auto layer_kept = [&](int64_t layer, bool input_needs_grad) {
     const std::string prefix = m.names.layer_prefix + std::to_string(layer) + ".";
     Tally kept;
-    std::set<Group> shared_inputs;  // group inputs kept once however many linears read them
-    for (const auto& l : m.linears) {
-      if (l.module.rfind(prefix, 0) != 0) continue;
-      const Group g = group_of(m.names, l.module.substr(prefix.size()));
-      const bool expert = g == Group::kExpertIn || g == Group::kExpertAct;
+    std::set<model::LayerInput> shared_inputs;  // inputs kept once however many linears read them
+    std::map<model::LayerInput, int64_t> input_width;
+    for (const auto& mod : m.layer) {
+      if (mod.is_norm()) continue;
+      input_width[mod.input] = mod.in;
+      const bool expert = model::reads_expert_rows(mod.input);
       const int64_t rows = expert ? n_mlp / E : n;  // experts see their tokens only
-      const int64_t input_size = (g == Group::kAttnIn || g == Group::kMlpIn || g == Group::kExpertIn) ? e_res : e_mm;
+      const int64_t input_size = model::reads_normed(mod.input) ? e_res : e_mm;
       if (full) {
-        // The weight's gradient needs the input: fp32 shared by the group, or autocast's bf16 copy.
-        if (ac && input_size == 4) kept.add(rows * l.in * 2);
-        else shared_inputs.insert(g);
+        // The weight's gradient needs the input: fp32 shared by the readers, or autocast's bf16 copy.
+        if (ac && input_size == 4) kept.add(rows * mod.in * 2);
+        else shared_inputs.insert(mod.input);
         continue;
       }
-      auto t = in.targets.find(l.module);
+      auto t = in.targets.find(prefix + mod.name);
       if (t == in.targets.end()) continue;  // frozen: keeps its weight, not its input
-      if (sparse) {
-        kept.add(rows * l.in * 4);  // x^T in fp32, per module (peft/sparse_delta.cpp)
-        continue;
-      }
-      const int64_t r = t->second.rank;
-      if (dropout > 0) {
-        kept.add(rows * l.in * (in.cuda ? 1 : 4));  // the dropout mask (CPU: fp32 noise; CUDA: bool)
-        kept.add(rows * l.in * (ac ? 2 : 4));        // the dropped input lora_A's gradient needs
-      } else if (ac) {
-        kept.add(rows * l.in * 2);  // autocast's bf16 copy of the fp32 adapter input
-      } else if (input_size == 4) {
-        shared_inputs.insert(g);
-      } else {
-        kept.add(rows * l.in * 4);  // the fp32 copy of a bf16 input
-      }
-      kept.add(rows * r * e_mm);  // lora_A's output, for lora_B's gradient
-      if (dora) {                 // W0 x and the LoRA output, for the magnitude's gradient
-        kept.add(rows * l.out * 4);
-        kept.add(rows * l.out * e_mm);
-      }
+      peft::KeptInput k;
+      k.rows = rows;
+      k.in = mod.in;
+      k.out = mod.out;
+      k.rank = t->second.rank;
+      k.input_size = input_size;
+      k.mm_size = e_mm;
+      k.autocast = ac;
+      k.cuda = in.cuda;
+      const auto delta = method->kept_for_backward(c.lora, k);
+      for (int64_t bytes : delta.tensors) kept.add(bytes);
+      if (delta.shares_input) shared_inputs.insert(mod.input);
     }
-    for (Group g : shared_inputs) {
-      const int64_t width = g == Group::kAttnOut ? H * D : (g == Group::kMlpAct ? I : (g == Group::kExpertAct ? I : C));
-      const int64_t rows = (g == Group::kExpertIn || g == Group::kExpertAct) ? n_mlp : n;
-      const int64_t size = (g == Group::kAttnIn || g == Group::kMlpIn || g == Group::kExpertIn) ? e_res : e_mm;
-      kept.add(rows * width * size);
+    for (auto input : shared_inputs) {
+      const int64_t rows = model::reads_expert_rows(input) ? n_mlp : n;
+      kept.add(rows * input_width.at(input) * (model::reads_normed(input) ? e_res : e_mm));
     }
     // Norms keep their fp32 input (RMSNorm's square is not kept: libtorch 2.x's mean needs only the
     // shape for its backward), and, trained, the normalized value for their weight. The first
@@ -135,7 +111,7 @@ Activations activations(const ActivationInputs& in) {
       kept.add(P * 4);                         // softmax output (fp32)
       if (e_mm != 4) kept.add(P * 2);          // and its cast for the product with v
       kept.add(B * T * T);                     // the inverted mask masked_fill keeps
-      if (sparse && in.lora.sparse && in.lora.sparse->use_topk_attention) kept.add(P);  // top-k drop mask
+      if (topk) kept.add(P);                   // top-k attention's drop mask
     } else {
       kept.add(n * H * D * e_mm, 2);  // q, output
       kept.add(n * K * D * e_mm, 2);  // k, v

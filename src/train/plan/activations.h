@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "peft/lora_config.h"
+#include "peft/method.h"
 #include "train/plan/memory_estimate.h"
 
 namespace llmcp::plan {
@@ -25,7 +25,6 @@ struct ActivationInputs {
   double target_fraction = 1.0;
   bool cuda = false;
   int64_t base_size = 4;                        // bytes per element of the frozen base / residual stream
-  peft::LoraConfig lora;                        // the adapter (sparse set for the sparse method)
   std::map<std::string, TargetShape> targets;  // adapted modules; empty for full fine-tuning
 };
 

@@ -37,7 +37,7 @@ int64_t element_size(const std::string& dtype) { return dtype == "float32" || dt
 Weights weights_of(const ModelShape& m, const train::TrainConfig& c, int64_t base_size) {
   Weights w;
   const auto q = train::base_quantization(c);
-  const bool quantize = c.method != train::Method::kFull && (q.load_in_4bit || q.load_in_8bit);
+  const bool quantize = !c.full() && (q.load_in_4bit || q.load_in_8bit);
   const int bits = q.load_in_8bit ? 8 : 4;
   const bool dq = q.double_quant;
   const int64_t blocksize = q.blocksize;
@@ -99,7 +99,7 @@ nlohmann::ordered_json MemoryEstimate::to_json() const {
 
 MemoryEstimate estimate_training(const ModelShape& m, const train::TrainConfig& c, const PlanOptions& o) {
   LLMCP_CHECK(c.batch_size > 0 && c.seq_len > 0, kInvalidArgument, "batch_size and seq_len must be positive");
-  const bool full = c.method == train::Method::kFull;
+  const bool full = c.full();
   const bool cuda = c.device.rfind("cuda", 0) == 0;
   // Adapters train on a frozen base that stays bf16 under a bf16 run; full fine-tuning keeps fp32
   // masters (train/trainable_model.cpp).
@@ -123,23 +123,15 @@ MemoryEstimate estimate_training(const ModelShape& m, const train::TrainConfig& 
     trainable = m.parameters;
     largest_trainable = m.largest_tensor;
   } else {
-    auto lora = c.lora;
-    lora.use_dora = lora.use_dora || c.method == train::Method::kDora;
-    const bool sparse = c.method == train::Method::kSparse;
-    if (sparse && !lora.sparse) lora.sparse = peft::SparseConfig::from_json(c.sparse, "sparse");
+    const auto& lora = c.lora;
+    const auto& method = peft::peft_method(lora.method);
     for (const auto& t : peft::plan_targets(lora, linear_names, m.names.lm_head, m.names.default_targets)) {
       const auto& l = *by_name.at(t.module);
-      int64_t n = 0;
-      if (sparse) {
-        n = lora.sparse->trainable_entries(l.out, l.in);
-        // sorted indices, both CSR forms (train/sparse_delta.cpp's Structure), fp32 values copy
-        buffers += n * 8 * 4 + (l.out + l.in + 2) * 8;
-        if (lora.sparse->use_rigl && lora.sparse->mask_update_interval > 0) mask_dense += l.out * l.in * 4;
-      } else {
-        n = t.rank * (l.in + l.out) + (lora.use_dora ? l.out : 0);
-      }
-      trainable += n;
-      largest_trainable = std::max(largest_trainable, sparse ? n : std::max(t.rank * l.in, t.rank * l.out));
+      const auto cost = method.module_cost(lora, t.rank, l.out, l.in);
+      trainable += cost.trainable;
+      buffers += cost.buffer_bytes;
+      mask_dense += cost.update_bytes;
+      largest_trainable = std::max(largest_trainable, cost.largest_tensor);
       in.targets[t.module] = {t.rank, l.out, l.in};
     }
     for (const auto& [name, n] : m.tensors)  // modules_to_save: a trainable copy of the module
@@ -148,7 +140,6 @@ MemoryEstimate estimate_training(const ModelShape& m, const train::TrainConfig& 
           trainable += n;
           largest_trainable = std::max(largest_trainable, n);
         }
-    in.lora = lora;
   }
   const Activations a = activations(in);
 
@@ -218,14 +209,14 @@ MemoryEstimate estimate_training(const ModelShape& m, const train::TrainConfig& 
   if (!full)
     add("trainable", trainable_bytes + buffers,
         core::with_commas(trainable) + " fp32 parameters (" + percent(trainable, m.parameters) + ")" +
-            (buffers ? ", plus the sparse masks' indices" : ""));
+            (buffers ? ", plus " + core::format_bytes(buffers) + " of " + c.lora.method + " buffers (not trained)" : ""));
   add("gradients", peak->grads, "fp32, of the trainable tensors");
   add("optimizer", adam, "AdamW's two fp32 moments per trainable parameter");
   add("activations", peak->activations, a.detail);
   add("loss", peak->loss, "logits and cross-entropy buffers over " + std::to_string(m.config.vocab_size) + " tokens");
   if (retained) add("heap_retained", retained_at(*peak), "freed heap blocks glibc keeps resident after the forward pass");
   add("workspace", peak->transient, peak->at == "optimizer step" ? "AdamW's temporaries" : "one layer's backward temporaries");
-  if (mask_dense) add("mask_update", peak->mask, "RigL's dense gradients of the sparse targets on update steps");
+  if (mask_dense) add("mask_update", peak->mask, "what the " + c.lora.method + " method holds on the steps that change its structure (RigL's dense gradients)");
   add(cuda ? "cuda_context" : "runtime", cuda ? kCudaContext : kCpuOverhead,
       cuda ? "the CUDA context (outside the caching allocator)" : "threads' buffers, allocator and autograd");
   for (const auto& p : e.parts) e.total_bytes += p.bytes;

@@ -20,6 +20,7 @@ ModelShape model_shape_from_config(const nlohmann::json& config_json, const std:
   s.config = model::find_arch(hf.architecture()).parse_config(hf);
   s.config.validate();
   s.names = model::find_arch(s.config.architecture).names(s.config);
+  s.layer = model::layer_modules(s.config, s.names);
   for (const auto& p : model::parameter_specs(s.config, s.names)) {
     int64_t n = 1;
     for (auto d : p.shape) n *= d;

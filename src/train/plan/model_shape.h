@@ -14,6 +14,7 @@
 
 #include "model/arch_registry.h"
 #include "model/decoder_config.h"
+#include "model/layer_spec.h"
 
 namespace llmcp::plan {
 
@@ -32,6 +33,7 @@ struct ModelShape {
   int64_t quantizable_parameters = 0;
   int64_t largest_tensor = 0;       // elements of the biggest single tensor
   std::vector<LinearShape> linears;  // decoder linears in model order, then the LM head (untied)
+  std::vector<model::LayerModule> layer;  // every decoder layer's modules (model/layer_spec.h)
   std::vector<std::pair<std::string, int64_t>> tensors;  // name -> elements, every parameter
 };
 

@@ -68,13 +68,214 @@ const char* scenario_name(Scenario s) {
   return "";
 }
 
+namespace {
+
+// The scenario's method order and hyper-parameters (supported-models.md, Best Practices). Small
+// datasets: 5-10 epochs, more the fewer the examples; rank 8 on q_proj / v_proj (the
+// architecture's default targets when it has none of those).
+struct Preset {
+  std::vector<std::string> methods;
+  int64_t epochs;
+  double lr, dropout;
+  int64_t rank, effective;  // effective: rows per update
+  nlohmann::json targets;
+};
+
+Preset preset_for(Scenario scenario, const DatasetStats& d, const ModelShape& m) {
+  Preset p = [&]() -> Preset {
+    switch (scenario) {
+      case Scenario::kSmall: {
+        const auto epochs = std::lround(20000.0 / static_cast<double>(d.examples));
+        return {{"dora", "lora"}, std::clamp<int64_t>(epochs, 5, 10), 5e-5, 0.1, 8, 16, nlohmann::json::array({"q_proj", "v_proj"})};
+      }
+      case Scenario::kMedium: return {{"lora", "qlora"}, 3, 1e-4, 0.05, 16, 32, "all-linear"};
+      case Scenario::kLarge: break;
+    }
+    return {{"qlora", "lora"}, 1, 1e-4, 0.05, 16, 64, "all-linear"};
+  }();
+  p.effective = std::max<int64_t>(1, std::min(p.effective, d.examples));
+  bool has_qv = false;
+  for (const auto& l : m.linears)
+    if (l.module.ends_with(".q_proj") || l.module.ends_with(".v_proj")) has_qv = true;
+  if (p.targets.is_array() && !has_qv) p.targets = nullptr;
+  return p;
+}
+
+// The config keys of `method` with the preset's settings, on top of `base`.
+nlohmann::ordered_json method_keys(const nlohmann::ordered_json& base, const Preset& p, const std::string& method,
+                                   bool gpu) {
+  nlohmann::ordered_json k = base;
+  k["method"] = method;
+  if (method == "sparse") {
+    k["sparsity_ratio"] = 0.99;
+    k["mask_update_interval"] = 100;
+    k["learning_rate"] = p.lr;
+  } else {
+    k["lora_rank"] = p.rank;
+    k["lora_alpha"] = 2 * p.rank;
+    k["lora_dropout"] = p.dropout;
+    if (!p.targets.is_null()) k["target_modules"] = p.targets;
+    k["learning_rate"] = p.lr;
+    if (method == "qlora") {
+      k["load_in_4bit"] = true;
+      k["bnb_4bit_quant_type"] = "nf4";
+      k["bnb_4bit_use_double_quant"] = true;
+      k["bnb_4bit_compute_dtype"] = gpu ? "bfloat16" : "float32";
+    }
+  }
+  k["epochs"] = p.epochs;
+  return k;
+}
+
+struct Choice {
+  std::optional<Candidate> pick;
+  std::string method;
+  bool constrained = false;  // the preferred plan did not fit without checkpointing
+};
+
+// The preset's methods in order: the first that fits without checkpointing, else the first that
+// fits at all; when that needs checkpointing, the resource-constrained advice (Best Practices 3):
+// sparse fine-tuning, or QLoRA, with checkpointing, bf16 and batch 1.
+Choice choose(const ModelShape& m, const nlohmann::ordered_json& base, const Preset& p, bool gpu, int64_t budget) {
+  Choice c;
+  for (const auto& method : p.methods) {
+    auto fit = best_fit(m, method_keys(base, p, method, gpu), p.effective, budget);
+    if (fit && (!fit->checkpointing || !c.pick)) {
+      c.pick = fit;
+      c.method = method;
+      if (!fit->checkpointing) return c;
+    }
+  }
+  c.constrained = true;
+  for (const std::string method : {"sparse", "qlora"}) {
+    if (method == "qlora" && c.pick) break;  // checkpointed LoRA/DoRA beats a quantized base
+    auto k = method_keys(base, p, method, gpu);
+    k["bf16"] = true;
+    k["gradient_checkpointing"] = true;
+    k["batch_size"] = 1;
+    if (estimate_keys(m, k).total_bytes > budget) continue;
+    if (auto fit = best_fit(m, k, p.effective, budget)) {
+      c.pick = fit;
+      c.method = method;
+      break;
+    }
+  }
+  return c;
+}
+
+// Nothing fits: the smallest plan's size, and what would hold it.
+[[noreturn]] void fail_no_fit(const ModelShape& m, const nlohmann::ordered_json& base, const Preset& p, bool gpu,
+                              int64_t seq, const Hardware& hw) {
+  auto k = method_keys(base, p, "qlora", gpu);
+  k["bf16"] = true;
+  k["gradient_checkpointing"] = true;
+  k["batch_size"] = 1;
+  k["seq_len"] = std::min<int64_t>(seq, 512);
+  const auto smallest = estimate_keys(m, k);
+  std::string gpus;
+  for (const auto& g : gpu_catalog())
+    if (static_cast<double>(smallest.total_bytes) <= static_cast<double>(g.memory_bytes) * kHeadroom)
+      gpus += (gpus.empty() ? "" : ", ") + g.name;
+  LLMCP_FAIL(kInvalidArgument, "no plan fits ", core::format_bytes(hw.memory_bytes), " (", hw.name, "): the smallest, QLoRA ",
+             "with gradient checkpointing, bf16, batch 1 and seq_len ", k["seq_len"].get<int64_t>(), ", needs ",
+             core::format_bytes(smallest.total_bytes), ". ",
+             gpus.empty() ? "No single GPU of the catalog holds it; it needs the model sharded across devices "
+                            "(FSDP/ZeRO-3), which this program does not do."
+                          : "It fits: " + gpus + ".");
+}
+
+// Accumulation up to the preset's rows per update, warmup and schedule, evaluation and saving.
+void schedule(Recommendation& r, const Candidate& pick, const Preset& p, const DatasetStats& d) {
+  const int64_t mb = pick.micro_batch;
+  const int64_t accumulation = std::max<int64_t>(1, p.effective / mb);
+  r.config["gradient_accumulation_steps"] = accumulation;
+  r.config["warmup_ratio"] = 0.03;
+  r.config["lr_scheduler"] = "cosine";
+  if (d.examples >= 200) {
+    r.config["eval_fraction"] = d.examples < 10000 ? 0.1 : 0.02;
+    if (r.scenario == Scenario::kSmall) r.config["early_stopping_patience"] = 3;
+  }
+  const int64_t train_examples =
+      static_cast<int64_t>(static_cast<double>(d.examples) * (1.0 - r.config.value("eval_fraction", 0.0)));
+  const int64_t steps_per_epoch = std::max<int64_t>(1, train_examples / (mb * accumulation));
+  const int64_t every = std::max<int64_t>(10, steps_per_epoch * p.epochs / 20);
+  if (r.config.contains("eval_fraction")) r.config["eval_steps"] = every;
+  r.config["save_steps"] = every;
+}
+
+// The reasons, one sentence per choice, in the config's order.
+void explain(Recommendation& r, const Choice& c, const Preset& p, const DatasetStats& d, int64_t seq, const Hardware& hw) {
+  auto why = [&](std::string key, std::string sentence) { r.reasons.emplace_back(std::move(key), std::move(sentence)); };
+  const int64_t mb = c.pick->micro_batch;
+  const int64_t accumulation = r.config["gradient_accumulation_steps"].get<int64_t>();
+  std::string advice = r.constrained ? "the memory is tight for it, so the plan follows the seed's advice for "
+                                       "resource-constrained environments"
+                                     : (r.scenario == Scenario::kLarge   ? "the plan follows the seed's advice for large datasets"
+                                        : r.scenario == Scenario::kSmall ? "the plan follows the seed's advice for small datasets"
+                                                                         : "the plan uses LoRA's defaults for a mid-sized dataset");
+  why("", core::with_commas(d.examples) + " examples, a " + scenario_name(r.scenario) + "; " + advice + ". The estimate is " +
+              core::format_bytes(r.estimate.total_bytes) + " of " + core::format_bytes(hw.memory_bytes) + " (" + hw.name + ").");
+  if (c.method == "dora")
+    why("method", "DoRA, the seed's pick for small datasets (better generalization than LoRA), fits this memory.");
+  else if (c.method == "lora" && r.scenario == Scenario::kSmall)
+    why("method", "LoRA rather than DoRA: DoRA's weight norms did not fit without gradient checkpointing.");
+  else if (c.method == "lora" && r.scenario == Scenario::kLarge)
+    why("method", "LoRA on a bf16/fp32 base: a QLoRA base needed checkpointing here while a full-precision one does not, and "
+                  "the base's precision is then not lost.");
+  else if (c.method == "lora")
+    why("method", "LoRA: trains under 1% of the parameters and fits without quantizing the base.");
+  else if (c.method == "qlora")
+    why("method", r.constrained ? "QLoRA (4-bit NF4 base with double quantization): the full-precision base does not fit."
+                                : "QLoRA (4-bit NF4 base with double quantization), the seed's choice for large datasets: a "
+                                  "quarter of the base's memory, leaving room for larger batches.");
+  else if (c.method == "sparse")
+    why("method", "sparse fine-tuning (1% of each targeted weight, RigL masks), the seed's choice for constrained "
+                  "environments: a LoRA/DoRA run did not fit without checkpointing.");
+  why("seq_len", "seq_len " + std::to_string(seq) + " covers " + (d.p95_tokens <= seq ? "95%" : "most") +
+                     " of the examples (median " + std::to_string(d.p50_tokens) + ", 95th percentile " +
+                     std::to_string(d.p95_tokens) + ", longest " + std::to_string(d.max_tokens) + " tokens" +
+                     (d.approximate ? ", approximated as bytes / 4: no tokenizer beside the model" : "") + ").");
+  if (c.method != "sparse") {
+    why("lora_rank", "rank " + std::to_string(p.rank) + ", alpha " + std::to_string(2 * p.rank) +
+                         (r.scenario == Scenario::kSmall ? ": start small (rank 4-8) on a small dataset."
+                                                         : ": more capacity for more data."));
+    why("lora_dropout", "dropout " + num(p.dropout) +
+                            (r.scenario == Scenario::kSmall ? ", higher than the usual 0.05, against overfitting few examples."
+                                                            : ", the usual value; the data regularizes."));
+    if (p.targets.is_array())
+      why("target_modules", "q_proj and v_proj, the attention projections the seed starts with.");
+    else if (p.targets.is_string())
+      why("target_modules", "every linear layer, as QLoRA does for larger datasets.");
+    else
+      why("target_modules", "the architecture's default projections (it has no q_proj/v_proj).");
+  }
+  why("learning_rate", "learning rate " + num(p.lr) +
+                           (r.scenario == Scenario::kSmall ? ", in the seed's lower range (1e-5 to 5e-5) for small datasets."
+                                                           : (r.scenario == Scenario::kLarge ? ", the top of the seed's range for large datasets (5e-5 to 1e-4)."
+                                                                                             : ", the bottom of the seed's LoRA range (1e-4 to 5e-4).")));
+  why("epochs", std::to_string(p.epochs) + (p.epochs == 1 ? " epoch" : " epochs") +
+                    (r.scenario == Scenario::kSmall ? std::string(": more passes over few examples (the seed says 5-10)") +
+                                                          (r.config.contains("eval_fraction") ? ", with early stopping on the held-out part." : ".")
+                                                    : (r.scenario == Scenario::kLarge ? ": fewer epochs with larger batches for large data."
+                                                                                      : ": a few passes.")));
+  why("batch_size", "micro-batch " + std::to_string(mb) + " x " + std::to_string(accumulation) +
+                        " accumulation steps = " + std::to_string(mb * accumulation) +
+                        " rows per update: the largest micro-batch that fits, accumulation for the rest.");
+  why("gradient_checkpointing", c.pick->checkpointing ? "gradient checkpointing on: without it the activations do not fit."
+                                                    : "gradient checkpointing off: the activations fit, and it would cost a "
+                                                      "third more compute.");
+  why("bf16", r.config.value("bf16", false) ? "bf16 mixed precision: half the activation memory, the GPU's fast path."
+                                            : "fp32 on the CPU: this machine's bf16 matmuls are not faster, and memory allows it.");
+}
+
+}  // namespace
+
 Recommendation recommend(const ModelShape& m, const std::string& model_ref, const DatasetStats& d, const Hardware& hw) {
   LLMCP_CHECK(d.examples > 0, kInvalidArgument, d.path, " has no usable examples; validate it first");
   Recommendation r;
   r.scenario = d.examples < 10000 ? Scenario::kSmall : (d.examples < 100000 ? Scenario::kMedium : Scenario::kLarge);
   const bool gpu = hw.device == "cuda";
   const int64_t budget = static_cast<int64_t>(static_cast<double>(hw.memory_bytes) * kHeadroom);
-  auto why = [&](std::string key, std::string sentence) { r.reasons.emplace_back(std::move(key), std::move(sentence)); };
 
   // Sequence length: the 95th percentile, in steps of 64, within the model's context.
   int64_t seq = std::max<int64_t>(128, (d.p95_tokens + 63) / 64 * 64);
@@ -88,196 +289,14 @@ Recommendation recommend(const ModelShape& m, const std::string& model_ref, cons
   base["bf16"] = gpu;
   if (gpu) base["device"] = "cuda";
 
-  // Method order and hyper-parameters by scenario (supported-models.md, Best Practices).
-  std::vector<std::string> methods;
-  int64_t epochs = 1, rank = 8, effective = 16;
-  double lr = 1e-4, dropout = 0.05;
-  nlohmann::json targets;
-  switch (r.scenario) {
-    case Scenario::kSmall:
-      methods = {"dora", "lora"};
-      epochs = std::clamp<int64_t>(static_cast<int64_t>(std::lround(20000.0 / static_cast<double>(d.examples))), 5, 10);
-      lr = 5e-5;
-      dropout = 0.1;
-      rank = 8;
-      effective = 16;
-      targets = nlohmann::json::array({"q_proj", "v_proj"});
-      break;
-    case Scenario::kMedium:
-      methods = {"lora", "qlora"};
-      epochs = 3;
-      lr = 1e-4;
-      rank = 16;
-      effective = 32;
-      targets = "all-linear";
-      break;
-    case Scenario::kLarge:
-      methods = {"qlora", "lora"};
-      epochs = 1;
-      lr = 1e-4;
-      rank = 16;
-      effective = 64;
-      targets = "all-linear";
-      break;
-  }
-  effective = std::max<int64_t>(1, std::min(effective, d.examples));
-  // Falcon and other families name their projections differently: their default targets.
-  bool has_qv = false;
-  for (const auto& l : m.linears)
-    if (l.module.ends_with(".q_proj") || l.module.ends_with(".v_proj")) has_qv = true;
-  if (targets.is_array() && !has_qv) targets = nullptr;
-
-  auto method_keys = [&](const std::string& method) {
-    nlohmann::ordered_json k = base;
-    k["method"] = method;
-    if (method == "sparse") {
-      k["sparsity_ratio"] = 0.99;
-      k["mask_update_interval"] = 100;
-      k["learning_rate"] = lr;
-    } else {
-      k["lora_rank"] = rank;
-      k["lora_alpha"] = 2 * rank;
-      k["lora_dropout"] = dropout;
-      if (!targets.is_null()) k["target_modules"] = targets;
-      k["learning_rate"] = lr;
-      if (method == "qlora") {
-        k["load_in_4bit"] = true;
-        k["bnb_4bit_quant_type"] = "nf4";
-        k["bnb_4bit_use_double_quant"] = true;
-        k["bnb_4bit_compute_dtype"] = gpu ? "bfloat16" : "float32";
-      }
-    }
-    k["epochs"] = epochs;
-    return k;
-  };
-
-  std::optional<Candidate> pick;
-  std::string chosen;
-  for (const auto& method : methods) {
-    auto c = best_fit(m, method_keys(method), effective, budget);
-    if (c && !c->checkpointing) {
-      pick = c;
-      chosen = method;
-      break;
-    }
-    if (c && !pick) {
-      pick = c;
-      chosen = method;
-    }
-  }
-  if (!pick || pick->checkpointing) {
-    // Resource-constrained (Best Practices 3): sparse fine-tuning, checkpointing, mixed precision.
-    r.constrained = true;
-    for (const std::string method : {"sparse", "qlora"}) {
-      if (method == "qlora" && pick) break;  // checkpointed LoRA/DoRA beats a quantized base
-      auto k = method_keys(method);
-      k["bf16"] = true;
-      k["gradient_checkpointing"] = true;
-      k["batch_size"] = 1;
-      if (estimate_keys(m, k).total_bytes > budget) continue;
-      auto c = best_fit(m, k, effective, budget);
-      if (c) {
-        pick = c;
-        chosen = method;
-        break;
-      }
-    }
-  }
-  if (!pick) {
-    auto k = method_keys("qlora");
-    k["bf16"] = true;
-    k["gradient_checkpointing"] = true;
-    k["batch_size"] = 1;
-    k["seq_len"] = std::min<int64_t>(seq, 512);
-    const auto smallest = estimate_keys(m, k);
-    std::string gpus;
-    for (const auto& g : gpu_catalog())
-      if (static_cast<double>(smallest.total_bytes) <= static_cast<double>(g.memory_bytes) * kHeadroom)
-        gpus += (gpus.empty() ? "" : ", ") + g.name;
-    LLMCP_FAIL(kInvalidArgument, "no plan fits ", core::format_bytes(hw.memory_bytes), " (", hw.name, "): the smallest, QLoRA ",
-               "with gradient checkpointing, bf16, batch 1 and seq_len ", k["seq_len"].get<int64_t>(), ", needs ",
-               core::format_bytes(smallest.total_bytes), ". ",
-               gpus.empty() ? "No single GPU of the catalog holds it; it needs the model sharded across devices "
-                              "(FSDP/ZeRO-3), which this program does not do."
-                            : "It fits: " + gpus + ".");
-  }
-  r.config = pick->config;
-  r.estimate = pick->estimate;
-  const int64_t mb = pick->micro_batch;
-  const int64_t accumulation = std::max<int64_t>(1, effective / mb);
-  r.config["gradient_accumulation_steps"] = accumulation;
-  r.config["warmup_ratio"] = 0.03;
-  r.config["lr_scheduler"] = "cosine";
-  if (d.examples >= 200) {
-    r.config["eval_fraction"] = d.examples < 10000 ? 0.1 : 0.02;
-    if (r.scenario == Scenario::kSmall) r.config["early_stopping_patience"] = 3;
-  }
-  const int64_t train_examples =
-      static_cast<int64_t>(static_cast<double>(d.examples) * (1.0 - r.config.value("eval_fraction", 0.0)));
-  const int64_t steps_per_epoch = std::max<int64_t>(1, train_examples / (mb * accumulation));
-  const int64_t every = std::max<int64_t>(10, steps_per_epoch * epochs / 20);
-  if (r.config.contains("eval_fraction")) r.config["eval_steps"] = every;
-  r.config["save_steps"] = every;
-
-  // The reasons, in the config's order.
-  std::string advice = r.constrained ? "the memory is tight for it, so the plan follows the seed's advice for "
-                                       "resource-constrained environments"
-                                     : (r.scenario == Scenario::kLarge   ? "the plan follows the seed's advice for large datasets"
-                                        : r.scenario == Scenario::kSmall ? "the plan follows the seed's advice for small datasets"
-                                                                         : "the plan uses LoRA's defaults for a mid-sized dataset");
-  why("", core::with_commas(d.examples) + " examples, a " + scenario_name(r.scenario) + "; " + advice + ". The estimate is " +
-              core::format_bytes(r.estimate.total_bytes) + " of " + core::format_bytes(hw.memory_bytes) + " (" + hw.name + ").");
-  if (chosen == "dora")
-    why("method", "DoRA, the seed's pick for small datasets (better generalization than LoRA), fits this memory.");
-  else if (chosen == "lora" && r.scenario == Scenario::kSmall)
-    why("method", "LoRA rather than DoRA: DoRA's weight norms did not fit without gradient checkpointing.");
-  else if (chosen == "lora" && r.scenario == Scenario::kLarge)
-    why("method", "LoRA on a bf16/fp32 base: a QLoRA base needed checkpointing here while a full-precision one does not, and "
-                  "the base's precision is then not lost.");
-  else if (chosen == "lora")
-    why("method", "LoRA: trains under 1% of the parameters and fits without quantizing the base.");
-  else if (chosen == "qlora")
-    why("method", r.constrained ? "QLoRA (4-bit NF4 base with double quantization): the full-precision base does not fit."
-                                : "QLoRA (4-bit NF4 base with double quantization), the seed's choice for large datasets: a "
-                                  "quarter of the base's memory, leaving room for larger batches.");
-  else if (chosen == "sparse")
-    why("method", "sparse fine-tuning (1% of each targeted weight, RigL masks), the seed's choice for constrained "
-                  "environments: a LoRA/DoRA run did not fit without checkpointing.");
-  why("seq_len", "seq_len " + std::to_string(seq) + " covers " + (d.p95_tokens <= seq ? "95%" : "most") +
-                     " of the examples (median " + std::to_string(d.p50_tokens) + ", 95th percentile " +
-                     std::to_string(d.p95_tokens) + ", longest " + std::to_string(d.max_tokens) + " tokens" +
-                     (d.approximate ? ", approximated as bytes / 4: no tokenizer beside the model" : "") + ").");
-  if (chosen != "sparse") {
-    why("lora_rank", "rank " + std::to_string(rank) + ", alpha " + std::to_string(2 * rank) +
-                         (r.scenario == Scenario::kSmall ? ": start small (rank 4-8) on a small dataset."
-                                                         : ": more capacity for more data."));
-    why("lora_dropout", "dropout " + num(dropout) +
-                            (r.scenario == Scenario::kSmall ? ", higher than the usual 0.05, against overfitting few examples."
-                                                            : ", the usual value; the data regularizes."));
-    if (targets.is_array())
-      why("target_modules", "q_proj and v_proj, the attention projections the seed starts with.");
-    else if (targets.is_string())
-      why("target_modules", "every linear layer, as QLoRA does for larger datasets.");
-    else
-      why("target_modules", "the architecture's default projections (it has no q_proj/v_proj).");
-  }
-  why("learning_rate", "learning rate " + num(lr) +
-                           (r.scenario == Scenario::kSmall ? ", in the seed's lower range (1e-5 to 5e-5) for small datasets."
-                                                           : (r.scenario == Scenario::kLarge ? ", the top of the seed's range for large datasets (5e-5 to 1e-4)."
-                                                                                             : ", the bottom of the seed's LoRA range (1e-4 to 5e-4).")));
-  why("epochs", std::to_string(epochs) + (epochs == 1 ? " epoch" : " epochs") +
-                    (r.scenario == Scenario::kSmall ? std::string(": more passes over few examples (the seed says 5-10)") +
-                                                          (r.config.contains("eval_fraction") ? ", with early stopping on the held-out part." : ".")
-                                                    : (r.scenario == Scenario::kLarge ? ": fewer epochs with larger batches for large data."
-                                                                                      : ": a few passes.")));
-  why("batch_size", "micro-batch " + std::to_string(mb) + " x " + std::to_string(accumulation) +
-                        " accumulation steps = " + std::to_string(mb * accumulation) +
-                        " rows per update: the largest micro-batch that fits, accumulation for the rest.");
-  why("gradient_checkpointing", pick->checkpointing ? "gradient checkpointing on: without it the activations do not fit."
-                                                    : "gradient checkpointing off: the activations fit, and it would cost a "
-                                                      "third more compute.");
-  why("bf16", r.config.value("bf16", false) ? "bf16 mixed precision: half the activation memory, the GPU's fast path."
-                                            : "fp32 on the CPU: this machine's bf16 matmuls are not faster, and memory allows it.");
+  const Preset preset = preset_for(r.scenario, d, m);
+  const Choice choice = choose(m, base, preset, gpu, budget);
+  if (!choice.pick) fail_no_fit(m, base, preset, gpu, seq, hw);
+  r.constrained = choice.constrained;
+  r.config = choice.pick->config;
+  r.estimate = choice.pick->estimate;
+  schedule(r, *choice.pick, preset, d);
+  explain(r, choice, preset, d, seq, hw);
   return r;
 }
 

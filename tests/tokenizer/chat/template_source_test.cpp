@@ -10,6 +10,7 @@
 #include "../../test_util.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "model/arch_registry.h"
 #include "tokenizer/tokenizer.h"
 
 namespace llmcp::tokenizer::chat {
@@ -36,8 +37,13 @@ Tokenizer tokenizer_with(const std::vector<std::string>& extra) {
   return Tokenizer::from_json(j.dump(), "");
 }
 
-std::string builtin_source(std::string_view arch, const Tokenizer& t) {
-  const auto b = builtin_chat_template(arch, t);
+// What the model registry's family picks for `arch` (model/arch/<family>.cpp), as callers tell it.
+ModelFamily family_of(const std::string& arch, const Tokenizer& t) {
+  return {arch, model::family_chat_template(arch, [&](std::string_view tok) { return t.token_to_id(tok).has_value(); })};
+}
+
+std::string builtin_source(const std::string& arch, const Tokenizer& t) {
+  const auto b = builtin_chat_template(family_of(arch, t), t);
   EXPECT_TRUE(b.has_value()) << arch;
   return b ? select_chat_template(*b, "", false) : std::string();
 }
@@ -65,7 +71,7 @@ TEST(BuiltinChatTemplate, IsTheRealTemplateOfTheMatchingModel) {
   EXPECT_EQ(builtin_source("RWForCausalLM", fixture_tokenizer("tiiuae--falcon-7b")), falcon);
   EXPECT_EQ(builtin_source("Qwen2ForCausalLM", tokenizer_with({"<|im_start|>", "<|im_end|>"})),
             core::read_file(kFixtures / "Qwen--Qwen2-7B-Instruct/chat_template.jinja"));
-  EXPECT_FALSE(builtin_chat_template("GPT2LMHeadModel", llama2).has_value());
+  EXPECT_FALSE(builtin_chat_template(family_of("GPT2LMHeadModel", llama2), llama2).has_value());
 }
 
 TEST(ChatTemplateSource, FolderFilesInTransformersOrder) {
@@ -120,7 +126,7 @@ TEST(ChatTemplateSource, MalformedValuesAreErrorsNamingTheFile) {
 TEST(ChatTemplateSource, NoTemplateAnywhereSaysHowToSupplyOne) {
   TempDir dir;
   try {
-    resolve_chat_templates(dir.path(), "GPT2LMHeadModel", tokenizer_with({}));
+    resolve_chat_templates(dir.path(), family_of("GPT2LMHeadModel", tokenizer_with({})), tokenizer_with({}));
     ADD_FAILURE() << "expected an error";
   } catch (const core::Error& e) {
     EXPECT_EQ(e.code(), core::ErrorCode::kNotFound);
@@ -128,7 +134,7 @@ TEST(ChatTemplateSource, NoTemplateAnywhereSaysHowToSupplyOne) {
     EXPECT_NE(m.find("GPT2LMHeadModel"), std::string::npos) << m;
     EXPECT_NE(m.find("chat_template.jinja"), std::string::npos) << m;
   }
-  const auto t = resolve_chat_templates(dir.path(), "LlamaForCausalLM", tokenizer_with({}));
+  const auto t = resolve_chat_templates(dir.path(), family_of("LlamaForCausalLM", tokenizer_with({})), tokenizer_with({}));
   EXPECT_EQ(t.origin, "built-in llama-2");
 }
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "core/atomic_file.h"
+#include "model/arch_registry.h"
 #include "tokenizer/chat/template_source.h"
 #include "tokenizer/chat/tool_calls.h"
 
@@ -65,7 +66,10 @@ class TrainingViewTest : public ::testing::TestWithParam<Case> {};
 TEST_P(TrainingViewTest, MaskCoversExactlyTheAssistantTurns) {
   const Case& c = GetParam();
   const Tokenizer tok = load(c);
-  const auto templates = builtin_chat_template(c.architecture, tok);
+  const auto templates = builtin_chat_template(
+      {c.architecture, model::family_chat_template(
+                           c.architecture, [&](std::string_view t) { return tok.token_to_id(t).has_value(); })},
+      tok);
   ASSERT_TRUE(templates.has_value());
   ASSERT_EQ(templates->origin, "built-in " + c.builtin);
   const JinjaTemplate tmpl = JinjaTemplate::parse(select_chat_template(*templates, "", false));
@@ -140,7 +144,10 @@ INSTANTIATE_TEST_SUITE_P(
 // parsing it must give back the call the conversation holds.
 void expect_round_trip(const Case& c, ToolCallStyle style, const std::string& end_of_turn) {
   const Tokenizer tok = load(c);
-  const auto templates = builtin_chat_template(c.architecture, tok);
+  const auto templates = builtin_chat_template(
+      {c.architecture, model::family_chat_template(
+                           c.architecture, [&](std::string_view t) { return tok.token_to_id(t).has_value(); })},
+      tok);
   ASSERT_TRUE(templates.has_value());
   const std::string source = select_chat_template(*templates, "", true);
   ASSERT_EQ(detect_tool_call_style(source), style);

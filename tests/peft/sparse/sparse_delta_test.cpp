@@ -14,7 +14,7 @@
 #include <set>
 
 #include "core/error.h"
-#include "peft/sparse_delta.h"
+#include "peft/sparse/sparse_delta.h"
 
 namespace llmcp::peft {
 namespace {
@@ -226,7 +226,7 @@ TEST(SparseDeltaErrors, SaysWhatIsWrong) {
   auto v = at::zeros({3});
   auto expect_error = [&](const at::Tensor& idx, const at::Tensor& vals, bool structured, const std::string& part) {
     try {
-      SparseDelta(4, 5, idx, vals, structured, "layer.q_proj");
+      const SparseDelta d(4, 5, idx, vals, structured, "layer.q_proj");
       FAIL() << "no error for " << part;
     } catch (const core::Error& e) {
       EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();

@@ -1,11 +1,12 @@
 // Sparse settings: parsing with errors that name the key, and the counts the method derives.
-#include "peft/sparse_config.h"
+#include "peft/sparse/sparse_config.h"
 
 #include <algorithm>
 #include <cmath>
 #include <numbers>
 
 #include "core/error.h"
+#include "peft/lora_config.h"
 
 namespace llmcp::peft {
 
@@ -81,6 +82,17 @@ void SparseConfig::to_json(nlohmann::json& j) const {
   j["topk_ratio"] = topk_ratio;
   j["use_rigl"] = use_rigl;
   j["use_topk_attention"] = use_topk_attention;
+}
+
+SparseConfig SparseConfig::of(const LoraConfig& c) {
+  LLMCP_CHECK(c.method == "sparse", kInvalidArgument, "the adapter is a ", c.method, " adapter, not a sparse one");
+  return from_json(c.options, "the sparse adapter");
+}
+
+void SparseConfig::apply_to(LoraConfig& c) const {
+  c.method = "sparse";
+  c.options = nlohmann::json::object();
+  to_json(c.options);
 }
 
 }  // namespace llmcp::peft

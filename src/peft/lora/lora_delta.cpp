@@ -1,6 +1,6 @@
 // LoRA and DoRA forward, merge and unmerge. The adapter computes in its own dtype (fp32 by
 // default, as PEFT's autocast_adapter_dtype does) and the sum is cast back to the base's dtype.
-#include "peft/lora_delta.h"
+#include "peft/lora/lora_delta.h"
 
 #include <ATen/core/grad_mode.h>
 

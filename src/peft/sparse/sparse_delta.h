@@ -11,7 +11,7 @@
 #include <memory>
 
 #include "peft/adapter_delta.h"
-#include "peft/sparse_config.h"
+#include "peft/sparse/sparse_config.h"
 
 namespace llmcp::peft {
 
@@ -21,7 +21,8 @@ class SparseDelta : public AdapterDelta {
  public:
   // indices: int64 [k], unique positions in [0, out * in) (any order: sorted here, values along);
   // values: [k], used as given (they may require grad). Errors name `what`.
-  SparseDelta(int64_t out, int64_t in, at::Tensor indices, at::Tensor values, bool structured, const std::string& what);
+  SparseDelta(int64_t out, int64_t in, const at::Tensor& indices, const at::Tensor& values, bool structured,
+              const std::string& what);
   ~SparseDelta() override;
   // The starting mask: k entries (or rows) drawn uniformly without replacement, sorted (int64, CPU).
   static at::Tensor random_indices(int64_t out, int64_t in, const SparseConfig& c, at::Generator gen);

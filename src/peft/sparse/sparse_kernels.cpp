@@ -1,6 +1,6 @@
 // Loops written so the compiler vectorises them (independent lanes, no reassociation needed),
 // compiled three times with different target ISAs; work split over rows/entries with ATen's pool.
-#include "peft/sparse_kernels.h"
+#include "peft/sparse/sparse_kernels.h"
 
 #include <ATen/Parallel.h>
 

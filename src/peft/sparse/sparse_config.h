@@ -10,6 +10,8 @@
 
 namespace llmcp::peft {
 
+struct LoraConfig;
+
 enum class SparsityType { kUnstructured, kStructured };
 const char* sparsity_type_name(SparsityType t);
 
@@ -38,6 +40,9 @@ struct SparseConfig {
   // The seed's keys (missing ones keep their defaults); wrong types and values name the key.
   static SparseConfig from_json(const nlohmann::json& j, const std::string& source);
   void to_json(nlohmann::json& j) const;  // adds the seed's keys to `j`
+  // An adapter config's sparse settings (its options), and an adapter config made a sparse one.
+  static SparseConfig of(const LoraConfig& c);
+  void apply_to(LoraConfig& c) const;
 };
 
 }  // namespace llmcp::peft

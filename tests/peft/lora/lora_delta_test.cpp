@@ -6,7 +6,7 @@
 
 #include "model/loader.h"
 #include "peft/peft_model.h"
-#include "peft_test_util.h"
+#include "peft/peft_test_util.h"
 #include "test_util.h"
 
 namespace llmcp::peft {

@@ -1,7 +1,7 @@
 // The sparse delta's products, its autograd node and RigL's drop-and-grow step. The node keeps
 // the input transposed to [in, tokens] (fp32), so forward, the values' gradient and the input's
 // gradient are all loops over contiguous token rows (sparse_kernels.h).
-#include "peft/sparse_delta.h"
+#include "peft/sparse/sparse_delta.h"
 
 #include <ATen/core/grad_mode.h>
 #include <c10/core/impl/LocalDispatchKeySet.h>
@@ -10,7 +10,7 @@
 #include <mutex>
 
 #include "core/error.h"
-#include "peft/sparse_kernels.h"
+#include "peft/sparse/sparse_kernels.h"
 
 namespace llmcp::peft {
 
@@ -75,7 +75,7 @@ std::pair<at::Tensor, at::Tensor> forward_impl(const SparseDelta::Structure& s, 
 class SparseFn : public torch::autograd::Function<SparseFn> {
  public:
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x2, const at::Tensor& values,
-                            c10::intrusive_ptr<Holder> holder) {
+                            const c10::intrusive_ptr<Holder>& holder) {
     auto v = values.detach().to(at::kFloat).contiguous();
     auto [y, saved] = forward_impl(*holder->s, x2, v);
     ctx->save_for_backward({saved, v});
@@ -117,7 +117,7 @@ class SparseFn : public torch::autograd::Function<SparseFn> {
   }
 };
 
-SparseDelta::SparseDelta(int64_t out, int64_t in, at::Tensor indices, at::Tensor values, bool structured,
+SparseDelta::SparseDelta(int64_t out, int64_t in, const at::Tensor& indices, const at::Tensor& values, bool structured,
                          const std::string& what)
     : out_(out), in_(in), structured_(structured), what_(what), sink_(std::make_shared<DenseGradientSink>()) {
   LLMCP_CHECK(indices.dim() == 1 && values.dim() == 1 && indices.numel() == values.numel() && indices.numel() > 0,

@@ -12,8 +12,8 @@
 #include "model/loader.h"
 #include "model/tensor_view.h"
 #include "peft/peft_io.h"
-#include "peft/sparse_delta.h"
-#include "peft_test_util.h"
+#include "peft/sparse/sparse_delta.h"
+#include "peft/peft_test_util.h"
 #include "test_util.h"
 
 namespace llmcp::peft {
@@ -26,7 +26,7 @@ LoraConfig sparse_config(SparsityType type = SparsityType::kUnstructured) {
   s.sparsity_ratio = 0.9;
   s.sparsity_type = type;
   s.mask_update_interval = 50;
-  c.sparse = s;
+  s.apply_to(c);
   return c;
 }
 
@@ -93,8 +93,8 @@ TEST_F(SparseAdapterTest, RoundTripAndMergeReproduceOutputs) {
     auto d2 = model::load_decoder(dir_ / "m", {"float32", "cpu", {}});
     PeftModel loaded(*d2);
     auto cfg = load_adapter(loaded, dir_ / "a", "default");
-    ASSERT_TRUE(cfg.sparse.has_value());
-    EXPECT_EQ(cfg.sparse->sparsity_type, type);
+    ASSERT_EQ(cfg.method, "sparse");
+    EXPECT_EQ(SparseConfig::of(cfg).sparsity_type, type);
     EXPECT_TRUE(at::allclose(d2->forward(ids), plain, 1e-5, 1e-5));
     loaded.merge("default");
     EXPECT_TRUE(at::allclose(d2->forward(ids), plain, 1e-4, 1e-4));
