@@ -17,6 +17,7 @@
 #include "train/plan/recommend.h"
 #include "train/plan/memory_estimate.h"
 #include "train/train_config.h"
+#include "train/train_method.h"
 
 namespace llmcp::engine {
 namespace {
@@ -112,7 +113,8 @@ nlohmann::json estimate_memory(const EstimateRequest& req) {
                        {{"batch_size", 1}, {"gradient_accumulation_steps", c.batch_size * c.gradient_accumulation_steps}}});
     if (c.seq_len > 512) fixes.push_back({"seq_len " + std::to_string(c.seq_len / 2), {{"seq_len", c.seq_len / 2}}});
     if (!c.bf16) fixes.push_back({"bf16 mixed precision", {{"bf16", true}}});
-    if (c.method != "qlora" && c.method != "sparse")  // advice: LoRA-family runs may switch to QLoRA
+    // Full and LoRA-family runs on an unquantized base may switch to QLoRA.
+    if ((c.full() || peft::peft_method(c.lora.method).uses_rank()) && !train::base_quantization(c).load_in_4bit)
       fixes.push_back({"QLoRA (4-bit NF4 base, double quantization)",
                        {{"method", "qlora"}, {"load_in_4bit", true}, {"bnb_4bit_quant_type", "nf4"},
                         {"bnb_4bit_use_double_quant", true}}});
@@ -218,7 +220,7 @@ nlohmann::json gpu_support_matrix(const PlanHardware& req, int64_t seq_len) {
   const char* models[] = {"meta-llama/Llama-2-7b-hf", "meta-llama/Llama-2-13b-hf", "meta-llama/Llama-2-70b-hf",
                           "mistralai/Mistral-7B-v0.1", "mistralai/Mixtral-8x7B-v0.1", "tiiuae/falcon-7b",
                           "tiiuae/falcon-40b"};
-  const char* methods[] = {"lora", "qlora", "dora", "sparse", "full"};
+  const auto methods = train::training_methods();
   nlohmann::ordered_json out;
   out["hardware"] = hw.name;
   out["memory_bytes"] = hw.memory_bytes;
@@ -231,21 +233,10 @@ nlohmann::json gpu_support_matrix(const PlanHardware& req, int64_t seq_len) {
     row["model"] = id;
     row["parameters"] = shape.parameters;
     nlohmann::ordered_json cells;
-    for (const char* method : methods) {
+    for (const auto& method : methods) {
       nlohmann::json keys = {{"method", method}, {"batch_size", 1}, {"seq_len", seq_len}, {"bf16", true}};
       if (hw.device == "cuda") keys["device"] = "cuda";
-      const std::string m = method;
-      if (m == "lora" || m == "dora" || m == "qlora") {
-        keys["lora_rank"] = 8;
-        keys["lora_alpha"] = 16;
-        keys["lora_dropout"] = m == "dora" ? 0.1 : 0.05;
-      }
-      if (m == "qlora") {
-        keys["load_in_4bit"] = true;
-        keys["bnb_4bit_quant_type"] = "nf4";
-        keys["bnb_4bit_use_double_quant"] = true;
-      }
-      if (m == "sparse") keys["sparsity_ratio"] = 0.99;
+      if (const auto* m = train::adapter_method(method)) keys.update(m->typical_keys(method));
       auto plain = plan_config(id, keys, hw);
       const auto e = plan::estimate_training(shape, plain).total_bytes;
       keys["gradient_checkpointing"] = true;

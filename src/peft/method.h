@@ -65,6 +65,12 @@ class PeftMethod {
   virtual std::vector<MethodKey> keys() const { return {}; }
   // Whether LoRA's rank and alpha keys (r, lora_alpha, rank_pattern, ...) mean anything to it.
   virtual bool uses_rank() const { return false; }
+  // The keys a typical run of `method` (its name or one of its variants) sets, as a user writes
+  // them: the planner's support matrix and the recommender start from these.
+  virtual nlohmann::json typical_keys(const std::string& method) const {
+    (void)method;
+    return nlohmann::json::object();
+  }
 
   // The method's options from its keys in `j` (other keys ignored): checked, defaults filled in;
   // errors name the key and `source`. Stored in LoraConfig::options and written back by

@@ -22,6 +22,15 @@ class Lora : public PeftMethod {
             {"dora", "weight-decomposed LoRA: a learned magnitude per output row (use_dora)", {{"use_dora", true}}}};
   }
   bool uses_rank() const override { return true; }
+  json typical_keys(const std::string& method) const override {
+    json k = {{"lora_rank", 8}, {"lora_alpha", 16}, {"lora_dropout", method == "dora" ? 0.1 : 0.05}};
+    if (method == "qlora") {
+      k["load_in_4bit"] = true;
+      k["bnb_4bit_quant_type"] = "nf4";
+      k["bnb_4bit_use_double_quant"] = true;
+    }
+    return k;
+  }
 
   void write_options(const LoraConfig& c, json& j) const override {
     j["alpha_pattern"] = json::object();  // filled in their own order by lora_config_to_json

@@ -29,6 +29,10 @@ class Sparse : public PeftMethod {
     };
   }
 
+  nlohmann::json typical_keys(const std::string&) const override {
+    return {{"sparsity_ratio", 0.99}, {"mask_update_interval", 100}};
+  }
+
   nlohmann::json read_options(const nlohmann::json& j, const std::string& source) const override {
     nlohmann::json out = nlohmann::json::object();
     SparseConfig::from_json(j, source).to_json(out);

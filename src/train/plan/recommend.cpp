@@ -10,7 +10,9 @@
 
 #include "core/error.h"
 #include "core/format.h"
+#include "peft/method.h"
 #include "train/train_config.h"
+#include "train/train_method.h"
 
 namespace llmcp::plan {
 namespace {
@@ -106,23 +108,19 @@ nlohmann::ordered_json method_keys(const nlohmann::ordered_json& base, const Pre
                                    bool gpu) {
   nlohmann::ordered_json k = base;
   k["method"] = method;
-  if (method == "sparse") {
-    k["sparsity_ratio"] = 0.99;
-    k["mask_update_interval"] = 100;
-    k["learning_rate"] = p.lr;
-  } else {
+  const auto* m = train::adapter_method(method);
+  if (m) {
+    const auto typical = m->typical_keys(method);
+    for (auto it = typical.begin(); it != typical.end(); ++it) k[it.key()] = it.value();
+  }
+  if (m && m->uses_rank()) {
     k["lora_rank"] = p.rank;
     k["lora_alpha"] = 2 * p.rank;
     k["lora_dropout"] = p.dropout;
     if (!p.targets.is_null()) k["target_modules"] = p.targets;
-    k["learning_rate"] = p.lr;
-    if (method == "qlora") {
-      k["load_in_4bit"] = true;
-      k["bnb_4bit_quant_type"] = "nf4";
-      k["bnb_4bit_use_double_quant"] = true;
-      k["bnb_4bit_compute_dtype"] = gpu ? "bfloat16" : "float32";
-    }
   }
+  if (k.value("load_in_4bit", false)) k["bnb_4bit_compute_dtype"] = gpu ? "bfloat16" : "float32";
+  k["learning_rate"] = p.lr;
   k["epochs"] = p.epochs;
   return k;
 }
