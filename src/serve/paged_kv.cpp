@@ -65,8 +65,8 @@ at::Tensor PagedStep::attend(int64_t layer, const at::Tensor& q, const at::Tenso
   out.reserve(items_.size());
   for (const auto& item : items_) {
     auto qi = q.narrow(0, item.offset, item.count).transpose(0, 1).unsqueeze(0);  // [1,H,T,D]
-    auto ki = K.index_select(0, item.context).transpose(0, 1).unsqueeze(0);       // [1,K,S,D]
-    auto vi = V.index_select(0, item.context).transpose(0, 1).unsqueeze(0);
+    auto ki = K.index_select(0, item.context).transpose(0, 1).unsqueeze(0).to(q.scalar_type());  // [1,K,S,D]
+    auto vi = V.index_select(0, item.context).transpose(0, 1).unsqueeze(0).to(q.scalar_type());
     out.push_back(model::attention(qi, ki, vi, item.mask)[0].transpose(0, 1));  // [T,H,D]
   }
   return out.size() == 1 ? out.front() : at::cat(out, 0);
