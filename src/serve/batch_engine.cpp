@@ -83,11 +83,15 @@ struct BatchEngine::Impl {
     stats.kv_cache_bytes = pool.total_blocks() * PagedKv::block_bytes(d.config(), o.block_size, d.dtype());
   }
 
-  void finish(Live& l, const std::string& reason, const std::string& error = {}) {
+  void finish(Live& l, const std::string& reason, const std::exception* error = nullptr) {
     sched.remove(&l.seq);
     Finished f;
     f.reason = reason;
-    f.error = error;
+    if (error) {
+      f.error = core::user_message(*error);
+      f.error_code = core::user_code(*error);
+    }
+    if (reason == "eos") f.eos_token = l.seq.tokens.back();
     f.prompt_tokens = static_cast<int64_t>(l.req.prompt.size());
     f.completion_tokens = l.generated;
     f.cached_tokens = l.seq.cached_tokens;
@@ -99,6 +103,7 @@ struct BatchEngine::Impl {
       stats.prompt_tokens += f.prompt_tokens;
       stats.cached_prompt_tokens += f.cached_tokens;
       ++stats.finished_by_adapter[l.req.adapter];
+      stats.kv_blocks_used = pool.used_blocks();  // before on_finish: a caller told it ended sees its blocks back
     }
     if (l.req.on_finish) l.req.on_finish(f);
     live.erase(l.id);
@@ -125,7 +130,7 @@ struct BatchEngine::Impl {
         sched.add(&ref.seq);
         if (ref.req.max_new_tokens == 0) finish(ref, "length");
       } catch (const std::exception& e) {
-        finish(ref, "error", core::user_message(e));
+        finish(ref, "error", &e);
       }
     }
     for (auto id : cancelled) {
@@ -205,11 +210,10 @@ struct BatchEngine::Impl {
         try {
           step();
         } catch (const std::exception& e) {  // the step's requests cannot go on: each is told why
-          const auto msg = core::user_message(e);
-          core::log_warn("serving step failed: ", msg);
+          core::log_warn("serving step failed: ", core::user_message(e));
           std::vector<Live*> all;
           for (auto& [id, l] : live) all.push_back(l.get());
-          for (auto* l : all) finish(*l, "error", msg);
+          for (auto* l : all) finish(*l, "error", &e);
         }
       }
       std::lock_guard lock(mu);

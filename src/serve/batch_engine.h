@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "infer/sampler.h"
 #include "model/decoder.h"
 #include "peft/peft_model.h"
@@ -34,6 +35,8 @@ struct TokenEvent {
 struct Finished {
   std::string reason;  // eos | length | stopped (on_token returned false) | cancelled | error
   std::string error;   // for "error": what went wrong, for the user
+  core::ErrorCode error_code = core::ErrorCode::kInternal;
+  int64_t eos_token = -1;  // for "eos": the id that ended it
   int64_t prompt_tokens = 0, completion_tokens = 0;
   int64_t cached_tokens = 0;  // prompt tokens whose keys came from the prefix cache
   int64_t preemptions = 0;
