@@ -52,6 +52,7 @@ int64_t blocks_in(int64_t bytes, const model::Decoder& d, int64_t block_size) {
 
 struct BatchEngine::Impl {
   model::Decoder& decoder;
+  peft::PeftModel& peft;
   EngineOptions opt;
   BlockPool pool;
   Scheduler sched;
@@ -72,6 +73,7 @@ struct BatchEngine::Impl {
 
   Impl(model::Decoder& d, peft::PeftModel& peft, EngineOptions o)
       : decoder(d),
+        peft(peft),
         opt(o),
         pool(blocks_in(o.kv_cache_bytes > 0 ? o.kv_cache_bytes : default_kv_cache_bytes(d.device()), d, o.block_size),
              o.block_size),
@@ -260,17 +262,29 @@ void BatchEngine::cancel(int64_t id) {
   impl_->cv.notify_all();
 }
 
-void BatchEngine::attach_adapter(const std::string& name) {
+void BatchEngine::add_adapter(const std::string& name, const std::function<void(peft::PeftModel&)>& load) {
   std::lock_guard step(impl_->step_mu);
-  impl_->rows.attach(name);
+  try {
+    if (load) load(impl_->peft);
+    impl_->rows.attach(name);  // also re-installs the others: a PEFT model change clears every delta
+  } catch (...) {
+    if (load) {
+      const auto names = impl_->peft.adapter_names();
+      if (std::find(names.begin(), names.end(), name) != names.end()) impl_->peft.delete_adapter(name);
+    }
+    impl_->rows.detach(name);
+    throw;
+  }
 }
 
-void BatchEngine::detach_adapter(const std::string& name) {
+void BatchEngine::remove_adapter(const std::string& name) {
   std::lock_guard step(impl_->step_mu);
   std::vector<Live*> users;
   for (auto& [id, l] : impl_->live)
     if (l->req.adapter == name) users.push_back(l.get());
   for (auto* l : users) impl_->finish(*l, "cancelled");
+  const auto names = impl_->peft.adapter_names();
+  if (std::find(names.begin(), names.end(), name) != names.end()) impl_->peft.delete_adapter(name);
   impl_->rows.detach(name);
 }
 

@@ -71,10 +71,12 @@ class BatchEngine {
 
   int64_t submit(Request r);  // thread-safe; returns the request's id
   void cancel(int64_t id);    // thread-safe; its blocks are freed at the next step
-  // Adapters for requests (names the PEFT model holds): between steps, waiting for the current
-  // one. attach refuses what cannot be served per row; detach cancels the adapter's requests.
-  void attach_adapter(const std::string& name);
-  void detach_adapter(const std::string& name);
+  // Adapters for requests, changed between steps (waiting for the current one). add_adapter runs
+  // `load` (which puts `name` into the PEFT model; empty when it is there already) and serves it;
+  // one that cannot be served per row is deleted again and refused. remove_adapter ends its
+  // requests ("cancelled") and deletes it from the PEFT model.
+  void add_adapter(const std::string& name, const std::function<void(peft::PeftModel&)>& load = {});
+  void remove_adapter(const std::string& name);
   EngineStats stats() const;
 
  private:

@@ -11,8 +11,8 @@ PagedKv::PagedKv(const model::DecoderConfig& c, int64_t num_blocks, int64_t bloc
     : num_blocks_(num_blocks), block_size_(block_size), device_(device) {
   const auto opts = at::TensorOptions().dtype(dtype).device(device);
   for (int64_t l = 0; l < c.num_layers; ++l) {
-    k_.push_back(at::zeros({num_blocks * block_size, c.num_kv_heads, c.head_dim}, opts));
-    v_.push_back(at::zeros({num_blocks * block_size, c.num_kv_heads, c.head_dim}, opts));
+    k_.push_back(at::empty({num_blocks * block_size, c.num_kv_heads, c.head_dim}, opts));
+    v_.push_back(at::empty({num_blocks * block_size, c.num_kv_heads, c.head_dim}, opts));
   }
 }
 

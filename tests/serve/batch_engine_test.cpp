@@ -142,7 +142,7 @@ TEST_F(BatchEngineTest, ConcurrentRequestsOverAdaptersAnswerAsAlone) {
   std::vector<std::future<Answer>> futs(reqs.size());
   {
     BatchEngine engine(*decoder_, *peft_, {.kv_cache_bytes = 64 << 20, .block_size = 4, .max_batch_tokens = 32, .max_running = 16});
-    for (int i = 0; i < 4; ++i) engine.attach_adapter("a" + std::to_string(i));
+    for (int i = 0; i < 4; ++i) engine.add_adapter("a" + std::to_string(i));
     std::vector<std::thread> clients;
     for (size_t i = 0; i < reqs.size(); ++i) clients.emplace_back([&, i] { futs[i] = submit(engine, reqs[i]); });
     for (auto& t : clients) t.join();
@@ -174,7 +174,7 @@ TEST_F(BatchEngineTest, TooSmallACachePreemptsAndStillAnswers) {
     // 40 blocks of 2 slots: far less than 12 requests need together.
     const int64_t block = 2 * 2 * decoder_->config().num_layers * decoder_->config().num_kv_heads * decoder_->config().head_dim * 4;
     BatchEngine engine(*decoder_, *peft_, {.kv_cache_bytes = 40 * block, .block_size = 2, .max_batch_tokens = 64, .max_running = 16});
-    for (int i = 0; i < 4; ++i) engine.attach_adapter("a" + std::to_string(i));
+    for (int i = 0; i < 4; ++i) engine.add_adapter("a" + std::to_string(i));
     for (auto& r : reqs) futs.push_back(submit(engine, r));
     for (auto& f : futs) f.wait();
     preemptions = engine.stats().preemptions;
