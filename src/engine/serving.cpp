@@ -231,6 +231,8 @@ nlohmann::json Serving::models() const {
   return out;
 }
 
+void Serving::preload(const std::string& model_dir) { impl_->model(model_dir); }
+
 std::vector<EngineMetrics> Serving::metrics() const {
   std::lock_guard lock(impl_->mu);
   std::vector<EngineMetrics> out;
@@ -290,7 +292,7 @@ ChatResponse Serving::chat(const ChatRequest& req, const std::atomic<bool>* stop
   g.model_dir = m->path;
   g.prompt = render_chat(tmpl, c, special_tokens_of(*m->tok));
   ChatResponse out;
-  out.generation = impl_->run(*m, g, req.adapter, stop, {}, /*prompt_has_special_tokens=*/true);
+  out.generation = impl_->run(*m, g, req.adapter, stop, req.on_text, /*prompt_has_special_tokens=*/true);
   out.text = out.generation.text;
   out.content = out.text;
   if (auto style = detect_tool_call_style(source)) {

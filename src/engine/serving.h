@@ -46,6 +46,7 @@ struct ChatRequest {
   std::string adapter;            // a registered adapter's name; "" = the base model
   nlohmann::ordered_json messages;  // OpenAI-shaped
   nlohmann::ordered_json tools;     // null: none
+  std::function<bool(const std::string&)> on_text;  // each piece of generated text; false cancels
 };
 
 struct ChatResponse {
@@ -72,6 +73,8 @@ class Serving {
   void unload_adapter(const std::string& name);
   nlohmann::json adapters() const;  // the registered adapters, each with its base and "loaded"
   nlohmann::json models() const;    // loaded models: {"path", "bytes", "adapters", "idle_seconds"}
+  // Loads a model (and its registered adapters) now rather than at its first request.
+  void preload(const std::string& model_dir);
   // The model folder an adapter was registered with.
   std::string adapter_model(const std::string& name) const;
   std::vector<EngineMetrics> metrics() const;  // one per loaded model

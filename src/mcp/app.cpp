@@ -69,5 +69,9 @@ struct App::Impl {
 App::App(AppOptions options) : impl_(std::make_unique<Impl>(options)) {}
 App::~App() = default;
 Server& App::server() { return impl_->server; }
+engine::Serving& App::serving() { return impl_->serving; }
+std::string App::adapter_path(const std::string& ref) const {
+  return impl_->workspace.find(ref, impl_->workspace.adapters_dir()).string();
+}
 
 }  // namespace llmcp::mcp
