@@ -264,6 +264,10 @@ struct OpenAiApi::Impl {
     each("llmcp_prefix_cache_hit_tokens_total", [](const engine::EngineMetrics& m) { return m.cached_prompt_tokens; });
     family("llmcp_generation_tokens_total", "counter", "Generated tokens (rate() gives tokens/s).");
     each("llmcp_generation_tokens_total", [](const engine::EngineMetrics& m) { return m.generation_tokens; });
+    family("llmcp_requests_finished_total", "counter", "Requests finished, whatever the reason.");
+    each("llmcp_requests_finished_total", [](const engine::EngineMetrics& m) { return m.requests_finished; });
+    family("llmcp_requests_cancelled_total", "counter", "Requests ended early (client gone, stop string, cancel).");
+    each("llmcp_requests_cancelled_total", [](const engine::EngineMetrics& m) { return m.requests_cancelled; });
     family("llmcp_preemptions_total", "counter", "Requests preempted for KV blocks (recomputed later).");
     each("llmcp_preemptions_total", [](const engine::EngineMetrics& m) { return m.preemptions; });
     family("llmcp_adapter_requests_running", "gauge", "Running requests per adapter (\"\" = the base).");

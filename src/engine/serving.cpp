@@ -250,6 +250,7 @@ std::vector<EngineMetrics> Serving::metrics() const {
     e.generation_tokens = s.generation_tokens;
     e.cached_prompt_tokens = s.cached_prompt_tokens;
     e.requests_finished = s.requests_finished;
+    e.requests_cancelled = s.requests_cancelled;
     e.preemptions = s.preemptions;
     e.steps = s.steps;
     e.running_by_adapter = s.running_by_adapter;

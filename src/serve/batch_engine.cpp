@@ -101,6 +101,7 @@ struct BatchEngine::Impl {
     {
       std::lock_guard lock(mu);
       ++stats.requests_finished;
+      if (reason == "cancelled" || reason == "stopped") ++stats.requests_cancelled;
       stats.preemptions += l.seq.preemptions;
       stats.prompt_tokens += f.prompt_tokens;
       stats.cached_prompt_tokens += f.cached_tokens;

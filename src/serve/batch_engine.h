@@ -58,7 +58,7 @@ struct EngineStats {
   int64_t running = 0, waiting = 0;
   int64_t kv_blocks_total = 0, kv_blocks_used = 0, block_size = 0, kv_cache_bytes = 0;
   int64_t prompt_tokens = 0, generation_tokens = 0, cached_prompt_tokens = 0;  // since start
-  int64_t requests_finished = 0, preemptions = 0, steps = 0;
+  int64_t requests_finished = 0, requests_cancelled = 0, preemptions = 0, steps = 0;
   std::map<std::string, int64_t> running_by_adapter, finished_by_adapter;  // "" = the base
 };
 
