@@ -49,6 +49,9 @@ try {
     assert.ok(['length', 'stop'].includes(r.choices[0].finish_reason));
   }
   const base = await client.completions.create({ model: 'demo', prompt: 'Hello there', max_tokens: 8 });
+  const two = await client.completions.create({ model: 'demo', prompt: 'Hello there', max_tokens: 8, n: 2 });
+  assert.deepEqual(two.choices.map((c) => [c.index, c.text]), [[0, base.choices[0].text], [1, base.choices[0].text]]);
+  assert.equal(two.usage.completion_tokens, 2 * base.usage.completion_tokens);
   const adapted = await client.completions.create({ model: 'lora', prompt: 'Hello there', max_tokens: 8 });
   assert.notEqual(base.choices[0].text, adapted.choices[0].text, 'the adapter changes the answer');
 
