@@ -85,7 +85,9 @@ struct OpenAiApi::Impl {
   }
 
   void completions(const Json& body, httplib::Response& res) {
-    auto [model, adapter] = resolve(body);
+    const auto resolved = resolve(body);
+    const std::string& model = resolved.first;
+    const std::string adapter = resolved.second;
     engine::GenerateRequest g;
     g.model_dir = model;
     g.prompt = read_prompt(body);
@@ -139,7 +141,9 @@ struct OpenAiApi::Impl {
   }
 
   void chat(const Json& body, httplib::Response& res) {
-    auto [model, adapter] = resolve(body);
+    const auto resolved = resolve(body);
+    const std::string& model = resolved.first;
+    const std::string& adapter = resolved.second;
     engine::ChatRequest c;
     c.generation.model_dir = model;
     c.adapter = adapter;
@@ -292,10 +296,10 @@ OpenAiApi::OpenAiApi(engine::Serving& serving, ApiOptions options) : impl_(std::
 
 OpenAiApi::~OpenAiApi() = default;
 
-void OpenAiApi::mount(httplib::Server& http, Admit admit) {
+void OpenAiApi::mount(httplib::Server& http, const Admit& admit) {
   auto* im = impl_.get();
   using Handler = std::function<void(const Json&, httplib::Response&)>;
-  auto post = [&http, im, admit](const std::string& path, Handler h) {
+  auto post = [&http, im, admit](const std::string& path, const Handler& h) {
     http.Post(path, [im, admit, h](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
       std::string body;
       if (!mcp::read_body(req, reader, im->opt.max_body_bytes, body, res)) return;

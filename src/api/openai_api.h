@@ -38,7 +38,7 @@ class OpenAiApi {
  public:
   OpenAiApi(engine::Serving& serving, ApiOptions options);
   ~OpenAiApi();
-  void mount(httplib::Server& http, Admit admit);
+  void mount(httplib::Server& http, const Admit& admit);
 
  private:
   struct Impl;

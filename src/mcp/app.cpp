@@ -66,7 +66,7 @@ struct App::Impl {
   ~Impl() { server.shutdown(); }  // tasks still running use the members below the server
 };
 
-App::App(AppOptions options) : impl_(std::make_unique<Impl>(options)) {}
+App::App(const AppOptions& options) : impl_(std::make_unique<Impl>(options)) {}
 App::~App() = default;
 Server& App::server() { return impl_->server; }
 engine::Serving& App::serving() { return impl_->serving; }

@@ -28,7 +28,7 @@ struct AppOptions {
 
 class App {
  public:
-  explicit App(AppOptions options);
+  explicit App(const AppOptions& options);
   ~App();
   Server& server();
   engine::Serving& serving();  // the loaded models, shared with the OpenAI API on the same port

@@ -194,7 +194,7 @@ struct HttpTransport::Impl {
   // The POST's SSE stream. The requests run on this HTTP thread, inside the content provider, so
   // their related messages (progress, logs, server-to-client requests) are written as they are
   // sent and the response follows them; concurrency comes from concurrent POSTs.
-  void answer_events(std::shared_ptr<Session> session, std::vector<Message> requests, std::vector<Json> errors,
+  void answer_events(const std::shared_ptr<Session>& session, std::vector<Message> requests, std::vector<Json> errors,
                      httplib::Response& res) {
     res.set_header("Cache-Control", "no-cache, no-transform");
     res.set_header("X-Accel-Buffering", "no");
@@ -329,7 +329,7 @@ HttpTransport::HttpTransport(Server& server, HttpOptions options) {
   im.http.Post(".*", not_found);  // bodies to other paths are limited too
   im.http.Put(".*", not_found);
   im.http.Patch(".*", not_found);
-  im.http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+  im.http.set_exception_handler([](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
     reply_error(res, 500, kInternalError, "internal error");
   });
 }
