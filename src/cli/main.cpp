@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   llmcp::cli::add_text_commands(app);
   llmcp::cli::add_train_commands(app);
   llmcp::cli::add_serve_command(app);
+  llmcp::cli::add_serve_openai_command(app);
   llmcp::cli::add_estimate_command(app);
   llmcp::cli::add_recommend_command(app);
   llmcp::cli::add_download_command(app);

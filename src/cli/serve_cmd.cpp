@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/flag_checks.h"
+#include "cli/serve_openai.h"
 #include "core/error.h"
 #include "core/workspace.h"
 #include "mcp/app.h"
@@ -34,6 +35,7 @@ struct ServeArgs {
   size_t page_size = 100;
   double max_body_mb = 4;
   bool fixtures = false;
+  OpenAiServing openai;  // --model: the OpenAI API on the same port
 };
 
 bool loopback(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
@@ -70,6 +72,15 @@ void serve(const ServeArgs& a) {
   h.allowed_hosts = a.allowed_hosts;
   h.max_body_bytes = static_cast<size_t>(a.max_body_mb * (1 << 20));
   h.on_listening = [](int port) { std::cerr << "llm-mcp: serving MCP on port " << port << std::endl; };
+  std::unique_ptr<api::OpenAiApi> openai;
+  if (!a.openai.model.empty()) {
+    auto o = a.openai;
+    o.max_body_bytes = h.max_body_bytes;
+    openai = make_openai_api(app.serving(), o, [&app](const std::string& p) { return app.adapter_path(p); });
+    h.mount = [&openai](httplib::Server& http, const mcp::AccessPolicy& policy) {
+      openai->mount(http, openai_admit(policy));
+    };
+  }
   mcp::HttpTransport transport(app.server(), h);
   transport.run();
 }
@@ -105,7 +116,17 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--conformance-fixtures", a->fixtures,
                 "Also register the MCP conformance suite's fixture tools, resources and prompts (testing only)");
-  cmd->callback([a] { serve(*a); });
+  cmd->add_option("--model", a->openai.model,
+                  "With --http: also serve this model through the OpenAI API (/v1/...) on the same port");
+  cmd->add_option("--served-model-name", a->openai.served_name, "Its id in OpenAI requests (default: --model)");
+  cmd->add_option("--lora", a->openai.loras, "An adapter the OpenAI API serves by name: NAME=PATH (repeatable)");
+  cmd->add_flag("--allow-runtime-lora", a->openai.runtime_lora,
+                "Accept /v1/load_lora_adapter (adapter folders inside the workspace)");
+  cmd->callback([a] {
+    LLMCP_CHECK(a->http || a->openai.model.empty(), kInvalidArgument,
+                "--model serves the OpenAI API over HTTP: add --http (stdio carries MCP only)");
+    serve(*a);
+  });
 }
 
 }  // namespace llmcp::cli

@@ -117,9 +117,10 @@ nlohmann::json model_info(const std::string& model_dir) {
   return j;
 }
 
-GenerateResponse generate_with(const model::Decoder& decoder, const tokenizer::Tokenizer& tok,
-                               const GenerateRequest& req, const std::atomic<bool>* stop,
-                               const std::function<bool(const std::string&)>& on_text, bool prompt_has_special_tokens) {
+PreparedGeneration prepare_generation(const model::DecoderConfig& config, const tokenizer::Tokenizer& tok,
+                                      const GenerateRequest& req, const std::atomic<bool>* stop,
+                                      const std::function<bool(const std::string&)>& on_text,
+                                      bool prompt_has_special_tokens) {
   auto defaults = io::load_generation_defaults(req.model_dir);
   infer::GenerateOptions opts;
   opts.max_new_tokens = req.max_new_tokens.value_or(defaults.max_new_tokens.value_or(128));
@@ -129,16 +130,17 @@ GenerateResponse generate_with(const model::Decoder& decoder, const tokenizer::T
   opts.sampling = sampling_params(req, defaults);
   opts.sampling.validate();
   auto ids32 = tok.encode(req.prompt, /*add_special_tokens=*/!prompt_has_special_tokens);  // bad UTF-8 fails here
-  opts.eos_ids = defaults.eos_token_ids.empty() ? decoder.config().eos_token_ids : defaults.eos_token_ids;
+  opts.eos_ids = defaults.eos_token_ids.empty() ? config.eos_token_ids : defaults.eos_token_ids;
   if (opts.eos_ids.empty() && tok.special().eos) opts.eos_ids.push_back(*tok.special().eos);
   opts.stop_strings = req.stop;
-  opts.on_text = [&](const std::string& piece) {
+  opts.on_text = [stop, on_text](const std::string& piece) {
     if (stop && stop->load()) return false;
     return on_text ? on_text(piece) : true;
   };
+  return {std::vector<int64_t>(ids32.begin(), ids32.end()), opts};
+}
 
-  std::vector<int64_t> ids(ids32.begin(), ids32.end());
-  auto r = infer::generate(decoder, tok, ids, opts);
+GenerateResponse generation_response(const infer::GenerateResult& r) {
   GenerateResponse out;
   out.text = r.text;
   out.finish_reason = r.finish_reason;
@@ -149,6 +151,13 @@ GenerateResponse generate_with(const model::Decoder& decoder, const tokenizer::T
   if (r.decode_seconds > 0 && r.tokens.size() > 1)
     out.decode_tokens_per_second = static_cast<double>(r.tokens.size() - 1) / r.decode_seconds;
   return out;
+}
+
+GenerateResponse generate_with(const model::Decoder& decoder, const tokenizer::Tokenizer& tok,
+                               const GenerateRequest& req, const std::atomic<bool>* stop,
+                               const std::function<bool(const std::string&)>& on_text, bool prompt_has_special_tokens) {
+  const auto p = prepare_generation(decoder.config(), tok, req, stop, on_text, prompt_has_special_tokens);
+  return generation_response(infer::generate(decoder, tok, p.ids, p.options));
 }
 
 GenerateResponse generate(const GenerateRequest& req, const std::function<bool(const std::string&)>& on_text) {

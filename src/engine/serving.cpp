@@ -15,6 +15,8 @@
 #include "peft/peft_model.h"
 #include "train/data/dataset.h"
 #include "quant/quantized_weight.h"
+#include "serve/batch_engine.h"
+#include "serve/text_generation.h"
 #include "tokenizer/chat/chat_template.h"
 #include "tokenizer/chat/template_source.h"
 #include "tokenizer/chat/tool_calls.h"
@@ -32,10 +34,11 @@ struct LoadedModel {
   std::unique_ptr<model::Decoder> decoder;
   std::unique_ptr<tokenizer::Tokenizer> tok;
   std::unique_ptr<peft::PeftModel> peft;
-  std::map<std::string, std::string> adapters;  // attached: name -> folder
+  std::unique_ptr<serve::BatchEngine> engine;   // declared last: stopped before what it uses goes
+  std::map<std::string, std::string> adapters;  // attached: name -> folder (under `attach_mu`)
   int64_t bytes = 0;
   Clock::time_point last_used = Clock::now();
-  std::mutex run;  // one generation at a time per model (adapter activation is model state)
+  std::mutex attach_mu;  // adapter changes, one at a time (the engine orders them with its steps)
 };
 
 struct RegisteredAdapter {
@@ -96,6 +99,9 @@ struct Serving::Impl {
     m->decoder = model::load_decoder(path, {opt.dtype, opt.device, {}});
     m->peft = std::make_unique<peft::PeftModel>(*m->decoder);
     m->bytes = model_bytes(*m->decoder);
+    m->engine = std::make_unique<serve::BatchEngine>(
+        *m->decoder, *m->peft,
+        serve::EngineOptions{opt.kv_cache_bytes, opt.block_size, opt.max_batch_tokens, opt.max_running});
     std::lock_guard lock(mu);
     auto it = models.find(path);
     if (it != models.end()) return it->second;  // another call loaded it meanwhile
@@ -104,16 +110,24 @@ struct Serving::Impl {
     return m;
   }
 
-  // Attaches `name` to its model when it is not yet. m->run held.
+  // One generation through the model's batch engine.
+  GenerateResponse run(LoadedModel& m, const GenerateRequest& req, const std::string& adapter,
+                       const std::atomic<bool>* stop, const std::function<bool(const std::string&)>& on_text,
+                       bool prompt_has_special_tokens) {
+    const auto& config = m.decoder->config();
+    const auto p = prepare_generation(config, *m.tok, req, stop, on_text, prompt_has_special_tokens);
+    return generation_response(serve::generate_batched(*m.engine, config, *m.tok, p.ids, p.options, adapter, stop));
+  }
+
+  // Attaches `name` to its model when it is not yet. m.attach_mu held.
   void attach(LoadedModel& m, const std::string& name, const std::string& adapter_path) {
     if (m.adapters.count(name)) return;
-    peft::load_adapter(*m.peft, adapter_path, name);
+    m.engine->add_adapter(name, [&](peft::PeftModel& p) { peft::load_adapter(p, adapter_path, name); });
     m.adapters[name] = adapter_path;
   }
 
-  // Model and adapter for a call; activates the adapter (or none). Returns the model locked.
-  std::pair<std::shared_ptr<LoadedModel>, std::unique_lock<std::mutex>> prepare(const std::string& model_dir,
-                                                                                 const std::string& adapter) {
+  // Model and adapter for a call, the adapter attached to the model's engine.
+  std::shared_ptr<LoadedModel> prepare(const std::string& model_dir, const std::string& adapter) {
     std::string dir = model_dir, adapter_path;
     if (!adapter.empty()) {
       std::lock_guard lock(mu);
@@ -127,16 +141,12 @@ struct Serving::Impl {
     }
     LLMCP_CHECK(!dir.empty(), kInvalidArgument, "name a model (or an adapter, which implies its base model)");
     auto m = model(dir);
-    std::unique_lock run(m->run);
-    if (adapter.empty()) {
-      m->peft->disable();
-    } else {
+    if (!adapter.empty()) {
+      std::lock_guard attaching(m->attach_mu);
       attach(*m, adapter, adapter_path);
-      m->peft->enable();
-      m->peft->set_active({adapter});
     }
     m->last_used = Clock::now();
-    return {m, std::move(run)};
+    return m;
   }
 };
 
@@ -157,9 +167,9 @@ nlohmann::json Serving::load_adapter(const std::string& model_dir, const std::st
                 "; unload it first or choose another name");
   }
   auto m = impl_->model(model_dir);
-  std::lock_guard run(m->run);
+  std::lock_guard attaching(m->attach_mu);
   if (m->adapters.count(name)) {  // reload: the folder may have changed (a newer checkpoint)
-    m->peft->delete_adapter(name);
+    m->engine->remove_adapter(name);
     m->adapters.erase(name);
   }
   impl_->attach(*m, name, adapter_path);
@@ -191,8 +201,8 @@ void Serving::unload_adapter(const std::string& name) {
     impl_->adapters.erase(it);
   }
   if (!m) return;
-  std::lock_guard run(m->run);
-  if (m->adapters.erase(name)) m->peft->delete_adapter(name);
+  std::lock_guard attaching(m->attach_mu);
+  if (m->adapters.erase(name)) m->engine->remove_adapter(name);
 }
 
 nlohmann::json Serving::adapters() const {
@@ -221,6 +231,35 @@ nlohmann::json Serving::models() const {
   return out;
 }
 
+void Serving::preload(const std::string& model_dir) { impl_->model(model_dir); }
+
+std::vector<EngineMetrics> Serving::metrics() const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<EngineMetrics> out;
+  for (const auto& [path, m] : impl_->models) {
+    const auto s = m->engine->stats();
+    EngineMetrics e;
+    e.model = path;
+    e.running = s.running;
+    e.waiting = s.waiting;
+    e.kv_blocks_total = s.kv_blocks_total;
+    e.kv_blocks_used = s.kv_blocks_used;
+    e.block_size = s.block_size;
+    e.kv_cache_bytes = s.kv_cache_bytes;
+    e.prompt_tokens = s.prompt_tokens;
+    e.generation_tokens = s.generation_tokens;
+    e.cached_prompt_tokens = s.cached_prompt_tokens;
+    e.requests_finished = s.requests_finished;
+    e.requests_cancelled = s.requests_cancelled;
+    e.preemptions = s.preemptions;
+    e.steps = s.steps;
+    e.running_by_adapter = s.running_by_adapter;
+    e.finished_by_adapter = s.finished_by_adapter;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 std::string Serving::adapter_model(const std::string& name) const {
   std::lock_guard lock(impl_->mu);
   auto it = impl_->adapters.find(name);
@@ -231,10 +270,10 @@ std::string Serving::adapter_model(const std::string& name) const {
 GenerateResponse Serving::generate(const GenerateRequest& req, const std::string& adapter,
                                    const std::atomic<bool>* stop,
                                    const std::function<bool(const std::string&)>& on_text) {
-  auto [m, run] = impl_->prepare(req.model_dir, adapter);
+  auto m = impl_->prepare(req.model_dir, adapter);
   GenerateRequest r = req;
   r.model_dir = m->path;
-  return generate_with(*m->decoder, *m->tok, r, stop, on_text);
+  return impl_->run(*m, r, adapter, stop, on_text, false);
 }
 
 ChatResponse Serving::chat(const ChatRequest& req, const std::atomic<bool>* stop) {
@@ -242,7 +281,7 @@ ChatResponse Serving::chat(const ChatRequest& req, const std::atomic<bool>* stop
   LLMCP_CHECK(req.messages.is_array() && !req.messages.empty(), kInvalidArgument,
               "messages must be a non-empty list of {\"role\", \"content\"}");
   LLMCP_CHECK(req.tools.is_null() || req.tools.is_array(), kInvalidArgument, "tools must be a list");
-  auto [m, run] = impl_->prepare(req.generation.model_dir, req.adapter);
+  auto m = impl_->prepare(req.generation.model_dir, req.adapter);
   const ChatTemplates templates = resolve_chat_templates(m->path, data::model_family_of(m->path, *m->tok), *m->tok);
   const std::string& source = select_chat_template(templates, "", !req.tools.is_null());
   const JinjaTemplate tmpl = JinjaTemplate::parse(source);
@@ -254,7 +293,7 @@ ChatResponse Serving::chat(const ChatRequest& req, const std::atomic<bool>* stop
   g.model_dir = m->path;
   g.prompt = render_chat(tmpl, c, special_tokens_of(*m->tok));
   ChatResponse out;
-  out.generation = generate_with(*m->decoder, *m->tok, g, stop, {}, /*prompt_has_special_tokens=*/true);
+  out.generation = impl_->run(*m, g, req.adapter, stop, req.on_text, /*prompt_has_special_tokens=*/true);
   out.text = out.generation.text;
   out.content = out.text;
   if (auto style = detect_tool_call_style(source)) {

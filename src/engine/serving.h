@@ -8,8 +8,10 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -21,6 +23,22 @@ struct ServingOptions {
   int64_t memory_budget_bytes = int64_t{8} << 30;  // weights of loaded models, adapters included
   std::string dtype = "auto";
   std::string device = "auto";  // cpu | cuda | cuda:N | auto (the first GPU when there is one)
+  // Each loaded model's batch engine: its KV cache (0: a share of the free memory, at most 4 GiB
+  // on the CPU), token slots per block, tokens per step, sequences per batch.
+  int64_t kv_cache_bytes = 0;
+  int64_t block_size = 16;
+  int64_t max_batch_tokens = 512;
+  int64_t max_running = 64;
+};
+
+// A loaded model's serving engine, for /metrics and the models listing.
+struct EngineMetrics {
+  std::string model;
+  int64_t running = 0, waiting = 0;
+  int64_t kv_blocks_total = 0, kv_blocks_used = 0, block_size = 0, kv_cache_bytes = 0;
+  int64_t prompt_tokens = 0, generation_tokens = 0, cached_prompt_tokens = 0;
+  int64_t requests_finished = 0, requests_cancelled = 0, preemptions = 0, steps = 0;
+  std::map<std::string, int64_t> running_by_adapter, finished_by_adapter;  // "" = the base
 };
 
 struct ChatRequest {
@@ -28,6 +46,7 @@ struct ChatRequest {
   std::string adapter;            // a registered adapter's name; "" = the base model
   nlohmann::ordered_json messages;  // OpenAI-shaped
   nlohmann::ordered_json tools;     // null: none
+  std::function<bool(const std::string&)> on_text;  // each piece of generated text; false cancels
 };
 
 struct ChatResponse {
@@ -54,10 +73,15 @@ class Serving {
   void unload_adapter(const std::string& name);
   nlohmann::json adapters() const;  // the registered adapters, each with its base and "loaded"
   nlohmann::json models() const;    // loaded models: {"path", "bytes", "adapters", "idle_seconds"}
+  // Loads a model (and its registered adapters) now rather than at its first request.
+  void preload(const std::string& model_dir);
   // The model folder an adapter was registered with.
   std::string adapter_model(const std::string& name) const;
+  std::vector<EngineMetrics> metrics() const;  // one per loaded model
 
   // `adapter` "" = the base alone. `stop` (may be null) ends generation early ("cancelled").
+  // Concurrent calls on one model are batched (continuous batching over a paged KV cache, each
+  // request with its own adapter); each answer is what the request gives alone.
   GenerateResponse generate(const GenerateRequest& req, const std::string& adapter, const std::atomic<bool>* stop,
                             const std::function<bool(const std::string&)>& on_text = {});
   // Renders the conversation with the model's chat template (tools included), generates, and

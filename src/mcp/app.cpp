@@ -66,8 +66,12 @@ struct App::Impl {
   ~Impl() { server.shutdown(); }  // tasks still running use the members below the server
 };
 
-App::App(AppOptions options) : impl_(std::make_unique<Impl>(options)) {}
+App::App(const AppOptions& options) : impl_(std::make_unique<Impl>(options)) {}
 App::~App() = default;
 Server& App::server() { return impl_->server; }
+engine::Serving& App::serving() { return impl_->serving; }
+std::string App::adapter_path(const std::string& ref) const {
+  return impl_->workspace.find(ref, impl_->workspace.adapters_dir()).string();
+}
 
 }  // namespace llmcp::mcp

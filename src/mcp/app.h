@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/serving.h"
 #include "mcp/server.h"
 
 namespace llmcp::mcp {
@@ -27,9 +28,12 @@ struct AppOptions {
 
 class App {
  public:
-  explicit App(AppOptions options);
+  explicit App(const AppOptions& options);
   ~App();
   Server& server();
+  engine::Serving& serving();  // the loaded models, shared with the OpenAI API on the same port
+  // A client's adapter folder resolved inside the workspace (symlinks followed); throws otherwise.
+  std::string adapter_path(const std::string& ref) const;
 
  private:
   struct Impl;

@@ -91,6 +91,47 @@ std::string bind_failure(const std::string& host, int port) {
   }
 }
 
+namespace {
+
+// "localhost:8080" -> "localhost"; "[::1]:80" -> "[::1]".
+std::string host_part(const std::string& authority) {
+  if (!authority.empty() && authority[0] == '[') {
+    auto close = authority.find(']');
+    return close == std::string::npos ? authority : authority.substr(0, close + 1);
+  }
+  return authority.substr(0, authority.find(':'));
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+bool host_allowed(const std::string& host, const AccessPolicy& p) {
+  const std::string h = lower(host);
+  if (h == "localhost" || h == "127.0.0.1" || h == "[::1]") return true;
+  if (h == lower(p.bind_host) && p.bind_host != "0.0.0.0" && p.bind_host != "::") return true;
+  return std::any_of(p.allowed_hosts.begin(), p.allowed_hosts.end(), [&](auto& a) { return lower(a) == h; });
+}
+
+}  // namespace
+
+std::optional<Refusal> refusal(const httplib::Request& req, const AccessPolicy& policy) {
+  if (!host_allowed(host_part(req.get_header_value("Host")), policy))
+    return Refusal{403, "Forbidden: Host '" + req.get_header_value("Host") +
+                            "' is not allowed (DNS rebinding protection); start the server with --allowed-host to "
+                            "accept it"};
+  if (req.has_header("Origin")) {
+    const std::string origin = req.get_header_value("Origin");
+    const auto scheme = origin.find("://");
+    if (scheme == std::string::npos || !host_allowed(host_part(origin.substr(scheme + 3)), policy))
+      return Refusal{403, "Forbidden: Origin '" + origin + "' is not allowed (DNS rebinding protection)"};
+  }
+  if (!policy.token.empty() && !bearer_token_matches(req.get_header_value("Authorization"), policy.token))
+    return Refusal{401, "Unauthorized: send \"Authorization: Bearer <token>\" with the server's token"};
+  return std::nullopt;
+}
+
 bool bearer_token_matches(std::string_view authorization, std::string_view token) {
   constexpr std::string_view scheme = "bearer";
   if (authorization.size() <= scheme.size() || authorization[scheme.size()] != ' ') return false;

@@ -4,8 +4,10 @@
 
 #include <httplib.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace llmcp::mcp {
 
@@ -16,6 +18,20 @@ void check_port(int port);
 void bind_exclusively(httplib::Server& http);
 // Why host:port cannot be bound, as a message that says what to do instead.
 std::string bind_failure(const std::string& host, int port);
+
+// Who may talk to a local server: Host and Origin must name this machine (localhost, 127.0.0.1,
+// [::1], the bind address unless a wildcard) or an allowed host (DNS rebinding protection), and
+// with a token every request carries "Authorization: Bearer <token>".
+struct AccessPolicy {
+  std::string bind_host;
+  std::vector<std::string> allowed_hosts;
+  std::string token;
+};
+struct Refusal {
+  int status;  // 403 (Host, Origin) or 401 (token)
+  std::string message;
+};
+std::optional<Refusal> refusal(const httplib::Request& req, const AccessPolicy& policy);
 
 // True when `authorization` is "Bearer <token>": the scheme in any case (RFC 7235), one or more
 // spaces, then exactly `token`, compared in time that does not depend on where they differ.

@@ -28,15 +28,6 @@ std::string random_session_id() {
   return id;
 }
 
-// "localhost:8080" -> "localhost"; "[::1]:80" -> "[::1]".
-std::string host_part(const std::string& authority) {
-  if (!authority.empty() && authority[0] == '[') {
-    auto close = authority.find(']');
-    return close == std::string::npos ? authority : authority.substr(0, close + 1);
-  }
-  return authority.substr(0, authority.find(':'));
-}
-
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
@@ -101,38 +92,15 @@ struct HttpTransport::Impl {
 
   Impl(Server& s, HttpOptions o) : server(s), opt(std::move(o)) {}
 
-  bool host_allowed(const std::string& host) const {
-    const std::string h = lower(host);
-    if (h == "localhost" || h == "127.0.0.1" || h == "[::1]") return true;
-    if (h == lower(opt.host) && opt.host != "0.0.0.0" && opt.host != "::") return true;
-    return std::any_of(opt.allowed_hosts.begin(), opt.allowed_hosts.end(), [&](auto& a) { return lower(a) == h; });
-  }
+  AccessPolicy policy() const { return {opt.host, opt.allowed_hosts, opt.token}; }
 
   // Host, Origin and token checks shared by every method. False: `res` holds the refusal.
   bool admit(const httplib::Request& req, httplib::Response& res) const {
-    const std::string host = host_part(req.get_header_value("Host"));
-    if (!host_allowed(host)) {
-      reply_error(res, 403, -32000, "Forbidden: Host '" + req.get_header_value("Host") +
-                                        "' is not allowed (DNS rebinding protection); start the server with "
-                                        "--allowed-host to accept it");
-      return false;
-    }
-    if (req.has_header("Origin")) {
-      const std::string origin = req.get_header_value("Origin");
-      const auto scheme = origin.find("://");
-      if (scheme == std::string::npos || !host_allowed(host_part(origin.substr(scheme + 3)))) {
-        reply_error(res, 403, -32000, "Forbidden: Origin '" + origin + "' is not allowed (DNS rebinding protection)");
-        return false;
-      }
-    }
-    if (!opt.token.empty()) {
-      if (!bearer_token_matches(req.get_header_value("Authorization"), opt.token)) {
-        res.set_header("WWW-Authenticate", "Bearer");
-        reply_error(res, 401, -32000, "Unauthorized: send \"Authorization: Bearer <token>\" with the server's token");
-        return false;
-      }
-    }
-    return true;
+    const auto refused = refusal(req, policy());
+    if (!refused) return true;
+    if (refused->status == 401) res.set_header("WWW-Authenticate", "Bearer");
+    reply_error(res, refused->status, -32000, refused->message);
+    return false;
   }
 
   // The session a request names; nullptr with `res` holding 400/404 otherwise.
@@ -226,7 +194,7 @@ struct HttpTransport::Impl {
   // The POST's SSE stream. The requests run on this HTTP thread, inside the content provider, so
   // their related messages (progress, logs, server-to-client requests) are written as they are
   // sent and the response follows them; concurrency comes from concurrent POSTs.
-  void answer_events(std::shared_ptr<Session> session, std::vector<Message> requests, std::vector<Json> errors,
+  void answer_events(const std::shared_ptr<Session>& session, std::vector<Message> requests, std::vector<Json> errors,
                      httplib::Response& res) {
     res.set_header("Cache-Control", "no-cache, no-transform");
     res.set_header("X-Accel-Buffering", "no");
@@ -352,15 +320,16 @@ HttpTransport::HttpTransport(Server& server, HttpOptions options) {
   };
   im.http.Put(p, not_allowed);
   im.http.Patch(p, not_allowed);
+  if (im.opt.mount) im.opt.mount(im.http, im.policy());  // before the catch-all routes below
   auto not_found = [&im](const httplib::Request& req, httplib::Response& res, const Reader& reader) {
     std::string body;
     if (read_body(req, reader, im.opt.max_body_bytes, body, res))
-      reply_error(res, 404, -32000, "Not Found: the MCP endpoint is " + im.opt.path);
+      reply_error(res, 404, -32000, "Not Found: the MCP endpoint is " + im.opt.path + (im.opt.mount ? " (and /v1/ the OpenAI API)" : ""));
   };
   im.http.Post(".*", not_found);  // bodies to other paths are limited too
   im.http.Put(".*", not_found);
   im.http.Patch(".*", not_found);
-  im.http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+  im.http.set_exception_handler([](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
     reply_error(res, 500, kInternalError, "internal error");
   });
 }

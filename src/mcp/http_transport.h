@@ -13,7 +13,13 @@
 
 #include "mcp/server.h"
 
+namespace httplib {
+class Server;
+}
+
 namespace llmcp::mcp {
+
+struct AccessPolicy;  // mcp/http_guards.h
 
 struct HttpOptions {
   std::string host = "127.0.0.1";
@@ -24,6 +30,9 @@ struct HttpOptions {
   size_t max_body_bytes = 4 << 20;
   int threads = 64;                        // concurrent connections (each open SSE stream holds one)
   std::function<void(int port)> on_listening;
+  // More routes on the same server (the OpenAI API), added before the catch-all 404s; they
+  // admit requests with the same policy (refusal()).
+  std::function<void(httplib::Server&, const AccessPolicy&)> mount;
 };
 
 class HttpTransport {

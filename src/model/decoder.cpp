@@ -84,8 +84,7 @@ Decoder::Decoder(DecoderConfig config, WeightNames names, TensorMap tensors, Qua
 }
 
 at::Tensor Decoder::attention_block(const DecoderLayer& l, const at::Tensor& h, const at::Tensor& cos,
-                                    const at::Tensor& sin, const at::Tensor& mask, KvCache* cache,
-                                    int64_t layer) const {
+                                    const at::Tensor& sin, const Keys& keys, int64_t layer) const {
   const int64_t B = h.size(0), T = h.size(1), H = config_.num_heads, K = config_.num_kv_heads,
                 D = config_.head_dim;
   at::Tensor q, k, v;
@@ -102,8 +101,12 @@ at::Tensor Decoder::attention_block(const DecoderLayer& l, const at::Tensor& h, 
   }
   q = Rope::apply(q, cos, sin);
   k = Rope::apply(k, cos, sin);
-  if (cache) std::tie(k, v) = cache->append(layer, k, v);  // [B,K,S,D]
-  auto y = attention(q, k, v, mask, cache ? 0.0 : topk_ratio_, attention_kernel_);  // [B,H,T,D]
+  if (keys.tokens) {  // B = 1, T = N tokens of many sequences
+    auto y = keys.tokens->attend(layer, q[0].transpose(0, 1), k[0].transpose(0, 1), v[0].transpose(0, 1));
+    return l.o.forward(y.reshape({B, T, H * D}));  // [N,H,D] -> [1,N,H*D]
+  }
+  if (keys.cache) std::tie(k, v) = keys.cache->append(layer, k, v);  // [B,K,S,D]
+  auto y = attention(q, k, v, keys.mask, keys.cache ? 0.0 : topk_ratio_, attention_kernel_);  // [B,H,T,D]
   return l.o.forward(y.transpose(1, 2).reshape({B, T, H * D}));
 }
 
@@ -118,10 +121,10 @@ at::Tensor Decoder::mlp_block(const DecoderLayer& l, const at::Tensor& h, Router
 }
 
 at::Tensor Decoder::block(int64_t layer, const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin,
-                          const at::Tensor& mask, KvCache* cache, RouterTrace* trace) const {
+                          const Keys& keys, RouterTrace* trace) const {
   const auto& l = layers_[static_cast<size_t>(layer)];
   auto attn_in = l.attn_norm.forward(x);
-  auto attn = attention_block(l, attn_in, cos, sin, mask, cache, layer);
+  auto attn = attention_block(l, attn_in, cos, sin, keys, layer);
   if (config_.block == BlockKind::kSequential) {
     auto h = x + attn;
     return h + mlp_block(l, l.mlp_norm.forward(h), trace);
@@ -132,7 +135,7 @@ at::Tensor Decoder::block(int64_t layer, const at::Tensor& x, const at::Tensor& 
 
 at::Tensor Decoder::layer_forward(int64_t layer, const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin,
                                   const at::Tensor& attn_mask, RouterTrace* trace) const {
-  return block(layer, x, cos, sin, attn_mask, nullptr, trace);
+  return block(layer, x, cos, sin, Keys{attn_mask, nullptr, nullptr}, trace);
 }
 
 at::Tensor Decoder::run(const at::Tensor& ids, const at::Tensor& mask_in, const at::Tensor& segments_in,
@@ -182,7 +185,7 @@ at::Tensor Decoder::run(const at::Tensor& ids, const at::Tensor& mask_in, const 
   const bool recompute = checkpointing_ && !cache && at::GradMode::is_enabled();
   for (int64_t layer = 0; layer < config_.num_layers; ++layer) {
     if (recompute) x = checkpointed_layer(*this, layer, x, cos, sin, attn_mask, trace);
-    else x = block(layer, x, cos, sin, attn_mask, cache, trace);
+    else x = block(layer, x, cos, sin, Keys{attn_mask, cache, nullptr}, trace);
   }
   if (cache) cache->end_step();
   if (which == LogitsFor::kLast) x = x.narrow(1, T - 1, 1);
@@ -191,6 +194,21 @@ at::Tensor Decoder::run(const at::Tensor& ids, const at::Tensor& mask_in, const 
 
 at::Tensor Decoder::forward(const at::Tensor& ids, const at::Tensor& mask, KvCache* cache, LogitsFor which) const {
   return logits(run(ids, mask, {}, cache, which, nullptr));  // [B,T,V]
+}
+
+at::Tensor Decoder::forward_tokens(const at::Tensor& ids, const at::Tensor& positions, TokenAttention& attention,
+                                  const at::Tensor& rows) const {
+  LLMCP_CHECK(ids.dim() == 1 && positions.sizes() == ids.sizes() && rows.dim() == 1, kShapeMismatch,
+              "a token step takes ids [N], positions [N] and rows [M]; got ", ids.sizes(), ", ", positions.sizes(),
+              " and ", rows.sizes());
+  const auto dev = embed_.device();
+  const int64_t N = ids.size(0);
+  auto [cos, sin] = rope_->tables(positions.to(dev).to(at::kLong).view({1, N}), embed_.scalar_type());
+  auto x = at::embedding(embed_, ids.to(dev).view({1, N}));  // [1,N,C]
+  const at::Tensor no_mask;
+  for (int64_t layer = 0; layer < config_.num_layers; ++layer)
+    x = block(layer, x, cos, sin, Keys{no_mask, nullptr, &attention}, nullptr);
+  return logits(final_norm_.forward(x[0].index_select(0, rows.to(dev).to(at::kLong))));  // [M,V]
 }
 
 at::Tensor Decoder::logits(const at::Tensor& hidden) const {

@@ -46,6 +46,16 @@ using QuantizedMap = std::map<std::string, std::shared_ptr<const quant::Quantize
 // Which positions get logits: all (training, scoring) or the last (generation).
 enum class LogitsFor { kAll, kLast };
 
+// Attention for a flat batch of tokens from many sequences (serving, serve/paged_kv.h): the
+// caller knows which sequence each token belongs to and where its keys and values live.
+class TokenAttention {
+ public:
+  virtual ~TokenAttention() = default;
+  // Layer `layer` of the step: q [N,H,D], k and v [N,K,D] of the step's tokens, rotary applied.
+  // Stores k and v, and returns each token's attention output [N,H,D] over its sequence so far.
+  virtual at::Tensor attend(int64_t layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) = 0;
+};
+
 // A named parameter tensor of the decoder (HF name, e.g. "model.norm.weight"), for adapters,
 // training and saving. The pointer stays valid as long as the decoder lives.
 struct TensorSlot {
@@ -63,6 +73,12 @@ class Decoder {
   // Returns logits [B,T,V] (or [B,1,V] for LogitsFor::kLast) in the weights' dtype.
   at::Tensor forward(const at::Tensor& ids, const at::Tensor& mask = {}, KvCache* cache = nullptr,
                      LogitsFor which = LogitsFor::kAll) const;
+
+  // Serving: one step over the tokens of many sequences, ids [N] at positions [N] (int64);
+  // `attention` sees every layer's queries, keys and values. Returns logits [M,V] for the tokens
+  // at `rows` [M] (each sequence's last, usually), in the weights' dtype.
+  at::Tensor forward_tokens(const at::Tensor& ids, const at::Tensor& positions, TokenAttention& attention,
+                            const at::Tensor& rows) const;
 
   // Training: ids [B,T]; mask [B,T] (undefined = all real); segments [B,T] (packed rows: tokens
   // attend within their segment and positions restart at each segment; undefined = one per row).
@@ -101,12 +117,18 @@ class Decoder {
   at::Device device() const { return embed_.device(); }
 
  private:
+  // Where a layer's attention finds its keys: the step's own (mask), a KvCache, or a
+  // TokenAttention (one of the last two at most).
+  struct Keys {
+    const at::Tensor& mask;
+    KvCache* cache = nullptr;
+    TokenAttention* tokens = nullptr;
+  };
   at::Tensor attention_block(const DecoderLayer& l, const at::Tensor& h, const at::Tensor& cos,
-                             const at::Tensor& sin, const at::Tensor& mask, KvCache* cache,
-                             int64_t layer) const;
+                             const at::Tensor& sin, const Keys& keys, int64_t layer) const;
   at::Tensor mlp_block(const DecoderLayer& l, const at::Tensor& h, RouterTrace* trace) const;
   at::Tensor block(int64_t layer, const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin,
-                   const at::Tensor& mask, KvCache* cache, RouterTrace* trace) const;
+                   const Keys& keys, RouterTrace* trace) const;
   // Embeddings through every layer and the final norm: [B,T,C].
   at::Tensor run(const at::Tensor& ids, const at::Tensor& mask, const at::Tensor& segments, KvCache* cache,
                  LogitsFor which, RouterTrace* trace) const;

@@ -1,0 +1,340 @@
+// The OpenAI-compatible routes; see openai_api.h. A streamed answer is generated inside the
+// response's content provider, one SSE chunk per piece of text: a client that goes away fails
+// the next write, which cancels its request (its KV blocks are freed at the next step).
+#include "api/openai_api.h"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <sstream>
+
+#include "api/openai_requests.h"
+#include "core/error.h"
+#include "mcp/http_guards.h"
+
+namespace llmcp::api {
+namespace {
+
+int64_t now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void reply_json(httplib::Response& res, int status, const Json& j) {
+  res.status = status;
+  res.set_content(j.dump(), "application/json");
+}
+
+// OpenAI's error object for any exception (never libtorch's text: user_message).
+void reply_error(httplib::Response& res, const std::exception& e) {
+  const auto code = core::user_code(e);
+  int status = 500;
+  std::string type = "server_error";
+  switch (code) {
+    case core::ErrorCode::kInvalidArgument:
+    case core::ErrorCode::kShapeMismatch:
+    case core::ErrorCode::kMalformedFile:
+    case core::ErrorCode::kUnsupported: status = 400, type = "invalid_request_error"; break;
+    case core::ErrorCode::kNotFound: status = 404, type = "not_found_error"; break;
+    case core::ErrorCode::kPermissionDenied: status = 403, type = "permission_error"; break;
+    default: break;
+  }
+  reply_json(res, status,
+             {{"error", {{"message", core::user_message(e)}, {"type", type}, {"param", nullptr}, {"code", status}}}});
+}
+
+std::string sse(const Json& j) { return "data: " + j.dump() + "\n\n"; }
+
+}  // namespace
+
+struct OpenAiApi::Impl {
+  engine::Serving& serving;
+  ApiOptions opt;
+  std::string model_path;  // canonical
+
+  // The base and the adapter a request's `model` names ("" = the base).
+  std::pair<std::string, std::string> resolve(const Json& body) {
+    const std::string m = body.contains("model") && body["model"].is_string() ? body["model"].get<std::string>() : "";
+    if (m.empty() || m == opt.served_name || m == opt.model_dir) return {opt.model_dir, ""};
+    for (const auto& a : serving.adapters())
+      if (a["name"] == m) return {opt.model_dir, m};
+    LLMCP_FAIL(kNotFound, "The model `", m, "` does not exist: GET /v1/models lists the base model (", opt.served_name,
+               ") and the loaded adapters");
+  }
+
+  Json models() {
+    Json data = Json::array();
+    const int64_t t = now_s();
+    data.push_back({{"id", opt.served_name}, {"object", "model"}, {"created", t}, {"owned_by", "llm-mcp"},
+                    {"root", model_path}, {"parent", nullptr}});
+    for (const auto& a : serving.adapters())
+      data.push_back({{"id", a["name"]}, {"object", "model"}, {"created", t}, {"owned_by", "llm-mcp"},
+                      {"root", a["path"]}, {"parent", opt.served_name}});
+    return {{"object", "list"}, {"data", data}};
+  }
+
+  // Runs `n` generations at once (one engine request each, batched together).
+  template <class F>
+  auto choices(int64_t n, F run) {
+    std::vector<std::future<decltype(run(0))>> futs;
+    for (int64_t i = 0; i < n; ++i) futs.push_back(std::async(std::launch::async, run, i));
+    std::vector<decltype(run(0))> out;
+    for (auto& f : futs) out.push_back(f.get());
+    return out;
+  }
+
+  void completions(const Json& body, httplib::Response& res) {
+    const auto resolved = resolve(body);
+    const std::string& model = resolved.first;
+    const std::string adapter = resolved.second;
+    engine::GenerateRequest g;
+    g.model_dir = model;
+    g.prompt = read_prompt(body);
+    read_generation(body, g, false);
+    const int64_t n = read_n(body);
+    const std::string id = random_id("cmpl-"), name = body.value("model", opt.served_name);
+    if (read_stream(body)) {
+      LLMCP_CHECK(n == 1, kUnsupported, "'n' > 1 is not streamed yet; leave out stream or n");
+      const bool usage = include_usage(body);
+      auto chunk = [id, name, t = now_s()](const Json& choice) {
+        return sse({{"id", id}, {"object", "text_completion"}, {"created", t}, {"model", name}, {"choices", {choice}}});
+      };
+      res.set_chunked_content_provider("text/event-stream", [this, g, adapter, chunk, usage, id, name](
+                                                                size_t, httplib::DataSink& sink) {
+        std::atomic<bool> gone{false};
+        auto write = [&](const std::string& s) {
+          if (!gone && !sink.write(s.data(), s.size())) gone = true;
+          return !gone.load();
+        };
+        try {
+          auto r = serving.generate(g, adapter, &gone, [&](const std::string& piece) {
+            return write(chunk({{"index", 0}, {"text", piece}, {"logprobs", nullptr}, {"finish_reason", nullptr}}));
+          });
+          write(chunk({{"index", 0}, {"text", ""}, {"logprobs", nullptr}, {"finish_reason", finish_reason(r.finish_reason)}}));
+          if (usage)
+            write(sse({{"id", id}, {"object", "text_completion"}, {"created", now_s()}, {"model", name},
+                       {"choices", Json::array()}, {"usage", usage_json(r.prompt_tokens, r.completion_tokens)}}));
+        } catch (const std::exception& e) {
+          write(sse({{"error", {{"message", core::user_message(e)}, {"type", "invalid_request_error"}}}}));
+        }
+        write("data: [DONE]\n\n");
+        sink.done();
+        return true;
+      });
+      return;
+    }
+    auto rs = choices(n, [&](int64_t i) {
+      auto gi = g;
+      gi.seed = g.seed + static_cast<uint64_t>(i);
+      return serving.generate(gi, adapter, nullptr);
+    });
+    Json cs = Json::array();
+    int64_t completion = 0;
+    for (size_t i = 0; i < rs.size(); ++i) {
+      cs.push_back({{"index", i}, {"text", rs[i].text}, {"logprobs", nullptr},
+                    {"finish_reason", finish_reason(rs[i].finish_reason)}});
+      completion += rs[i].completion_tokens;
+    }
+    reply_json(res, 200, {{"id", id}, {"object", "text_completion"}, {"created", now_s()}, {"model", name},
+                          {"choices", cs}, {"usage", usage_json(rs.front().prompt_tokens, completion)}});
+  }
+
+  void chat(const Json& body, httplib::Response& res) {
+    const auto resolved = resolve(body);
+    const std::string& model = resolved.first;
+    const std::string& adapter = resolved.second;
+    engine::ChatRequest c;
+    c.generation.model_dir = model;
+    c.adapter = adapter;
+    read_generation(body, c.generation, true);
+    LLMCP_CHECK(body.contains("messages") && body["messages"].is_array() && !body["messages"].empty(),
+                kInvalidArgument, "'messages' must be a non-empty list of {\"role\", \"content\"}");
+    c.messages = body["messages"];
+    const std::string choice = read_tool_choice(body);
+    if (body.contains("tools") && !body["tools"].is_null() && choice != "none") c.tools = body["tools"];
+    const int64_t n = read_n(body);
+    const std::string id = random_id("chatcmpl-"), name = body.value("model", opt.served_name);
+    auto finish_of = [](const engine::ChatResponse& r) {
+      return r.tool_calls.empty() ? finish_reason(r.generation.finish_reason) : std::string("tool_calls");
+    };
+    if (read_stream(body)) {
+      LLMCP_CHECK(n == 1, kUnsupported, "'n' > 1 is not streamed yet; leave out stream or n");
+      const bool usage = include_usage(body);
+      auto chunk = [id, name, t = now_s()](const Json& delta, const Json& finish) {
+        return sse({{"id", id}, {"object", "chat.completion.chunk"}, {"created", t}, {"model", name},
+                    {"choices", {{{"index", 0}, {"delta", delta}, {"logprobs", nullptr}, {"finish_reason", finish}}}}});
+      };
+      res.set_chunked_content_provider("text/event-stream", [this, c, chunk, usage, id, name, finish_of](
+                                                                size_t, httplib::DataSink& sink) mutable {
+        std::atomic<bool> gone{false};
+        auto write = [&](const std::string& s) {
+          if (!gone && !sink.write(s.data(), s.size())) gone = true;
+          return !gone.load();
+        };
+        // With tools the text is held back: a tool call's markup must not reach `content`.
+        const bool live = c.tools.is_null();
+        try {
+          write(chunk({{"role", "assistant"}, {"content", ""}}, nullptr));
+          if (live) c.on_text = [&](const std::string& piece) { return write(chunk({{"content", piece}}, nullptr)); };
+          auto r = serving.chat(c, &gone);
+          if (!live) {
+            const Json m = chat_message(r);
+            Json delta = Json::object();
+            if (!m["content"].is_null()) delta["content"] = m["content"];
+            if (m.contains("tool_calls")) {
+              Json calls = m["tool_calls"];
+              for (size_t i = 0; i < calls.size(); ++i) calls[i]["index"] = i;
+              delta["tool_calls"] = calls;
+            }
+            if (!delta.empty()) write(chunk(delta, nullptr));
+          }
+          write(chunk(Json::object(), finish_of(r)));
+          if (usage)
+            write(sse({{"id", id}, {"object", "chat.completion.chunk"}, {"created", now_s()}, {"model", name},
+                       {"choices", Json::array()},
+                       {"usage", usage_json(r.generation.prompt_tokens, r.generation.completion_tokens)}}));
+        } catch (const std::exception& e) {
+          write(sse({{"error", {{"message", core::user_message(e)}, {"type", "invalid_request_error"}}}}));
+        }
+        write("data: [DONE]\n\n");
+        sink.done();
+        return true;
+      });
+      return;
+    }
+    auto rs = choices(n, [&](int64_t i) {
+      auto ci = c;
+      ci.generation.seed = c.generation.seed + static_cast<uint64_t>(i);
+      return serving.chat(ci, nullptr);
+    });
+    Json cs = Json::array();
+    int64_t completion = 0;
+    for (size_t i = 0; i < rs.size(); ++i) {
+      cs.push_back({{"index", i}, {"message", chat_message(rs[i])}, {"logprobs", nullptr}, {"finish_reason", finish_of(rs[i])}});
+      completion += rs[i].generation.completion_tokens;
+    }
+    reply_json(res, 200, {{"id", id}, {"object", "chat.completion"}, {"created", now_s()}, {"model", name},
+                          {"choices", cs}, {"usage", usage_json(rs.front().generation.prompt_tokens, completion)}});
+  }
+
+  void load_lora(const Json& body, httplib::Response& res) {
+    LLMCP_CHECK(opt.adapter_path, kPermissionDenied,
+                "loading adapters at run time is off; start the server with --allow-runtime-lora");
+    LLMCP_CHECK(body.contains("lora_name") && body["lora_name"].is_string() && body.contains("lora_path") &&
+                    body["lora_path"].is_string(),
+                kInvalidArgument, "send {\"lora_name\": NAME, \"lora_path\": FOLDER}");
+    const std::string name = body["lora_name"];
+    LLMCP_CHECK(name != opt.served_name, kInvalidArgument, "'", name, "' is the base model's name; choose another");
+    for (const auto& a : serving.adapters())
+      LLMCP_CHECK(a["name"] != name, kInvalidArgument, "The lora adapter '", name,
+                  "' has already been loaded; unload it first (POST /v1/unload_lora_adapter)");
+    serving.load_adapter(opt.model_dir, opt.adapter_path(body["lora_path"]), name);
+    res.status = 200;
+    res.set_content("Success: LoRA adapter '" + name + "' added successfully.", "text/plain");
+  }
+
+  void unload_lora(const Json& body, httplib::Response& res) {
+    LLMCP_CHECK(opt.adapter_path, kPermissionDenied,
+                "unloading adapters at run time is off; start the server with --allow-runtime-lora");
+    LLMCP_CHECK(body.contains("lora_name") && body["lora_name"].is_string(), kInvalidArgument,
+                "send {\"lora_name\": NAME}");
+    const std::string name = body["lora_name"];
+    serving.unload_adapter(name);
+    res.status = 200;
+    res.set_content("Success: LoRA adapter '" + name + "' removed successfully.", "text/plain");
+  }
+
+  std::string metrics() {
+    std::ostringstream o;
+    auto family = [&](const char* name, const char* type, const char* help) {
+      o << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
+    };
+    const auto all = serving.metrics();
+    auto each = [&](const char* name, auto value) {
+      for (const auto& m : all) o << name << "{model=\"" << m.model << "\"} " << value(m) << "\n";
+    };
+    family("llmcp_requests_running", "gauge", "Requests in the running batch.");
+    each("llmcp_requests_running", [](const engine::EngineMetrics& m) { return m.running; });
+    family("llmcp_requests_waiting", "gauge", "Requests waiting for admission.");
+    each("llmcp_requests_waiting", [](const engine::EngineMetrics& m) { return m.waiting; });
+    family("llmcp_kv_cache_blocks_used", "gauge", "KV cache blocks held by requests.");
+    each("llmcp_kv_cache_blocks_used", [](const engine::EngineMetrics& m) { return m.kv_blocks_used; });
+    family("llmcp_kv_cache_blocks_total", "gauge", "KV cache blocks.");
+    each("llmcp_kv_cache_blocks_total", [](const engine::EngineMetrics& m) { return m.kv_blocks_total; });
+    family("llmcp_prompt_tokens_total", "counter", "Prompt tokens of finished requests.");
+    each("llmcp_prompt_tokens_total", [](const engine::EngineMetrics& m) { return m.prompt_tokens; });
+    family("llmcp_prefix_cache_hit_tokens_total", "counter", "Prompt tokens taken from the prefix cache.");
+    each("llmcp_prefix_cache_hit_tokens_total", [](const engine::EngineMetrics& m) { return m.cached_prompt_tokens; });
+    family("llmcp_generation_tokens_total", "counter", "Generated tokens (rate() gives tokens/s).");
+    each("llmcp_generation_tokens_total", [](const engine::EngineMetrics& m) { return m.generation_tokens; });
+    family("llmcp_requests_finished_total", "counter", "Requests finished, whatever the reason.");
+    each("llmcp_requests_finished_total", [](const engine::EngineMetrics& m) { return m.requests_finished; });
+    family("llmcp_requests_cancelled_total", "counter", "Requests ended early (client gone, stop string, cancel).");
+    each("llmcp_requests_cancelled_total", [](const engine::EngineMetrics& m) { return m.requests_cancelled; });
+    family("llmcp_preemptions_total", "counter", "Requests preempted for KV blocks (recomputed later).");
+    each("llmcp_preemptions_total", [](const engine::EngineMetrics& m) { return m.preemptions; });
+    family("llmcp_adapter_requests_running", "gauge", "Running requests per adapter (\"\" = the base).");
+    for (const auto& m : all)
+      for (const auto& [a, n] : m.running_by_adapter)
+        o << "llmcp_adapter_requests_running{model=\"" << m.model << "\",adapter=\"" << a << "\"} " << n << "\n";
+    family("llmcp_adapter_requests_total", "counter", "Finished requests per adapter (\"\" = the base).");
+    for (const auto& m : all)
+      for (const auto& [a, n] : m.finished_by_adapter)
+        o << "llmcp_adapter_requests_total{model=\"" << m.model << "\",adapter=\"" << a << "\"} " << n << "\n";
+    return o.str();
+  }
+};
+
+OpenAiApi::OpenAiApi(engine::Serving& serving, ApiOptions options) : impl_(std::make_unique<Impl>(Impl{serving, std::move(options), {}})) {
+  auto& o = impl_->opt;
+  std::error_code ec;
+  impl_->model_path = std::filesystem::canonical(o.model_dir, ec).string();
+  LLMCP_CHECK(!ec, kNotFound, "model folder '", o.model_dir, "' does not exist");
+  if (o.served_name.empty()) o.served_name = o.model_dir;
+}
+
+OpenAiApi::~OpenAiApi() = default;
+
+void OpenAiApi::mount(httplib::Server& http, const Admit& admit) {
+  auto* im = impl_.get();
+  using Handler = std::function<void(const Json&, httplib::Response&)>;
+  auto post = [&http, im, admit](const std::string& path, const Handler& h) {
+    http.Post(path, [im, admit, h](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+      std::string body;
+      if (!mcp::read_body(req, reader, im->opt.max_body_bytes, body, res)) return;
+      if (!admit(req, res)) return;
+      try {
+        Json j;
+        try {
+          j = Json::parse(body);
+        } catch (const Json::exception& e) {
+          LLMCP_FAIL(kInvalidArgument, "the request body is not valid JSON: ", e.what());
+        }
+        h(j, res);
+      } catch (const std::exception& e) {
+        reply_error(res, e);
+      }
+    });
+  };
+  post("/v1/completions", [im](const Json& b, httplib::Response& r) { im->completions(b, r); });
+  post("/v1/chat/completions", [im](const Json& b, httplib::Response& r) { im->chat(b, r); });
+  post("/v1/load_lora_adapter", [im](const Json& b, httplib::Response& r) { im->load_lora(b, r); });
+  post("/v1/unload_lora_adapter", [im](const Json& b, httplib::Response& r) { im->unload_lora(b, r); });
+  http.Get("/v1/models", [im, admit](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(req, res)) return;
+    try {
+      reply_json(res, 200, im->models());
+    } catch (const std::exception& e) {
+      reply_error(res, e);
+    }
+  });
+  http.Get("/health", [admit](const httplib::Request& req, httplib::Response& res) {
+    if (admit(req, res)) res.status = 200;
+  });
+  http.Get("/metrics", [im, admit](const httplib::Request& req, httplib::Response& res) {
+    if (admit(req, res)) res.set_content(im->metrics(), "text/plain; version=0.0.4");
+  });
+}
+
+}  // namespace llmcp::api

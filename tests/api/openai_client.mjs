@@ -1,0 +1,157 @@
+// The official OpenAI client (npm `openai`) against `llm-mcp serve-openai`: the model list with
+// the adapters, completions and chat (plain and streamed, with usage), adapters chosen by name
+// (each answer equal to `llm-mcp generate --adapter` alone, also under concurrent load), tools,
+// runtime adapter loading and unloading, OpenAI-shaped errors, the API key, and a client that
+// disconnects mid-stream (its KV blocks come back, as /metrics shows).
+// Usage: node openai_client.mjs path/to/llm-mcp npm-dir model-dir lora-dir dora-dir
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [cli, npmDir, model, lora, dora] = process.argv.slice(2);
+const { default: OpenAI } = await import(pathToFileURL(join(npmDir, 'node_modules/openai/index.mjs')).href);
+const step = (s) => console.log(`--- ${s}`);
+
+// Starts the server on a free port; resolves with its base URL once it listens.
+function start(args) {
+  const p = spawn(cli, ['serve-openai', '--model', model, '--served-model-name', 'demo', '--port', '0',
+                        '--kv-cache-gb', '0.25', ...args], { stdio: ['ignore', 'inherit', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let err = '';
+    p.stderr.on('data', (d) => {
+      err += d;
+      process.stderr.write(d);
+      const m = /on port (\d+)/.exec(err);
+      if (m) resolve({ proc: p, url: `http://127.0.0.1:${m[1]}` });
+    });
+    p.on('exit', (code) => reject(new Error(`server exited (${code}): ${err}`)));
+  });
+}
+
+const alone = (adapter, prompt, n) => execFileSync(cli, ['generate', '--model', model, '--prompt', prompt,
+  '--max-new-tokens', String(n), ...(adapter ? ['--adapter', adapter] : [])], { encoding: 'utf8' }).replace(/\n$/, '');
+
+const server = await start(['--lora', `lora=${lora}`, '--allow-runtime-lora']);
+const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+try {
+  step('models');
+  const models = (await client.models.list()).data;
+  assert.deepEqual(models.map((m) => m.id), ['demo', 'lora']);
+  assert.equal(models[1].parent, 'demo');
+
+  step('completions: the base and an adapter by name, as generate gives them alone');
+  for (const [name, dir] of [['demo', null], ['lora', lora]]) {
+    const r = await client.completions.create({ model: name, prompt: 'Hello there', max_tokens: 8, temperature: 0 });
+    assert.equal(r.object, 'text_completion');
+    assert.equal(r.choices[0].text, alone(dir, 'Hello there', 8), name);
+    assert.equal(r.usage.completion_tokens + r.usage.prompt_tokens, r.usage.total_tokens);
+    assert.ok(['length', 'stop'].includes(r.choices[0].finish_reason));
+  }
+  const base = await client.completions.create({ model: 'demo', prompt: 'Hello there', max_tokens: 8 });
+  const two = await client.completions.create({ model: 'demo', prompt: 'Hello there', max_tokens: 8, n: 2 });
+  assert.deepEqual(two.choices.map((c) => [c.index, c.text]), [[0, base.choices[0].text], [1, base.choices[0].text]]);
+  assert.equal(two.usage.completion_tokens, 2 * base.usage.completion_tokens);
+  const adapted = await client.completions.create({ model: 'lora', prompt: 'Hello there', max_tokens: 8 });
+  assert.notEqual(base.choices[0].text, adapted.choices[0].text, 'the adapter changes the answer');
+
+  step('chat, plain and streamed with usage');
+  const messages = [{ role: 'user', content: 'What is the weather in Paris?' }];
+  const chat = await client.chat.completions.create({ model: 'demo', messages, max_completion_tokens: 6 });
+  assert.equal(chat.choices[0].message.role, 'assistant');
+  let streamed = '', usage = null, finish = null, chunks = 0;
+  for await (const c of await client.chat.completions.create({ model: 'demo', messages, max_tokens: 6, stream: true,
+                                                             stream_options: { include_usage: true } })) {
+    chunks++;
+    if (c.usage) usage = c.usage;
+    for (const ch of c.choices) {
+      streamed += ch.delta.content ?? '';
+      finish = ch.finish_reason ?? finish;
+    }
+  }
+  assert.equal(streamed, chat.choices[0].message.content);
+  assert.equal(usage.completion_tokens, chat.usage.completion_tokens);
+  assert.ok(chunks >= 3 && finish);
+  const completionStream = await client.completions.create({ model: 'lora', prompt: 'Hello there', max_tokens: 8, stream: true });
+  let text = '';
+  for await (const c of completionStream) text += c.choices[0]?.text ?? '';
+  assert.equal(text, adapted.choices[0].text);
+
+  step('tools: accepted with auto and none; the answer is a message or tool calls');
+  const tools = [{ type: 'function', function: { name: 'get_weather', description: 'Weather of a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+  for (const tool_choice of ['auto', 'none']) {
+    const r = await client.chat.completions.create({ model: 'demo', messages, tools, tool_choice, max_tokens: 8 });
+    const m = r.choices[0].message;
+    assert.ok(m.content !== null || m.tool_calls?.length, JSON.stringify(m));
+    if (tool_choice === 'none') assert.ok(!m.tool_calls?.length);
+  }
+
+  step('runtime adapters: load, use, unload');
+  await client.post('/load_lora_adapter', { body: { lora_name: 'dora', lora_path: dora } });
+  assert.deepEqual((await client.models.list()).data.map((m) => m.id), ['demo', 'dora', 'lora']);
+  const d = await client.completions.create({ model: 'dora', prompt: 'Hello there', max_tokens: 8 });
+  assert.equal(d.choices[0].text, alone(dora, 'Hello there', 8));
+  await assert.rejects(client.post('/load_lora_adapter', { body: { lora_name: 'dora', lora_path: dora } }),
+                       (e) => e.status === 400 && /already been loaded/.test(e.message));
+
+  step('32 concurrent requests over the base and two adapters equal their answers alone');
+  const want = { demo: base.choices[0].text, lora: adapted.choices[0].text, dora: d.choices[0].text };
+  const names = Object.keys(want);
+  const all = await Promise.all(Array.from({ length: 32 }, (_, i) =>
+    client.completions.create({ model: names[i % 3], prompt: 'Hello there', max_tokens: 8 })));
+  all.forEach((r, i) => assert.equal(r.choices[0].text, want[names[i % 3]], `request ${i}`));
+  await client.post('/unload_lora_adapter', { body: { lora_name: 'dora' } });
+  await assert.rejects(client.completions.create({ model: 'dora', prompt: 'x' }), (e) => e.status === 404);
+
+  step('errors in OpenAI shape');
+  await assert.rejects(client.completions.create({ model: 'nope', prompt: 'x' }),
+                       (e) => e instanceof OpenAI.NotFoundError && /nope/.test(e.message));
+  await assert.rejects(client.completions.create({ model: 'demo', prompt: 'x', max_tokens: -3 }),
+                       (e) => e instanceof OpenAI.BadRequestError && /max_tokens/.test(e.message));
+  await assert.rejects(client.completions.create({ model: 'demo', prompt: 'x', logprobs: 2 }),
+                       (e) => e instanceof OpenAI.BadRequestError && /logprobs/.test(e.message));
+  await assert.rejects(client.chat.completions.create({ model: 'demo', messages: [] }),
+                       (e) => e instanceof OpenAI.BadRequestError && /messages/.test(e.message));
+  await assert.rejects(client.completions.create({ model: 'demo', prompt: 'x '.repeat(5000), max_tokens: 4 }),
+                       (e) => e instanceof OpenAI.BadRequestError && /context/.test(e.message));
+
+  step('a client that disconnects mid-stream frees its KV blocks');
+  const ac = new AbortController();
+  const s = await client.completions.create({ model: 'demo', prompt: 'Hello', max_tokens: 1000, stream: true },
+                                            { signal: ac.signal });
+  try {
+    for await (const c of s) {  // the first chunk, then the connection is dropped
+      ac.abort();
+      break;
+    }
+  } catch (e) {
+    assert.ok(e.name === 'AbortError' || e instanceof OpenAI.APIUserAbortError, String(e));
+  }
+  const running = await (await fetch(`${server.url}/metrics`)).text();
+  assert.match(running, /llmcp_generation_tokens_total/);
+  const metric = (text, name) => Number(new RegExp(`${name}\\{[^}]*\\} (\\d+)`).exec(text)[1]);
+  let used = -1, cancelled = 0;
+  for (let i = 0; i < 100 && (used !== 0 || cancelled === 0); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    used = metric(metrics, 'llmcp_kv_cache_blocks_used');
+    cancelled = metric(metrics, 'llmcp_requests_cancelled_total');
+  }
+  assert.equal(cancelled, 1, 'the dropped stream was cancelled, not run to its end');
+  assert.equal(used, 0);
+} finally {
+  server.proc.kill();
+}
+
+step('an API key is required when set');
+const keyed = await start(['--api-key', 'sekret']);
+try {
+  const wrong = new OpenAI({ baseURL: `${keyed.url}/v1`, apiKey: 'wrong', maxRetries: 0 });
+  await assert.rejects(wrong.models.list(), (e) => e instanceof OpenAI.AuthenticationError);
+  const right = new OpenAI({ baseURL: `${keyed.url}/v1`, apiKey: 'sekret', maxRetries: 0 });
+  assert.equal((await right.models.list()).data[0].id, 'demo');
+} finally {
+  keyed.proc.kill();
+}
+console.log('openai client: all passed');
