@@ -311,6 +311,7 @@ void OpenAiApi::mount(httplib::Server& http, const Admit& admit) {
         } catch (const Json::exception& e) {
           LLMCP_FAIL(kInvalidArgument, "the request body is not valid JSON: ", e.what());
         }
+        LLMCP_CHECK(j.is_object(), kInvalidArgument, "the request body must be a JSON object, got ", j.type_name());
         h(j, res);
       } catch (const std::exception& e) {
         reply_error(res, e);

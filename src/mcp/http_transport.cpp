@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <atomic>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -89,6 +91,11 @@ struct HttpTransport::Impl {
   httplib::Server http;
   std::mutex mu;
   std::map<std::string, HttpSession> sessions;
+  // stop() before run() reaches listen must still stop it: httplib's stop() does nothing until
+  // the server runs. Both under `life_mu`.
+  std::mutex life_mu;
+  bool stop_requested = false;
+  std::atomic<bool> listening{false};
 
   Impl(Server& s, HttpOptions o) : server(s), opt(std::move(o)) {}
 
@@ -346,8 +353,14 @@ void HttpTransport::run() {
     LLMCP_FAIL(kIo, bind_failure(im.opt.host, port));
   }
   spdlog::info("mcp: Streamable HTTP on http://{}:{}{}", im.opt.host, port, im.opt.path);
+  {
+    std::lock_guard lock(im.life_mu);
+    if (im.stop_requested) return;
+    im.listening = true;
+  }
   if (im.opt.on_listening) im.opt.on_listening(port);
   im.http.listen_after_bind();
+  im.listening = false;
 }
 
 void HttpTransport::stop() {
@@ -359,6 +372,14 @@ void HttpTransport::stop() {
       im.server.close_session(id);
     }
   }
+  bool listening;
+  {
+    std::lock_guard lock(im.life_mu);
+    im.stop_requested = true;
+    listening = im.listening;
+  }
+  // Listening (or about to): wait until httplib runs, so that its stop() takes effect.
+  while (listening && !im.http.is_running() && im.listening) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   if (im.http.is_running()) im.http.stop();
 }
 

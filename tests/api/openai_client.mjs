@@ -116,6 +116,12 @@ try {
   await assert.rejects(client.completions.create({ model: 'demo', prompt: 'x '.repeat(5000), max_tokens: 4 }),
                        (e) => e instanceof OpenAI.BadRequestError && /context/.test(e.message));
 
+  for (const body of ['{not json', '[1, 2]']) {
+    const r = await fetch(`${server.url}/v1/completions`, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
+    assert.equal(r.status, 400);
+    assert.equal((await r.json()).error.type, 'invalid_request_error');
+  }
+
   step('a client that disconnects mid-stream frees its KV blocks');
   const ac = new AbortController();
   const s = await client.completions.create({ model: 'demo', prompt: 'Hello', max_tokens: 1000, stream: true },
