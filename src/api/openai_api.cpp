@@ -251,29 +251,32 @@ struct OpenAiApi::Impl {
       o << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
     };
     const auto all = serving.metrics();
-    auto each = [&](const char* name, auto value) {
-      for (const auto& m : all) o << name << "{model=\"" << m.model << "\"} " << value(m) << "\n";
+    using M = engine::EngineMetrics;
+    struct Series {
+      const char *name, *type, *help;
+      int64_t (*value)(const M&);
     };
-    family("llmcp_requests_running", "gauge", "Requests in the running batch.");
-    each("llmcp_requests_running", [](const engine::EngineMetrics& m) { return m.running; });
-    family("llmcp_requests_waiting", "gauge", "Requests waiting for admission.");
-    each("llmcp_requests_waiting", [](const engine::EngineMetrics& m) { return m.waiting; });
-    family("llmcp_kv_cache_blocks_used", "gauge", "KV cache blocks held by requests.");
-    each("llmcp_kv_cache_blocks_used", [](const engine::EngineMetrics& m) { return m.kv_blocks_used; });
-    family("llmcp_kv_cache_blocks_total", "gauge", "KV cache blocks.");
-    each("llmcp_kv_cache_blocks_total", [](const engine::EngineMetrics& m) { return m.kv_blocks_total; });
-    family("llmcp_prompt_tokens_total", "counter", "Prompt tokens of finished requests.");
-    each("llmcp_prompt_tokens_total", [](const engine::EngineMetrics& m) { return m.prompt_tokens; });
-    family("llmcp_prefix_cache_hit_tokens_total", "counter", "Prompt tokens taken from the prefix cache.");
-    each("llmcp_prefix_cache_hit_tokens_total", [](const engine::EngineMetrics& m) { return m.cached_prompt_tokens; });
-    family("llmcp_generation_tokens_total", "counter", "Generated tokens (rate() gives tokens/s).");
-    each("llmcp_generation_tokens_total", [](const engine::EngineMetrics& m) { return m.generation_tokens; });
-    family("llmcp_requests_finished_total", "counter", "Requests finished, whatever the reason.");
-    each("llmcp_requests_finished_total", [](const engine::EngineMetrics& m) { return m.requests_finished; });
-    family("llmcp_requests_cancelled_total", "counter", "Requests ended early (client gone, stop string, cancel).");
-    each("llmcp_requests_cancelled_total", [](const engine::EngineMetrics& m) { return m.requests_cancelled; });
-    family("llmcp_preemptions_total", "counter", "Requests preempted for KV blocks (recomputed later).");
-    each("llmcp_preemptions_total", [](const engine::EngineMetrics& m) { return m.preemptions; });
+    static const Series kSeries[] = {
+        {"llmcp_requests_running", "gauge", "Requests in the running batch.", [](const M& m) { return m.running; }},
+        {"llmcp_requests_waiting", "gauge", "Requests waiting for admission.", [](const M& m) { return m.waiting; }},
+        {"llmcp_kv_cache_blocks_used", "gauge", "KV cache blocks held by requests.", [](const M& m) { return m.kv_blocks_used; }},
+        {"llmcp_kv_cache_blocks_total", "gauge", "KV cache blocks.", [](const M& m) { return m.kv_blocks_total; }},
+        {"llmcp_prompt_tokens_total", "counter", "Prompt tokens of finished requests.", [](const M& m) { return m.prompt_tokens; }},
+        {"llmcp_prefix_cache_hit_tokens_total", "counter", "Prompt tokens taken from the prefix cache.",
+         [](const M& m) { return m.cached_prompt_tokens; }},
+        {"llmcp_generation_tokens_total", "counter", "Generated tokens (rate() gives tokens/s).",
+         [](const M& m) { return m.generation_tokens; }},
+        {"llmcp_requests_finished_total", "counter", "Requests finished, whatever the reason.",
+         [](const M& m) { return m.requests_finished; }},
+        {"llmcp_requests_cancelled_total", "counter", "Requests ended early (client gone, stop string, cancel).",
+         [](const M& m) { return m.requests_cancelled; }},
+        {"llmcp_preemptions_total", "counter", "Requests preempted for KV blocks (recomputed later).",
+         [](const M& m) { return m.preemptions; }},
+    };
+    for (const auto& series : kSeries) {
+      family(series.name, series.type, series.help);
+      for (const auto& m : all) o << series.name << "{model=\"" << m.model << "\"} " << series.value(m) << "\n";
+    }
     family("llmcp_adapter_requests_running", "gauge", "Running requests per adapter (\"\" = the base).");
     for (const auto& m : all)
       for (const auto& [a, n] : m.running_by_adapter)
