@@ -46,6 +46,28 @@ void reply_error(httplib::Response& res, const std::exception& e) {
 
 std::string sse(const Json& j) { return "data: " + j.dump() + "\n\n"; }
 
+using Write = std::function<bool(const std::string&)>;
+// An SSE response produced by `body` inside the content provider: `write` sends an event and
+// turns false once the client is gone (so is `gone`, which cancels the generation); a failure
+// becomes an error event; the stream always ends with [DONE].
+void stream_sse(httplib::Response& res, std::function<void(const Write& write, std::atomic<bool>& gone)> body) {
+  res.set_chunked_content_provider("text/event-stream", [body = std::move(body)](size_t, httplib::DataSink& sink) {
+    std::atomic<bool> gone{false};
+    const Write write = [&](const std::string& s) {
+      if (!gone && !sink.write(s.data(), s.size())) gone = true;
+      return !gone.load();
+    };
+    try {
+      body(write, gone);
+    } catch (const std::exception& e) {
+      write(sse({{"error", {{"message", core::user_message(e)}, {"type", "invalid_request_error"}}}}));
+    }
+    write("data: [DONE]\n\n");
+    sink.done();
+    return true;
+  });
+}
+
 }  // namespace
 
 struct OpenAiApi::Impl {
@@ -100,27 +122,14 @@ struct OpenAiApi::Impl {
       auto chunk = [id, name, t = now_s()](const Json& choice) {
         return sse({{"id", id}, {"object", "text_completion"}, {"created", t}, {"model", name}, {"choices", {choice}}});
       };
-      res.set_chunked_content_provider("text/event-stream", [this, g, adapter, chunk, usage, id, name](
-                                                                size_t, httplib::DataSink& sink) {
-        std::atomic<bool> gone{false};
-        auto write = [&](const std::string& s) {
-          if (!gone && !sink.write(s.data(), s.size())) gone = true;
-          return !gone.load();
-        };
-        try {
-          auto r = serving.generate(g, adapter, &gone, [&](const std::string& piece) {
-            return write(chunk({{"index", 0}, {"text", piece}, {"logprobs", nullptr}, {"finish_reason", nullptr}}));
-          });
-          write(chunk({{"index", 0}, {"text", ""}, {"logprobs", nullptr}, {"finish_reason", finish_reason(r.finish_reason)}}));
-          if (usage)
-            write(sse({{"id", id}, {"object", "text_completion"}, {"created", now_s()}, {"model", name},
-                       {"choices", Json::array()}, {"usage", usage_json(r.prompt_tokens, r.completion_tokens)}}));
-        } catch (const std::exception& e) {
-          write(sse({{"error", {{"message", core::user_message(e)}, {"type", "invalid_request_error"}}}}));
-        }
-        write("data: [DONE]\n\n");
-        sink.done();
-        return true;
+      stream_sse(res, [this, g, adapter, chunk, usage, id, name](const Write& write, std::atomic<bool>& gone) {
+        auto r = serving.generate(g, adapter, &gone, [&](const std::string& piece) {
+          return write(chunk({{"index", 0}, {"text", piece}, {"logprobs", nullptr}, {"finish_reason", nullptr}}));
+        });
+        write(chunk({{"index", 0}, {"text", ""}, {"logprobs", nullptr}, {"finish_reason", finish_reason(r.finish_reason)}}));
+        if (usage)
+          write(sse({{"id", id}, {"object", "text_completion"}, {"created", now_s()}, {"model", name},
+                     {"choices", Json::array()}, {"usage", usage_json(r.prompt_tokens, r.completion_tokens)}}));
       });
       return;
     }
@@ -165,41 +174,28 @@ struct OpenAiApi::Impl {
         return sse({{"id", id}, {"object", "chat.completion.chunk"}, {"created", t}, {"model", name},
                     {"choices", {{{"index", 0}, {"delta", delta}, {"logprobs", nullptr}, {"finish_reason", finish}}}}});
       };
-      res.set_chunked_content_provider("text/event-stream", [this, c, chunk, usage, id, name, finish_of](
-                                                                size_t, httplib::DataSink& sink) mutable {
-        std::atomic<bool> gone{false};
-        auto write = [&](const std::string& s) {
-          if (!gone && !sink.write(s.data(), s.size())) gone = true;
-          return !gone.load();
-        };
+      stream_sse(res, [this, c, chunk, usage, id, name, finish_of](const Write& write, std::atomic<bool>& gone) mutable {
         // With tools the text is held back: a tool call's markup must not reach `content`.
         const bool live = c.tools.is_null();
-        try {
-          write(chunk({{"role", "assistant"}, {"content", ""}}, nullptr));
-          if (live) c.on_text = [&](const std::string& piece) { return write(chunk({{"content", piece}}, nullptr)); };
-          auto r = serving.chat(c, &gone);
-          if (!live) {
-            const Json m = chat_message(r);
-            Json delta = Json::object();
-            if (!m["content"].is_null()) delta["content"] = m["content"];
-            if (m.contains("tool_calls")) {
-              Json calls = m["tool_calls"];
-              for (size_t i = 0; i < calls.size(); ++i) calls[i]["index"] = i;
-              delta["tool_calls"] = calls;
-            }
-            if (!delta.empty()) write(chunk(delta, nullptr));
+        write(chunk({{"role", "assistant"}, {"content", ""}}, nullptr));
+        if (live) c.on_text = [&](const std::string& piece) { return write(chunk({{"content", piece}}, nullptr)); };
+        auto r = serving.chat(c, &gone);
+        if (!live) {
+          const Json m = chat_message(r);
+          Json delta = Json::object();
+          if (!m["content"].is_null()) delta["content"] = m["content"];
+          if (m.contains("tool_calls")) {
+            Json calls = m["tool_calls"];
+            for (size_t i = 0; i < calls.size(); ++i) calls[i]["index"] = i;
+            delta["tool_calls"] = calls;
           }
-          write(chunk(Json::object(), finish_of(r)));
-          if (usage)
-            write(sse({{"id", id}, {"object", "chat.completion.chunk"}, {"created", now_s()}, {"model", name},
-                       {"choices", Json::array()},
-                       {"usage", usage_json(r.generation.prompt_tokens, r.generation.completion_tokens)}}));
-        } catch (const std::exception& e) {
-          write(sse({{"error", {{"message", core::user_message(e)}, {"type", "invalid_request_error"}}}}));
+          if (!delta.empty()) write(chunk(delta, nullptr));
         }
-        write("data: [DONE]\n\n");
-        sink.done();
-        return true;
+        write(chunk(Json::object(), finish_of(r)));
+        if (usage)
+          write(sse({{"id", id}, {"object", "chat.completion.chunk"}, {"created", now_s()}, {"model", name},
+                     {"choices", Json::array()},
+                     {"usage", usage_json(r.generation.prompt_tokens, r.generation.completion_tokens)}}));
       });
       return;
     }
