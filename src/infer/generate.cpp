@@ -70,7 +70,8 @@ GenerateResult generate(const model::Decoder& model, const tokenizer::Tokenizer&
   std::optional<TokenConstraint> constraint = opts.constraint;
   auto pick = [&] {
     const at::Tensor row = logits[0][0].narrow(0, 0, text_vocab);
-    return sampler.next(constraint ? constraint->mask(row) : row, history);
+    const int64_t left = opts.max_new_tokens - static_cast<int64_t>(r.tokens.size());
+    return sampler.next(constraint ? constraint->mask(row, left) : row, history);
   };
   // The first pick copies the logits to the host, so prefill time is complete on a GPU too.
   int64_t next = opts.max_new_tokens > 0 ? pick() : 0;

@@ -28,8 +28,10 @@ struct TokenConstraint {
   std::shared_ptr<const std::vector<std::string>> texts;
   std::shared_ptr<tokenizer::chat::ToolCallGrammar> grammar;
 
-  // logits [V] with -inf for every id whose text cannot come next. Throws kInternal when none can.
-  at::Tensor mask(const at::Tensor& logits) const;
+  // logits [V] with -inf for every id whose text cannot come next, or after which the grammar
+  // could not be completed in the `tokens_left` - 1 tokens that follow (so a call is always
+  // closed before max_new_tokens). Throws kInternal when no id can come next.
+  at::Tensor mask(const at::Tensor& logits, int64_t tokens_left) const;
   void advance(int64_t token);  // the picked id's text
   bool complete() const { return grammar->complete(); }
 };

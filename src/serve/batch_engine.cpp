@@ -181,7 +181,8 @@ struct BatchEngine::Impl {
     const int64_t V = l.req.vocab_limit > 0 ? std::min(l.req.vocab_limit, row.size(0)) : row.size(0);
     const at::Tensor logits = row.narrow(0, 0, V);
     auto& constraint = l.req.constraint;
-    const int64_t token = l.sampler.next(constraint ? constraint->mask(logits) : logits, l.seq.tokens);
+    const int64_t left = l.req.max_new_tokens - l.generated;
+    const int64_t token = l.sampler.next(constraint ? constraint->mask(logits, left) : logits, l.seq.tokens);
     l.seq.tokens.push_back(token);
     ++l.generated;
     {

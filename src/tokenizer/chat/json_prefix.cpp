@@ -1,6 +1,8 @@
 // JsonObjectPrefix: a pushdown automaton over JSON's grammar; see json_prefix.h.
 #include "tokenizer/chat/json_prefix.h"
 
+#include <string_view>
+
 namespace llmcp::tokenizer::chat {
 namespace {
 
@@ -32,7 +34,8 @@ bool JsonObjectPrefix::hex_digit(char c) {
   hex_value_ = hex_value_ * 16 + v;
   const int index = 4 - hex_left_;
   if (index == 0 && want_low_ && v != 0xD) return false;
-  if (index == 1 && hex_value_ >= 0xD8 && hex_value_ <= 0xDF && (hex_value_ >= 0xDC) != want_low_) return false;
+  const bool low_range = hex_value_ >= 0xDC && hex_value_ <= 0xDF;
+  if (index == 1 && low_range != want_low_) return false;
   if (--hex_left_ > 0) return true;
   want_low_ = hex_value_ >= 0xD800 && hex_value_ <= 0xDBFF;
   mode_ = want_low_ ? Mode::kLowBackslash : Mode::kString;
@@ -118,8 +121,9 @@ bool JsonObjectPrefix::push(char c) {
     case Mode::kLowBackslash: return c == '\\' && (mode_ = Mode::kLowU, true);
     case Mode::kLowU: return c == 'u' && (hex_left_ = 4, hex_value_ = 0, mode_ = Mode::kHex, true);
     case Mode::kWord:
-      if (c != *word_) return false;
-      if (*++word_ == '\0') mode_ = Mode::kAfter;
+      if (word_.empty() || c != word_.front()) return false;
+      word_.remove_prefix(1);
+      if (word_.empty()) mode_ = Mode::kAfter;
       return true;
     case Mode::kMinus:
       if (c == '0') return mode_ = Mode::kZero, true;
@@ -144,6 +148,53 @@ bool JsonObjectPrefix::push(char c) {
     case Mode::kDone: return false;
   }
   return false;
+}
+
+// The rest of a \u escape with zeros (a low surrogate's escape after a high one), and the
+// string's closing quote.
+std::string JsonObjectPrefix::hex_rest() const {
+  std::string rest;
+  if (want_low_) {
+    constexpr std::string_view kLow = "DC00";
+    rest.assign(kLow.end() - hex_left_, kLow.end());
+  } else {
+    rest = std::string(static_cast<size_t>(hex_left_), '0');
+    const unsigned v = hex_value_ << (4 * hex_left_);
+    if (v >= 0xD800 && v <= 0xDBFF) rest += "\\uDC00";
+  }
+  return rest + "\"";
+}
+
+std::string JsonObjectPrefix::closing() const {
+  std::string out;
+  const std::string_view after_key = in_key_ ? ":0" : "";
+  auto put = [&](std::string_view v) { out.append(v.data(), v.size()); };
+  switch (mode_) {
+    case Mode::kDone: return out;
+    case Mode::kStart: put("{}"); return out;
+    case Mode::kKey: put("\"\":0"); break;
+    case Mode::kColon: put(":0"); break;
+    case Mode::kValue:
+    case Mode::kMinus:
+    case Mode::kDot:
+    case Mode::kExp:
+    case Mode::kExpSign: put("0"); break;
+    case Mode::kString: put("\""), put(after_key); break;
+    case Mode::kEscape: put("n\""), put(after_key); break;
+    case Mode::kHex: put(hex_rest()), put(after_key); break;
+    case Mode::kLowBackslash: put("\\uDC00\""), put(after_key); break;
+    case Mode::kLowU: put("uDC00\""), put(after_key); break;
+    case Mode::kWord: put(word_); break;
+    case Mode::kKeyOrEnd:
+    case Mode::kValueOrEnd:
+    case Mode::kAfter:
+    case Mode::kZero:
+    case Mode::kInt:
+    case Mode::kFrac:
+    case Mode::kExpDigits: break;
+  }
+  for (auto it = stack_.rbegin(); it != stack_.rend(); ++it) out += *it == '{' ? '}' : ']';
+  return out;
 }
 
 }  // namespace llmcp::tokenizer::chat

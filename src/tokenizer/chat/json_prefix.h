@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace llmcp::tokenizer::chat {
 
@@ -14,6 +15,9 @@ class JsonObjectPrefix {
   // a copy first).
   bool push(char c);
   bool complete() const { return mode_ == Mode::kDone; }  // the top-level object is closed
+  // The shortest text that completes the object from here ("" once complete): what a generation
+  // about to run out of tokens is steered to.
+  std::string closing() const;
 
   static constexpr int kMaxDepth = 64;     // the tool-call parser's limit
   static constexpr int kMaxWhitespace = 16;  // in a row: room for indentation, not for a loop
@@ -32,6 +36,7 @@ class JsonObjectPrefix {
   bool after_value(char c);
   bool hex_digit(char c);
   bool digit(char c, Mode next, int limit);
+  std::string hex_rest() const;
 
   std::string stack_;  // '{' / '[' per open container
   Mode mode_ = Mode::kStart;
@@ -39,7 +44,7 @@ class JsonObjectPrefix {
   int hex_left_ = 0, whitespace_ = 0, digits_ = 0;
   unsigned hex_value_ = 0;
   bool want_low_ = false;  // a \uD800-\uDBFF escape was read: a low surrogate's escape must follow
-  const char* word_ = nullptr;  // the rest of true / false / null
+  std::string_view word_;  // the rest of true / false / null
 };
 
 }  // namespace llmcp::tokenizer::chat

@@ -8,11 +8,43 @@
 
 namespace llmcp::tokenizer::chat {
 
-ToolCallGrammar::ToolCallGrammar(std::vector<Part> parts) : parts_(std::move(parts)) {}
+ToolCallGrammar::ToolCallGrammar(std::vector<Part> parts)
+    : parts_(std::make_shared<const std::vector<Part>>(std::move(parts))) {}
+
+namespace {
+
+// The shortest of a part's texts that starts with `typed`, without `typed`.
+std::string shortest_rest(const ToolCallGrammar::Part& p, const std::string& typed) {
+  std::optional<std::string> best;
+  for (const auto& t : p.texts)
+    if (t.starts_with(typed) && (!best || t.size() - typed.size() < best->size())) best = t.substr(typed.size());
+  return best.value_or("");
+}
+
+}  // namespace
+
+std::string ToolCallGrammar::closing() const {
+  std::string out;
+  for (size_t i = part_; i < parts_->size(); ++i) {
+    const Part& p = (*parts_)[i];
+    const bool current = i == part_;
+    if (p.kind == Part::Kind::kJsonObject) out += current ? json_.closing() : "{}";
+    else out += shortest_rest(p, current ? typed_ : "");
+  }
+  return out;
+}
+
+bool ToolCallGrammar::fits(std::string_view text, size_t budget) const {
+  if (text.empty()) return false;
+  ToolCallGrammar copy = *this;
+  for (char c : text)
+    if (!copy.push(c)) return false;
+  return copy.closing().size() <= budget;
+}
 
 bool ToolCallGrammar::push(char c) {
   if (complete()) return false;
-  const Part& p = parts_[part_];
+  const Part& p = (*parts_)[part_];
   if (p.kind == Part::Kind::kJsonObject) {
     if (!json_.push(c)) return false;
     if (json_.complete()) ++part_;

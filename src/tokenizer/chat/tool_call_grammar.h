@@ -6,6 +6,7 @@
 // are not enforced).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,11 +28,17 @@ class ToolCallGrammar {
   // Whether `text` can come next (the output stays a prefix of the grammar). Empty text cannot.
   bool accepts(std::string_view text) const;
   void advance(std::string_view text);  // throws kInvalidArgument when !accepts(text)
-  bool complete() const { return part_ == parts_.size(); }  // only the end may follow
+  bool complete() const { return part_ == parts_->size(); }  // only the end may follow
+  // The shortest text that completes the grammar from here.
+  std::string closing() const;
+  // accepts(text), and the grammar can still be completed within `budget` more bytes after it:
+  // a generation with `budget` tokens left after this one can always close the call (every byte
+  // is a token in byte-level and byte-fallback vocabularies).
+  bool fits(std::string_view text, size_t budget) const;
 
  private:
   bool push(char c);
-  std::vector<Part> parts_;
+  std::shared_ptr<const std::vector<Part>> parts_;  // shared: the grammar is copied per candidate token
   size_t part_ = 0;
   std::string typed_;  // of the current literal / alternative
   JsonObjectPrefix json_;

@@ -43,7 +43,8 @@ TEST(JsonObjectPrefix, RejectsWhatNoObjectCanContinue) {
       "[1]", "\"s\"", "1", R"({"a" 1})", R"({"a": 01})", R"({"a": 1,})", R"({"a": [1,]})", R"({a: 1})",
       R"({"a": tru})" "e", R"({"a": "\x"})", R"({"a": "\u12g4"})", "{\"a\": \"line\nbreak\"}", R"({"a": -})",
       R"({"a": 1.})", R"({"a": 1e})", R"({"a": 1]})", R"({"a": [1}})", R"({"a": +1})", R"({"a": .5})",
-      R"({"a": "\uD83D"})", R"({"a": "\uDE00"})", R"({"a": "\uD83Dx"})", R"({"a": "\uD83D\u0041"})"};
+      R"({"a": "\uD83D"})", R"({"a": "\uDE00"})", R"({"a": "\uD83Dx"})", R"({"a": "\uD83D\u0041"})",
+      R"({"a": "\ud86a\ud1D4"})"};
   for (const auto& s : invalid) {
     JsonObjectPrefix p;
     EXPECT_FALSE(accepts_all(p, s) && p.complete()) << s;
@@ -97,6 +98,39 @@ TEST(JsonObjectPrefix, RandomWalksEndInObjectsNlohmannParses) {
     EXPECT_NO_THROW(EXPECT_TRUE(nlohmann::json::parse(s).is_object())) << s;
   }
   EXPECT_GT(complete, 250);
+}
+
+// From any point of any walk, closing() is accepted and completes the object (nlohmann reads it);
+// so does the grammar's for a forced call: a generation out of tokens can always close the call.
+TEST(JsonObjectPrefix, ClosingCompletesFromAnyPrefix) {
+  std::mt19937 rng(3);
+  static const std::string alphabet = "{}[]\":,  -0123456789.eE+truefalsnabcxyz_\\uDd8C\n";
+  for (int i = 0; i < 400; ++i) {
+    JsonObjectPrefix p;
+    std::string text;
+    const size_t stop = rng() % 80;
+    for (int guard = 0; text.size() < stop && !p.complete() && guard < 10000; ++guard) {
+      const char c = alphabet[rng() % alphabet.size()];
+      JsonObjectPrefix copy = p;
+      if (copy.push(c)) p = copy, text += c;
+    }
+    const std::string close = p.closing();
+    ASSERT_TRUE(accepts_all(p, close) && p.complete()) << text << " + " << close;
+    EXPECT_NO_THROW(EXPECT_TRUE(nlohmann::json::parse(text + close).is_object())) << text + close;
+  }
+  for (const auto style : {ToolCallStyle::kHermes, ToolCallStyle::kLlama3Json, ToolCallStyle::kMistral}) {
+    auto forced = force_tool_call(style, {"alpha", "beta_two"}, std::nullopt);
+    EXPECT_EQ(forced.grammar.closing().substr(0, 5), "alpha");
+    forced.grammar.advance("be");
+    forced.grammar.advance(forced.grammar.closing());
+    EXPECT_TRUE(forced.grammar.complete());
+    EXPECT_EQ(parse_tool_calls(forced.opening + "beta_two\", \"" + (style == ToolCallStyle::kLlama3Json ? "parameters" : "arguments") +
+                                   "\": {}" + (style == ToolCallStyle::kHermes ? "}\n</tool_call>" : style == ToolCallStyle::kMistral ? "}]" : "}"),
+                               style).calls.size(), 1u);
+    auto again = force_tool_call(style, {"alpha"}, std::string("alpha"));
+    EXPECT_FALSE(again.grammar.fits("{\"a\": [[[", 4)) << "too deep to close in 4 bytes";
+    EXPECT_TRUE(again.grammar.fits("{\"a\": [[[", 40));
+  }
 }
 
 TEST(ForcedToolCall, EachStyleCompletedByAnyAcceptedTextParsesAsOneCallToAnAllowedTool) {
