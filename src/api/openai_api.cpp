@@ -5,6 +5,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <future>
@@ -289,6 +290,10 @@ struct OpenAiApi::Impl {
     res.set_content("Success: LoRA adapter '" + name + "' removed successfully.", "text/plain");
   }
 };
+
+int connection_threads(int64_t max_running) {
+  return static_cast<int>(std::clamp<int64_t>(4 * max_running, 64, 1024));
+}
 
 OpenAiApi::OpenAiApi(engine::Serving& serving, ApiOptions options) : impl_(std::make_unique<Impl>(Impl{serving, std::move(options), {}})) {
   auto& o = impl_->opt;

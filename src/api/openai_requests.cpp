@@ -59,6 +59,10 @@ void read_generation(const Json& body, engine::GenerateRequest& g, bool chat) {
     LLMCP_CHECK(s >= 0, kInvalidArgument, "'seed' must be >= 0, got ", s);
     g.seed = static_cast<uint64_t>(s);
   }
+  if (given(body, "ignore_eos")) {  // vLLM's extra sampling parameter
+    LLMCP_CHECK(body["ignore_eos"].is_boolean(), kInvalidArgument, "'ignore_eos' must be true or false");
+    g.ignore_eos = body["ignore_eos"].get<bool>();
+  }
   if (given(body, "stop")) {
     const auto& s = body["stop"];
     if (s.is_string()) {

@@ -143,6 +143,7 @@ PreparedGeneration prepare_generation(const model::DecoderConfig& config, const 
   auto ids32 = tok.encode(req.prompt, /*add_special_tokens=*/!prompt_has_special_tokens);  // bad UTF-8 fails here
   opts.eos_ids = defaults.eos_token_ids.empty() ? config.eos_token_ids : defaults.eos_token_ids;
   if (opts.eos_ids.empty() && tok.special().eos) opts.eos_ids.push_back(*tok.special().eos);
+  if (req.ignore_eos) opts.eos_ids.clear();
   opts.stop_strings = req.stop;
   LLMCP_CHECK(req.logprobs >= -1 && req.logprobs <= 20, kInvalidArgument,
               "logprobs must be 0 to 20 (or -1 for none), got ", req.logprobs);

@@ -70,6 +70,7 @@ struct GenerateRequest {
   // An explicit max_new_tokens that does not fit after the prompt is an error; the default is
   // shortened to fit.
   bool truncate = false;
+  bool ignore_eos = false;  // generate max_new_tokens whatever the model says (vLLM's ignore_eos, for benchmarks)
   std::string adapter_dir;  // a PEFT adapter applied on the base (empty: none)
   // -1: none; 0: each token's log-probability; N (<= 20): and the N most likely tokens'. Each is
   // passed to on_logprob before its text reaches the text callback, and kept in the response.

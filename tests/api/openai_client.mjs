@@ -30,6 +30,7 @@ function start(args) {
   });
 }
 
+const metric = (text, name) => Number(new RegExp(`${name}\\{[^}]*\\} (\\d+)`).exec(text)[1]);
 const alone = (adapter, prompt, n) => execFileSync(cli, ['generate', '--model', model, '--prompt', prompt,
   '--max-new-tokens', String(n), ...(adapter ? ['--adapter', adapter] : [])], { encoding: 'utf8' }).replace(/\n$/, '');
 
@@ -184,6 +185,18 @@ try {
     assert.equal((await r.json()).error.type, 'invalid_request_error');
   }
 
+  step('twelve streams at once are all served at once (not queued behind a small thread pool)');
+  const finishedNow = async () => metric(await (await fetch(`${server.url}/metrics`)).text(), 'llmcp_requests_finished_total');
+  const before = await finishedNow();
+  const streams = await Promise.all(Array.from({ length: 12 }, () => client.completions.create(
+    { model: 'demo', prompt: 'Hello', max_tokens: 1000, ignore_eos: true, stream: true })));
+  const readers = streams.map((st) => st[Symbol.asyncIterator]());
+  for (const r of readers) await r.next();  // each stream's first chunk
+  // Queued behind a pool of 8 threads, streams 9-12 would have started only after 8 had ended.
+  assert.equal(await finishedNow(), before, 'all twelve were running together');
+  for (const r of readers) while (!(await r.next()).done);
+  assert.equal(await finishedNow(), before + 12);
+
   step('a client that disconnects mid-stream frees its KV blocks');
   const ac = new AbortController();
   const s = await client.completions.create({ model: 'demo', prompt: 'Hello', max_tokens: 1000, stream: true },
@@ -198,7 +211,6 @@ try {
   }
   const running = await (await fetch(`${server.url}/metrics`)).text();
   assert.match(running, /llmcp_generation_tokens_total/);
-  const metric = (text, name) => Number(new RegExp(`${name}\\{[^}]*\\} (\\d+)`).exec(text)[1]);
   let used = -1, cancelled = 0;
   for (let i = 0; i < 100 && (used !== 0 || cancelled === 0); i++) {
     await new Promise((r) => setTimeout(r, 50));
