@@ -73,7 +73,7 @@ stop
 start sequential "${ours[@]}" --max-running 1 && run_server sequential 1 8 32
 stop
 start llama.cpp env PYTHONPATH="$bench_env/site" "$py" -m llama_cpp.server --model "$gguf" --model_alias base \
-  --host 127.0.0.1 --port "$port" --n_ctx 2048 --n_batch 512 --n_threads "$OMP_NUM_THREADS" \
+  --host 127.0.0.1 --port "$port" --n_ctx 2048 --n_batch 512 --n_threads "$OMP_NUM_THREADS" --interrupt_requests False \
   --n_threads_batch "$OMP_NUM_THREADS" && run_server llama.cpp 1 8 32
 stop
 
