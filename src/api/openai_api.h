@@ -34,6 +34,11 @@ struct ApiOptions {
 // the refusal.
 using Admit = std::function<bool(const httplib::Request&, httplib::Response&)>;
 
+// Threads the HTTP server should have: an answer holds its connection's thread until it ends,
+// running or waiting in the engine's queue, so well beyond the running batch (httplib's default
+// pool, 8 threads on a small machine, would cap concurrent requests at 8).
+int connection_threads(int64_t max_running);
+
 class OpenAiApi {
  public:
   OpenAiApi(engine::Serving& serving, ApiOptions options);

@@ -1,6 +1,7 @@
 // Request fields and response objects of the OpenAI API; see openai_requests.h.
 #include "api/openai_requests.h"
 
+#include <algorithm>
 #include <random>
 
 #include "core/error.h"
@@ -58,6 +59,10 @@ void read_generation(const Json& body, engine::GenerateRequest& g, bool chat) {
     LLMCP_CHECK(s >= 0, kInvalidArgument, "'seed' must be >= 0, got ", s);
     g.seed = static_cast<uint64_t>(s);
   }
+  if (given(body, "ignore_eos")) {  // vLLM's extra sampling parameter
+    LLMCP_CHECK(body["ignore_eos"].is_boolean(), kInvalidArgument, "'ignore_eos' must be true or false");
+    g.ignore_eos = body["ignore_eos"].get<bool>();
+  }
   if (given(body, "stop")) {
     const auto& s = body["stop"];
     if (s.is_string()) {
@@ -71,8 +76,23 @@ void read_generation(const Json& body, engine::GenerateRequest& g, bool chat) {
       }
     }
   }
-  refuse_unless(body, "logprobs", chat ? Json(false) : Json(nullptr), "log-probabilities are not returned yet");
-  refuse_unless(body, "top_logprobs", nullptr, "log-probabilities are not returned yet");
+  if (chat) {  // logprobs: true|false, top_logprobs: 0..20 with it
+    LLMCP_CHECK(!given(body, "logprobs") || body["logprobs"].is_boolean(), kInvalidArgument,
+                "'logprobs' must be true or false");
+    const bool on = given(body, "logprobs") && body["logprobs"].get<bool>();
+    if (given(body, "top_logprobs")) {
+      const int64_t k = integer(body, "top_logprobs");
+      LLMCP_CHECK(k >= 0 && k <= 20, kInvalidArgument, "'top_logprobs' must be 0 to 20, got ", k);
+      LLMCP_CHECK(on, kInvalidArgument, "'top_logprobs' needs 'logprobs': true");
+      g.logprobs = k;
+    } else if (on) {
+      g.logprobs = 0;
+    }
+  } else if (given(body, "logprobs")) {  // completions: the number of most likely tokens, 0..20
+    const int64_t k = integer(body, "logprobs");
+    LLMCP_CHECK(k >= 0 && k <= 20, kInvalidArgument, "'logprobs' must be 0 to 20, got ", k);
+    g.logprobs = k;
+  }
   refuse_unless(body, "frequency_penalty", 0, "use repetition_penalty");
   refuse_unless(body, "presence_penalty", 0, "use repetition_penalty");
   refuse_unless(body, "echo", false, "the prompt is not echoed");
@@ -109,13 +129,17 @@ std::string read_prompt(const Json& body) {
   return p[0].get<std::string>();
 }
 
-std::string read_tool_choice(const Json& body) {
-  if (!given(body, "tool_choice")) return "auto";
+ToolChoice read_tool_choice(const Json& body) {
+  if (!given(body, "tool_choice")) return {};
   const auto& c = body["tool_choice"];
-  if (c.is_string() && (c == "auto" || c == "none")) return c.get<std::string>();
-  LLMCP_CHECK(c.is_string() || c.is_object(), kInvalidArgument,
-              "'tool_choice' must be \"auto\", \"none\", \"required\" or {\"type\": \"function\", \"function\": {\"name\": ...}}");
-  LLMCP_FAIL(kUnsupported, "'tool_choice' ", c.dump(), " is not supported yet: use \"auto\" or \"none\"");
+  if (c.is_string() && (c == "auto" || c == "none" || c == "required")) return {c.get<std::string>(), ""};
+  LLMCP_CHECK(c.is_object() && c.value("type", "") == "function" && c.contains("function") &&
+                  c["function"].is_object() && c["function"].contains("name") && c["function"]["name"].is_string(),
+              kInvalidArgument,
+              "'tool_choice' must be \"auto\", \"none\", \"required\" or {\"type\": \"function\", \"function\": "
+              "{\"name\": ...}}, got ",
+              c.dump());
+  return {"function", c["function"]["name"].get<std::string>()};
 }
 
 std::string finish_reason(const std::string& r) {
@@ -128,6 +152,46 @@ Json usage_json(int64_t prompt_tokens, int64_t completion_tokens) {
   return {{"prompt_tokens", prompt_tokens},
           {"completion_tokens", completion_tokens},
           {"total_tokens", prompt_tokens + completion_tokens}};
+}
+
+namespace {
+
+double finite(double lp) { return std::max(lp, -9999.0); }
+
+Json utf8_bytes(const std::string& s) {
+  Json b = Json::array();
+  for (unsigned char c : s) b.push_back(c);
+  return b;
+}
+
+}  // namespace
+
+Json completion_logprobs(const std::vector<engine::TokenLogprob>& tokens, int64_t& offset) {
+  Json out = {{"tokens", Json::array()}, {"token_logprobs", Json::array()}, {"top_logprobs", Json::array()},
+              {"text_offset", Json::array()}};
+  for (const auto& t : tokens) {
+    out["tokens"].push_back(t.token);
+    out["token_logprobs"].push_back(finite(t.logprob));
+    Json top = Json::object();  // the most likely tokens, and the chosen one (as OpenAI's legacy API)
+    for (const auto& [text, lp] : t.top) top[text] = finite(lp);
+    if (!top.contains(t.token)) top[t.token] = finite(t.logprob);
+    out["top_logprobs"].push_back(top);
+    out["text_offset"].push_back(offset);
+    offset += static_cast<int64_t>(t.token.size());
+  }
+  return out;
+}
+
+Json chat_logprobs(const std::vector<engine::TokenLogprob>& tokens) {
+  Json content = Json::array();
+  for (const auto& t : tokens) {
+    Json top = Json::array();
+    for (const auto& [text, lp] : t.top)
+      top.push_back({{"token", text}, {"logprob", finite(lp)}, {"bytes", utf8_bytes(text)}});
+    content.push_back(
+        {{"token", t.token}, {"logprob", finite(t.logprob)}, {"bytes", utf8_bytes(t.token)}, {"top_logprobs", top}});
+  }
+  return {{"content", content}, {"refusal", nullptr}};
 }
 
 Json chat_message(const engine::ChatResponse& r) {

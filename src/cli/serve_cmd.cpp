@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -77,6 +78,7 @@ void serve(const ServeArgs& a) {
     auto o = a.openai;
     o.max_body_bytes = h.max_body_bytes;
     openai = make_openai_api(app.serving(), o, [&app](const std::string& p) { return app.adapter_path(p); });
+    h.threads = std::max(h.threads, api::connection_threads(engine::ServingOptions{}.max_running));
     h.mount = [&openai](httplib::Server& http, const mcp::AccessPolicy& policy) {
       openai->mount(http, openai_admit(policy));
     };

@@ -54,6 +54,8 @@ void serve_openai(const OpenAiArgs& a) {
     return c.string();
   });
   httplib::Server http;
+  const auto threads = static_cast<size_t>(api::connection_threads(a.max_running));
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   mcp::bind_exclusively(http);
   http.set_payload_max_length(o.max_body_bytes);
   http.set_tcp_nodelay(true);

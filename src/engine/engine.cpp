@@ -117,6 +117,17 @@ nlohmann::json model_info(const std::string& model_dir) {
   return j;
 }
 
+namespace {
+
+TokenLogprob token_logprob_text(const infer::TokenLogprob& l, const tokenizer::Tokenizer& tok) {
+  auto text = [&](int64_t id) { return tok.decode(std::vector<int32_t>{static_cast<int32_t>(id)}); };
+  TokenLogprob out{text(l.token), l.logprob, {}};
+  for (const auto& [id, lp] : l.top) out.top.emplace_back(text(id), lp);
+  return out;
+}
+
+}  // namespace
+
 PreparedGeneration prepare_generation(const model::DecoderConfig& config, const tokenizer::Tokenizer& tok,
                                       const GenerateRequest& req, const std::atomic<bool>* stop,
                                       const std::function<bool(const std::string&)>& on_text,
@@ -132,7 +143,13 @@ PreparedGeneration prepare_generation(const model::DecoderConfig& config, const 
   auto ids32 = tok.encode(req.prompt, /*add_special_tokens=*/!prompt_has_special_tokens);  // bad UTF-8 fails here
   opts.eos_ids = defaults.eos_token_ids.empty() ? config.eos_token_ids : defaults.eos_token_ids;
   if (opts.eos_ids.empty() && tok.special().eos) opts.eos_ids.push_back(*tok.special().eos);
+  if (req.ignore_eos) opts.eos_ids.clear();
   opts.stop_strings = req.stop;
+  LLMCP_CHECK(req.logprobs >= -1 && req.logprobs <= 20, kInvalidArgument,
+              "logprobs must be 0 to 20 (or -1 for none), got ", req.logprobs);
+  opts.logprobs = req.logprobs;
+  if (req.on_logprob)
+    opts.on_logprob = [&tok, cb = req.on_logprob](const infer::TokenLogprob& l) { cb(token_logprob_text(l, tok)); };
   opts.on_text = [stop, on_text](const std::string& piece) {
     if (stop && stop->load()) return false;
     return on_text ? on_text(piece) : true;
@@ -140,8 +157,9 @@ PreparedGeneration prepare_generation(const model::DecoderConfig& config, const 
   return {std::vector<int64_t>(ids32.begin(), ids32.end()), opts};
 }
 
-GenerateResponse generation_response(const infer::GenerateResult& r) {
+GenerateResponse generation_response(const infer::GenerateResult& r, const tokenizer::Tokenizer& tok) {
   GenerateResponse out;
+  for (const auto& l : r.logprobs) out.logprobs.push_back(token_logprob_text(l, tok));
   out.text = r.text;
   out.finish_reason = r.finish_reason;
   out.prompt_tokens = r.prompt_tokens;
@@ -157,7 +175,7 @@ GenerateResponse generate_with(const model::Decoder& decoder, const tokenizer::T
                                const GenerateRequest& req, const std::atomic<bool>* stop,
                                const std::function<bool(const std::string&)>& on_text, bool prompt_has_special_tokens) {
   const auto p = prepare_generation(decoder.config(), tok, req, stop, on_text, prompt_has_special_tokens);
-  return generation_response(infer::generate(decoder, tok, p.ids, p.options));
+  return generation_response(infer::generate(decoder, tok, p.ids, p.options), tok);
 }
 
 GenerateResponse generate(const GenerateRequest& req, const std::function<bool(const std::string&)>& on_text) {

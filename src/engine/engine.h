@@ -45,6 +45,14 @@ nlohmann::json support_matrix();
 //  context_length), all in the checkpoint's dtype}
 nlohmann::json model_info(const std::string& model_dir);
 
+// A generated token's log-probability (log-softmax of the model's raw logits) and the most likely
+// tokens' at that step; texts are each id decoded alone.
+struct TokenLogprob {
+  std::string token;
+  double logprob = 0;
+  std::vector<std::pair<std::string, double>> top;  // highest first
+};
+
 // Unset sampling fields come from the model's generation_config.json, then HF's defaults
 // (greedy unless the model's config says do_sample; top_k 50 when sampling).
 struct GenerateRequest {
@@ -62,7 +70,12 @@ struct GenerateRequest {
   // An explicit max_new_tokens that does not fit after the prompt is an error; the default is
   // shortened to fit.
   bool truncate = false;
+  bool ignore_eos = false;  // generate max_new_tokens whatever the model says (vLLM's ignore_eos, for benchmarks)
   std::string adapter_dir;  // a PEFT adapter applied on the base (empty: none)
+  // -1: none; 0: each token's log-probability; N (<= 20): and the N most likely tokens'. Each is
+  // passed to on_logprob before its text reaches the text callback, and kept in the response.
+  int64_t logprobs = -1;
+  std::function<void(const TokenLogprob&)> on_logprob;
 };
 struct GenerateResponse {
   std::string text;
@@ -70,6 +83,7 @@ struct GenerateResponse {
   int64_t prompt_tokens = 0, completion_tokens = 0;
   int64_t truncated_tokens = 0;  // dropped from the prompt's start (truncate)
   double prefill_tokens_per_second = 0, decode_tokens_per_second = 0;
+  std::vector<TokenLogprob> logprobs;  // per generated token but an EOS (req.logprobs >= 0)
 };
 GenerateResponse generate(const GenerateRequest& req, const std::function<bool(const std::string&)>& on_text = {});
 

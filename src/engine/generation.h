@@ -21,7 +21,7 @@ PreparedGeneration prepare_generation(const model::DecoderConfig& config, const 
                                       const GenerateRequest& req, const std::atomic<bool>* stop,
                                       const std::function<bool(const std::string&)>& on_text,
                                       bool prompt_has_special_tokens);
-GenerateResponse generation_response(const infer::GenerateResult& r);
+GenerateResponse generation_response(const infer::GenerateResult& r, const tokenizer::Tokenizer& tok);
 
 // `req.model_dir` supplies generation_config.json defaults. A rendered chat prompt already
 // holds its special tokens (prompt_has_special_tokens: encode without adding BOS again).

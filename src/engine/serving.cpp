@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "core/error.h"
 #include "infer/generate.h"
@@ -19,6 +20,7 @@
 #include "serve/text_generation.h"
 #include "tokenizer/chat/chat_template.h"
 #include "tokenizer/chat/template_source.h"
+#include "tokenizer/chat/tool_call_grammar.h"
 #include "tokenizer/chat/tool_calls.h"
 #include "tokenizer/chat/training_view.h"
 #include "tokenizer/tokenizer.h"
@@ -38,6 +40,8 @@ struct LoadedModel {
   std::map<std::string, std::string> adapters;  // attached: name -> folder (under `attach_mu`)
   int64_t bytes = 0;
   Clock::time_point last_used = Clock::now();
+  std::once_flag texts_once;  // token_texts, built at the first constrained request
+  std::shared_ptr<const std::vector<std::string>> token_texts;
   std::mutex attach_mu;  // adapter changes, one at a time (the engine orders them with its steps)
 };
 
@@ -113,10 +117,19 @@ struct Serving::Impl {
   // One generation through the model's batch engine.
   GenerateResponse run(LoadedModel& m, const GenerateRequest& req, const std::string& adapter,
                        const std::atomic<bool>* stop, const std::function<bool(const std::string&)>& on_text,
-                       bool prompt_has_special_tokens) {
+                       bool prompt_has_special_tokens, std::optional<infer::TokenConstraint> constraint = {}) {
     const auto& config = m.decoder->config();
-    const auto p = prepare_generation(config, *m.tok, req, stop, on_text, prompt_has_special_tokens);
-    return generation_response(serve::generate_batched(*m.engine, config, *m.tok, p.ids, p.options, adapter, stop));
+    auto p = prepare_generation(config, *m.tok, req, stop, on_text, prompt_has_special_tokens);
+    p.options.constraint = std::move(constraint);
+    return generation_response(serve::generate_batched(*m.engine, config, *m.tok, p.ids, p.options, adapter, stop),
+                               *m.tok);
+  }
+
+  static std::shared_ptr<const std::vector<std::string>> token_texts(LoadedModel& m) {
+    std::call_once(m.texts_once, [&] {
+      m.token_texts = std::make_shared<const std::vector<std::string>>(tokenizer::token_texts(*m.tok));
+    });
+    return m.token_texts;
   }
 
   // Attaches `name` to its model when it is not yet. m.attach_mu held.
@@ -276,6 +289,22 @@ GenerateResponse Serving::generate(const GenerateRequest& req, const std::string
   return impl_->run(*m, r, adapter, stop, on_text, false);
 }
 
+namespace {
+
+// The function names of OpenAI-shaped tools ([{"type": "function", "function": {"name", ...}}]).
+std::vector<std::string> tool_names(const nlohmann::ordered_json& tools) {
+  std::vector<std::string> names;
+  for (const auto& t : tools.is_array() ? tools : nlohmann::ordered_json::array()) {
+    const auto* f = t.is_object() && t.contains("function") ? &t["function"] : &t;
+    LLMCP_CHECK(f->is_object() && f->contains("name") && (*f)["name"].is_string(), kInvalidArgument,
+                "each tool must be {\"type\": \"function\", \"function\": {\"name\": ...}}, got ", t.dump());
+    names.push_back((*f)["name"]);
+  }
+  return names;
+}
+
+}  // namespace
+
 ChatResponse Serving::chat(const ChatRequest& req, const std::atomic<bool>* stop) {
   using namespace tokenizer::chat;
   LLMCP_CHECK(req.messages.is_array() && !req.messages.empty(), kInvalidArgument,
@@ -292,13 +321,29 @@ ChatResponse Serving::chat(const ChatRequest& req, const std::atomic<bool>* stop
   GenerateRequest g = req.generation;
   g.model_dir = m->path;
   g.prompt = render_chat(tmpl, c, special_tokens_of(*m->tok));
+  const auto style = detect_tool_call_style(source);
+  std::optional<ForcedToolCall> forced;
+  if (req.tool_choice == "required" || req.tool_choice == "function") {
+    LLMCP_CHECK(style, kUnsupported, "tool_choice \"", req.tool_choice,
+                "\" needs a chat template with tool-call syntax, and this model's has none");
+    forced = force_tool_call(*style, tool_names(req.tools),
+                             req.tool_choice == "function" ? std::optional(req.tool_name) : std::nullopt);
+    g.prompt += forced->opening;  // the answer starts inside the call
+  } else {
+    LLMCP_CHECK(req.tool_choice == "auto" || req.tool_choice == "none", kInvalidArgument,
+                "tool_choice must be auto, none, required or function, got '", req.tool_choice, "'");
+  }
+  std::optional<infer::TokenConstraint> constraint;
+  if (forced)
+    constraint = infer::TokenConstraint{Impl::token_texts(*m), std::make_shared<ToolCallGrammar>(forced->grammar)};
   ChatResponse out;
-  out.generation = impl_->run(*m, g, req.adapter, stop, req.on_text, /*prompt_has_special_tokens=*/true);
+  out.generation =
+      impl_->run(*m, g, req.adapter, stop, req.on_text, /*prompt_has_special_tokens=*/true, std::move(constraint));
   out.text = out.generation.text;
   out.content = out.text;
-  if (auto style = detect_tool_call_style(source)) {
+  if (style) {
     out.tool_call_style = std::string(style_name(*style));
-    auto parsed = parse_tool_calls(out.text, *style);
+    auto parsed = parse_tool_calls((forced ? forced->opening : "") + out.text, *style);
     out.content = parsed.content;
     for (const auto& call : parsed.calls) out.tool_calls.push_back({{"name", call.name}, {"arguments", call.arguments}});
   }

@@ -46,6 +46,11 @@ struct ChatRequest {
   std::string adapter;            // a registered adapter's name; "" = the base model
   nlohmann::ordered_json messages;  // OpenAI-shaped
   nlohmann::ordered_json tools;     // null: none
+  // auto: the model decides; none: the tools are left out; required: the answer is one call to
+  // one of the tools; function: one call to `tool_name`. The last two are decoded under a grammar
+  // (the template's tool-call syntax, a JSON object of arguments), so they always parse.
+  std::string tool_choice = "auto";
+  std::string tool_name;
   std::function<bool(const std::string&)> on_text;  // each piece of generated text; false cancels
 };
 

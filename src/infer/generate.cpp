@@ -67,7 +67,12 @@ GenerateResult generate(const model::Decoder& model, const tokenizer::Tokenizer&
               "infinite values, or overflow in this dtype (try dtype float32); check the checkpoint");
   // Ids past the tokenizer's vocabulary (padded embedding rows) have no text: never pick them.
   const int64_t text_vocab = std::min<int64_t>(V, tok.vocab_size());
-  auto pick = [&] { return sampler.next(logits[0][0].narrow(0, 0, text_vocab), history); };
+  std::optional<TokenConstraint> constraint = opts.constraint;
+  auto pick = [&] {
+    const at::Tensor row = logits[0][0].narrow(0, 0, text_vocab);
+    const int64_t left = opts.max_new_tokens - static_cast<int64_t>(r.tokens.size());
+    return sampler.next(constraint ? constraint->mask(row, left) : row, history);
+  };
   // The first pick copies the logits to the host, so prefill time is complete on a GPU too.
   int64_t next = opts.max_new_tokens > 0 ? pick() : 0;
   r.prefill_seconds = std::chrono::duration<double>(clock::now() - t0).count();
@@ -80,8 +85,17 @@ GenerateResult generate(const model::Decoder& model, const tokenizer::Tokenizer&
       r.finish_reason = "eos";
       break;
     }
+    if (opts.logprobs >= 0) {
+      r.logprobs.push_back(token_logprob(logits[0][0].narrow(0, 0, text_vocab), next, opts.logprobs));
+      if (opts.on_logprob) opts.on_logprob(r.logprobs.back());
+    }
+    if (constraint) constraint->advance(next);
     if (!emit(stops.push(stream.push(static_cast<int32_t>(next))))) {
       r.finish_reason = "cancelled";
+      break;
+    }
+    if (constraint && constraint->complete()) {
+      r.finish_reason = "eos";
       break;
     }
     if (stops.stopped()) {

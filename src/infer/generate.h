@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "infer/sampler.h"
+#include "infer/token_choice.h"
 #include "model/decoder.h"
 #include "tokenizer/tokenizer.h"
 
@@ -26,12 +28,20 @@ struct GenerateOptions {
   std::vector<std::string> stop_strings;  // output is cut before the first occurrence
   // Called with each new piece of text; return false to stop early ("cancelled").
   std::function<bool(const std::string&)> on_text;
+  // -1: none; 0: each generated token's log-probability; N: and the N most likely ids'. Each one
+  // is kept in the result and passed to on_logprob before its text reaches on_text.
+  int64_t logprobs = -1;
+  std::function<void(const TokenLogprob&)> on_logprob;
+  // When set, only tokens it accepts are picked; once it is complete generation ends ("eos",
+  // without an EOS token).
+  std::optional<TokenConstraint> constraint;
 };
 
 struct GenerateResult {
   std::vector<int64_t> tokens;  // generated ids (EOS included when it ended generation)
   std::string text;             // generated text, stop string excluded
   std::string finish_reason;    // "eos" | "stop" | "length" | "cancelled"
+  std::vector<TokenLogprob> logprobs;  // per generated token but an EOS (options.logprobs >= 0)
   int64_t prompt_tokens = 0;     // after truncation
   int64_t truncated_tokens = 0;  // dropped from the prompt's start (truncate_prompt)
   double prefill_seconds = 0, decode_seconds = 0;

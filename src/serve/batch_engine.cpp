@@ -93,7 +93,8 @@ struct BatchEngine::Impl {
       f.error = core::user_message(*error);
       f.error_code = core::user_code(*error);
     }
-    if (reason == "eos") f.eos_token = l.seq.tokens.back();
+    const bool constrained_end = l.req.constraint && l.req.constraint->complete();
+    if (reason == "eos" && !constrained_end) f.eos_token = l.seq.tokens.back();
     f.prompt_tokens = static_cast<int64_t>(l.req.prompt.size());
     f.completion_tokens = l.generated;
     f.cached_tokens = l.seq.cached_tokens;
@@ -178,7 +179,10 @@ struct BatchEngine::Impl {
                 "the model's output is not a number (NaN or infinite): its weights hold NaN or infinite values, or "
                 "overflow in this dtype (try dtype float32)");
     const int64_t V = l.req.vocab_limit > 0 ? std::min(l.req.vocab_limit, row.size(0)) : row.size(0);
-    const int64_t token = l.sampler.next(row.narrow(0, 0, V), l.seq.tokens);
+    const at::Tensor logits = row.narrow(0, 0, V);
+    auto& constraint = l.req.constraint;
+    const int64_t left = l.req.max_new_tokens - l.generated;
+    const int64_t token = l.sampler.next(constraint ? constraint->mask(logits, left) : logits, l.seq.tokens);
     l.seq.tokens.push_back(token);
     ++l.generated;
     {
@@ -186,17 +190,11 @@ struct BatchEngine::Impl {
       ++stats.generation_tokens;
     }
     if (std::find(l.req.eos_ids.begin(), l.req.eos_ids.end(), token) != l.req.eos_ids.end()) return finish(l, "eos");
-    TokenEvent ev;
+    TokenEvent ev = l.req.top_logprobs >= 0 ? infer::token_logprob(logits, token, l.req.top_logprobs) : TokenEvent{};
     ev.token = token;
-    if (l.req.top_logprobs >= 0) {
-      auto lp = at::log_softmax(row.narrow(0, 0, V), 0);
-      ev.logprob = lp[token].item<double>();
-      if (l.req.top_logprobs > 0) {
-        auto [vals, idx] = lp.topk(std::min(l.req.top_logprobs, V));
-        for (int64_t i = 0; i < vals.size(0); ++i) ev.top.emplace_back(idx[i].item<int64_t>(), vals[i].item<double>());
-      }
-    }
+    if (constraint) constraint->advance(token);
     if (l.req.on_token && !l.req.on_token(ev)) return finish(l, "stopped");
+    if (constraint && constraint->complete()) return finish(l, "eos");
     if (l.generated >= l.req.max_new_tokens) finish(l, "length");
   }
 

@@ -9,11 +9,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
 #include "infer/sampler.h"
+#include "infer/token_choice.h"
 #include "model/decoder.h"
 #include "peft/peft_model.h"
 
@@ -26,11 +28,8 @@ struct EngineOptions {
   int64_t max_running = 64;
 };
 
-struct TokenEvent {
-  int64_t token = 0;
-  double logprob = 0;                           // log-softmax of the model's logits
-  std::vector<std::pair<int64_t, double>> top;  // the request's top_logprobs best, highest first
-};
+// A generated token, with its log-probabilities when the request asks for them.
+using TokenEvent = infer::TokenLogprob;
 
 struct Finished {
   std::string reason;  // eos | length | stopped (on_token returned false) | cancelled | error
@@ -50,6 +49,8 @@ struct Request {
   std::string adapter;           // attached with attach_adapter(); "" = the base model
   int64_t vocab_limit = 0;       // only ids below it are sampled (the tokenizer's); 0 = all
   int64_t top_logprobs = -1;  // -1: no log-probabilities; 0: the chosen token's; N: and the N best
+  // Only tokens it accepts are picked; once complete the request ends ("eos", eos_token -1).
+  std::optional<infer::TokenConstraint> constraint;
   std::function<bool(const TokenEvent&)> on_token;  // each token but an EOS; false ends it ("stopped")
   std::function<void(const Finished&)> on_finish;   // exactly once
 };

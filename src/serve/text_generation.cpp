@@ -18,7 +18,7 @@ namespace {
 struct Channel {
   std::mutex mu;
   std::condition_variable cv;
-  std::deque<int64_t> tokens;
+  std::deque<TokenEvent> tokens;
   std::optional<Finished> done;
 };
 
@@ -46,9 +46,11 @@ infer::GenerateResult generate_batched(BatchEngine& engine, const model::Decoder
   r.eos_ids = options.eos_ids;
   r.adapter = adapter;
   r.vocab_limit = std::min<int64_t>(config.vocab_size, tok.vocab_size());  // ids past it have no text
+  r.top_logprobs = options.logprobs;
+  r.constraint = options.constraint;
   r.on_token = [ch](const TokenEvent& e) {
     std::lock_guard lock(ch->mu);
-    ch->tokens.push_back(e.token);
+    ch->tokens.push_back(e);
     ch->cv.notify_all();
     return true;
   };
@@ -70,7 +72,7 @@ infer::GenerateResult generate_batched(BatchEngine& engine, const model::Decoder
   std::string ended;  // set when this side ends the request early: stop | cancelled
   std::optional<Finished> finished;
   while (!finished) {
-    std::deque<int64_t> got;
+    std::deque<TokenEvent> got;
     {
       std::unique_lock lock(ch->mu);
       ch->cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return !ch->tokens.empty() || ch->done; });
@@ -81,10 +83,15 @@ infer::GenerateResult generate_batched(BatchEngine& engine, const model::Decoder
       ended = "cancelled";
       engine.cancel(id);
     }
-    for (auto token : got) {
+    for (const auto& event : got) {
       if (!ended.empty()) break;  // what the engine made after this side ended is dropped
       if (!first_token) first_token = clock::now();
+      const int64_t token = event.token;
       out.tokens.push_back(token);
+      if (options.logprobs >= 0) {
+        out.logprobs.push_back(event);
+        if (options.on_logprob) options.on_logprob(event);
+      }
       if (!emit(stops.push(stream.push(static_cast<int32_t>(token))))) ended = "cancelled";
       else if (stops.stopped()) ended = "stop";
       if (!ended.empty()) engine.cancel(id);
@@ -96,7 +103,7 @@ infer::GenerateResult generate_batched(BatchEngine& engine, const model::Decoder
     throw core::Error(finished->error_code, finished->error);
   } else {
     out.finish_reason = finished->reason == "eos" || finished->reason == "length" ? finished->reason : "cancelled";
-    if (finished->reason == "eos") out.tokens.push_back(finished->eos_token);  // kept, as generate keeps it
+    if (finished->eos_token >= 0) out.tokens.push_back(finished->eos_token);  // kept, as generate keeps it
   }
   if (out.finish_reason != "stop" && out.finish_reason != "cancelled") emit(stops.push(stream.flush()) + stops.flush());
   const auto t1 = first_token.value_or(clock::now());

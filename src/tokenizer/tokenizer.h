@@ -75,6 +75,11 @@ class Tokenizer {
   std::shared_ptr<const Impl> impl_;
 };
 
+// What each id adds to a text it ends (as a StreamDecoder would emit it after other tokens, with
+// U+FFFD for a byte token that is part of a character); "" for special tokens. Index = id. For
+// constrained decoding, which asks which tokens may come next.
+std::vector<std::string> token_texts(const Tokenizer& tok);
+
 // Incremental detokenizer: push ids one by one, get the new text; never emits broken UTF-8 (holds
 // back incomplete sequences), and the concatenation of all pushes + flush() equals decode(all ids).
 class StreamDecoder {

@@ -1,6 +1,7 @@
 // The official OpenAI client (npm `openai`) against `llm-mcp serve-openai`: the model list with
 // the adapters, completions and chat (plain and streamed, with usage), adapters chosen by name
-// (each answer equal to `llm-mcp generate --adapter` alone, also under concurrent load), tools,
+// (each answer equal to `llm-mcp generate --adapter` alone, also under concurrent load), tools
+// with each tool_choice (required and a named function always parse), logprobs, n streamed,
 // runtime adapter loading and unloading, OpenAI-shaped errors, the API key, and a client that
 // disconnects mid-stream (its KV blocks come back, as /metrics shows).
 // Usage: node openai_client.mjs path/to/llm-mcp npm-dir model-dir lora-dir dora-dir
@@ -29,6 +30,7 @@ function start(args) {
   });
 }
 
+const metric = (text, name) => Number(new RegExp(`${name}\\{[^}]*\\} (\\d+)`).exec(text)[1]);
 const alone = (adapter, prompt, n) => execFileSync(cli, ['generate', '--model', model, '--prompt', prompt,
   '--max-new-tokens', String(n), ...(adapter ? ['--adapter', adapter] : [])], { encoding: 'utf8' }).replace(/\n$/, '');
 
@@ -77,15 +79,76 @@ try {
   for await (const c of completionStream) text += c.choices[0]?.text ?? '';
   assert.equal(text, adapted.choices[0].text);
 
-  step('tools: accepted with auto and none; the answer is a message or tool calls');
+  step('tools: auto and none; required and a named function always give a parsed call');
   const tools = [{ type: 'function', function: { name: 'get_weather', description: 'Weather of a city',
-    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
+  { type: 'function', function: { name: 'get_time', description: 'Time in a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
   for (const tool_choice of ['auto', 'none']) {
     const r = await client.chat.completions.create({ model: 'demo', messages, tools, tool_choice, max_tokens: 8 });
     const m = r.choices[0].message;
     assert.ok(m.content !== null || m.tool_calls?.length, JSON.stringify(m));
     if (tool_choice === 'none') assert.ok(!m.tool_calls?.length);
   }
+  const forcedCases = [['demo', 'required', null], ['demo', { type: 'function', function: { name: 'get_time' } }, 'get_time'],
+                       ['lora', { type: 'function', function: { name: 'get_weather' } }, 'get_weather']];
+  for (const [model, tool_choice, want] of forcedCases) {
+    const r = await client.chat.completions.create({ model, messages, tools, tool_choice, max_tokens: 256, seed: 3,
+                                                     temperature: 0.7 });
+    const m = r.choices[0].message;
+    assert.equal(r.choices[0].finish_reason, 'tool_calls', JSON.stringify(r.choices[0]));
+    assert.equal(m.tool_calls.length, 1);
+    assert.equal(m.tool_calls[0].type, 'function');
+    assert.ok(want ? m.tool_calls[0].function.name === want : ['get_weather', 'get_time'].includes(m.tool_calls[0].function.name));
+    assert.equal(typeof JSON.parse(m.tool_calls[0].function.arguments), 'object');
+    assert.equal(m.content, null);
+  }
+  let streamedCall = null;
+  for await (const c of await client.chat.completions.create({ model: 'demo', messages, tools, tool_choice: 'required',
+                                                             max_tokens: 256, stream: true, seed: 3, temperature: 0.7 }))
+    for (const ch of c.choices) streamedCall = ch.delta.tool_calls?.[0] ?? streamedCall;
+  assert.ok(streamedCall && streamedCall.index === 0 && streamedCall.function.name, JSON.stringify(streamedCall));
+  await assert.rejects(client.chat.completions.create({ model: 'demo', messages, tool_choice: 'required' }),
+                       (e) => e instanceof OpenAI.BadRequestError && /needs 'tools'/.test(e.message));
+  await assert.rejects(client.chat.completions.create({ model: 'demo', messages, tools,
+                                                        tool_choice: { type: 'function', function: { name: 'nope' } } }),
+                       (e) => e instanceof OpenAI.BadRequestError && /'nope', which is not among/.test(e.message));
+
+  step('logprobs: completions and chat, plain and streamed, agree; the best token is the greedy pick');
+  const lpc = await client.completions.create({ model: 'demo', prompt: 'Hello there', max_tokens: 6, temperature: 0,
+                                                logprobs: 3 });
+  const lp = lpc.choices[0].logprobs;
+  assert.equal(lp.tokens.join(''), lpc.choices[0].text);
+  assert.equal(lp.token_logprobs.length, lpc.usage.completion_tokens);
+  lp.top_logprobs.forEach((top, i) => {
+    const best = Object.entries(top).sort((a, b) => b[1] - a[1])[0];
+    assert.equal(best[0], lp.tokens[i]);  // greedy: the chosen token is the most likely
+    assert.ok(lp.token_logprobs[i] <= 0 && Object.keys(top).length === 3);
+  });
+  assert.deepEqual(lp.text_offset, lp.tokens.map((_, i) => lp.tokens.slice(0, i).join('').length));
+  const lpChat = await client.chat.completions.create({ model: 'lora', messages, max_tokens: 6, temperature: 0,
+                                                        logprobs: true, top_logprobs: 2 });
+  const content = lpChat.choices[0].logprobs.content;
+  assert.equal(content.map((t) => t.token).join(''), lpChat.choices[0].message.content);
+  for (const t of content) {
+    assert.equal(t.top_logprobs.length, 2);
+    assert.equal(t.top_logprobs[0].token, t.token);
+    assert.equal(Buffer.from(t.bytes).toString('utf8'), t.token);
+  }
+  const streamedLp = [];
+  for await (const c of await client.chat.completions.create({ model: 'lora', messages, max_tokens: 6, temperature: 0,
+                                                             logprobs: true, top_logprobs: 2, stream: true }))
+    for (const ch of c.choices) streamedLp.push(...(ch.logprobs?.content ?? []));
+  assert.deepEqual(streamedLp, content);
+  await assert.rejects(client.chat.completions.create({ model: 'demo', messages, top_logprobs: 2 }),
+                       (e) => e instanceof OpenAI.BadRequestError && /needs 'logprobs'/.test(e.message));
+
+  step('n > 1, streamed: each choice by its index, all together');
+  const byIndex = ['', ''];
+  for await (const c of await client.completions.create({ model: 'demo', prompt: 'Hello there', max_tokens: 8, n: 2,
+                                                       stream: true }))
+    for (const ch of c.choices) byIndex[ch.index] += ch.text;
+  assert.deepEqual(byIndex, [base.choices[0].text, base.choices[0].text]);
 
   step('runtime adapters: load, use, unload');
   await client.post('/load_lora_adapter', { body: { lora_name: 'dora', lora_path: dora } });
@@ -109,8 +172,8 @@ try {
                        (e) => e instanceof OpenAI.NotFoundError && /nope/.test(e.message));
   await assert.rejects(client.completions.create({ model: 'demo', prompt: 'x', max_tokens: -3 }),
                        (e) => e instanceof OpenAI.BadRequestError && /max_tokens/.test(e.message));
-  await assert.rejects(client.completions.create({ model: 'demo', prompt: 'x', logprobs: 2 }),
-                       (e) => e instanceof OpenAI.BadRequestError && /logprobs/.test(e.message));
+  await assert.rejects(client.completions.create({ model: 'demo', prompt: 'x', logprobs: 21 }),
+                       (e) => e instanceof OpenAI.BadRequestError && /'logprobs' must be 0 to 20/.test(e.message));
   await assert.rejects(client.chat.completions.create({ model: 'demo', messages: [] }),
                        (e) => e instanceof OpenAI.BadRequestError && /messages/.test(e.message));
   await assert.rejects(client.completions.create({ model: 'demo', prompt: 'x '.repeat(5000), max_tokens: 4 }),
@@ -121,6 +184,18 @@ try {
     assert.equal(r.status, 400);
     assert.equal((await r.json()).error.type, 'invalid_request_error');
   }
+
+  step('twelve streams at once are all served at once (not queued behind a small thread pool)');
+  const finishedNow = async () => metric(await (await fetch(`${server.url}/metrics`)).text(), 'llmcp_requests_finished_total');
+  const before = await finishedNow();
+  const streams = await Promise.all(Array.from({ length: 12 }, () => client.completions.create(
+    { model: 'demo', prompt: 'Hello', max_tokens: 1000, ignore_eos: true, stream: true })));
+  const readers = streams.map((st) => st[Symbol.asyncIterator]());
+  for (const r of readers) await r.next();  // each stream's first chunk
+  // Queued behind a pool of 8 threads, streams 9-12 would have started only after 8 had ended.
+  assert.equal(await finishedNow(), before, 'all twelve were running together');
+  for (const r of readers) while (!(await r.next()).done);
+  assert.equal(await finishedNow(), before + 12);
 
   step('a client that disconnects mid-stream frees its KV blocks');
   const ac = new AbortController();
@@ -136,7 +211,6 @@ try {
   }
   const running = await (await fetch(`${server.url}/metrics`)).text();
   assert.match(running, /llmcp_generation_tokens_total/);
-  const metric = (text, name) => Number(new RegExp(`${name}\\{[^}]*\\} (\\d+)`).exec(text)[1]);
   let used = -1, cancelled = 0;
   for (let i = 0; i < 100 && (used !== 0 || cancelled === 0); i++) {
     await new Promise((r) => setTimeout(r, 50));

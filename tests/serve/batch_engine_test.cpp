@@ -8,6 +8,7 @@
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 
+#include <cmath>
 #include <future>
 #include <thread>
 
@@ -17,6 +18,7 @@
 #include "peft/peft_model.h"
 #include "serve/batch_engine.h"
 #include "test_util.h"
+#include "tokenizer/chat/tool_call_grammar.h"
 #include "tokenizer/tokenizer.h"
 
 namespace llmcp::serve {
@@ -45,6 +47,8 @@ std::future<Answer> submit(BatchEngine& engine, Request r, int64_t* id = nullptr
   return fut;
 }
 
+constexpr int kAdapters = 16;
+
 class BatchEngineTest : public ::testing::Test {
  public:
   static void SetUpTestSuite() {
@@ -55,12 +59,12 @@ class BatchEngineTest : public ::testing::Test {
     decoder_ = model::load_decoder(*dir_ / "m").release();
     tok_ = new tokenizer::Tokenizer(tokenizer::Tokenizer::from_dir(*dir_ / "m"));
     peft_ = new peft::PeftModel(*decoder_);
-    // Adapters whose deltas are far from zero, so each one changes the answers.
-    for (int i = 0; i < 4; ++i) {
+    // Adapters whose deltas are far from zero, so each one changes the answers; every fourth DoRA.
+    for (int i = 0; i < kAdapters; ++i) {
       peft::LoraConfig c;
       c.r = 4;
       c.lora_alpha = 16;
-      c.use_dora = i == 3;
+      c.use_dora = i % 4 == 3;
       peft::TargetModules all;
       all.kind = peft::TargetModules::Kind::kAllLinear;
       c.target_modules = all;
@@ -87,6 +91,9 @@ class BatchEngineTest : public ::testing::Test {
   }
   // What the request gives alone: batch-1 generation with its adapter active.
   static std::vector<int64_t> alone(const Request& r) {
+    return alone_result(r).tokens;
+  }
+  static infer::GenerateResult alone_result(const Request& r) {
     if (r.adapter.empty()) {
       peft_->disable();
     } else {
@@ -96,9 +103,12 @@ class BatchEngineTest : public ::testing::Test {
     infer::GenerateOptions o;
     o.max_new_tokens = r.max_new_tokens;
     o.sampling = r.sampling;
+    o.logprobs = r.top_logprobs;
+    o.constraint = r.constraint;
+    o.eos_ids = r.eos_ids;
     auto g = infer::generate(*decoder_, *tok_, r.prompt, o);
     peft_->disable();
-    return g.tokens;
+    return g;
   }
   static testing::TempDir* dir_;
   static model::Decoder* decoder_;
@@ -110,13 +120,14 @@ model::Decoder* BatchEngineTest::decoder_ = nullptr;
 tokenizer::Tokenizer* BatchEngineTest::tok_ = nullptr;
 peft::PeftModel* BatchEngineTest::peft_ = nullptr;
 
-std::vector<Request> mixed_requests(int n) {
+// `n` requests over the first `adapters` adapters and the base, in turn.
+std::vector<Request> mixed_requests(int n, int adapters = 4) {
   std::vector<Request> out;
   for (int i = 0; i < n; ++i) {
     Request r;
     r.prompt = BatchEngineTest::prompt(3 + (i * 5) % 23, i);
     r.max_new_tokens = 4 + i % 5;
-    r.adapter = i % 5 == 4 ? "" : "a" + std::to_string(i % 4);
+    r.adapter = i % (adapters + 1) == adapters ? "" : "a" + std::to_string(i % (adapters + 1));
     if (i % 3 == 1) {  // seeded sampling: its own generator, whatever the batch
       r.sampling.temperature = 0.8;
       r.sampling.top_k = 20;
@@ -137,20 +148,22 @@ void expect_alone(std::vector<Request>& reqs, std::vector<std::future<Answer>>& 
   }
 }
 
-TEST_F(BatchEngineTest, ConcurrentRequestsOverAdaptersAnswerAsAlone) {
-  auto reqs = mixed_requests(24);
+// The load: 64 clients at once over 16 adapters (4 of them DoRA) and the base.
+TEST_F(BatchEngineTest, SixtyFourClientsOverSixteenAdaptersAnswerAsAlone) {
+  auto reqs = mixed_requests(64, kAdapters);
   std::vector<std::future<Answer>> futs(reqs.size());
   {
-    BatchEngine engine(*decoder_, *peft_, {.kv_cache_bytes = 64 << 20, .block_size = 4, .max_batch_tokens = 32, .max_running = 16});
-    for (int i = 0; i < 4; ++i) engine.add_adapter("a" + std::to_string(i));
+    BatchEngine engine(*decoder_, *peft_, {.kv_cache_bytes = 64 << 20, .block_size = 4, .max_batch_tokens = 128, .max_running = 64});
+    for (int i = 0; i < kAdapters; ++i) engine.add_adapter("a" + std::to_string(i));
     std::vector<std::thread> clients;
     for (size_t i = 0; i < reqs.size(); ++i) clients.emplace_back([&, i] { futs[i] = submit(engine, reqs[i]); });
     for (auto& t : clients) t.join();
     for (auto& f : futs) f.wait();
     const auto s = engine.stats();
-    EXPECT_EQ(s.requests_finished, 24);
+    EXPECT_EQ(s.requests_finished, 64);
     EXPECT_EQ(s.kv_blocks_used, 0);
-    EXPECT_EQ(s.finished_by_adapter.at("a3"), 5);
+    EXPECT_EQ(s.finished_by_adapter.at("a3"), 4);
+    EXPECT_EQ(s.finished_by_adapter.at(""), 3);
     EXPECT_GT(s.steps, 0);
   }
   expect_alone(reqs, futs, &BatchEngineTest::alone);
@@ -241,6 +254,92 @@ TEST_F(BatchEngineTest, OnTokenEndsARequestAndUnknownAdaptersAreRefused) {
     EXPECT_EQ(e.top[0].first, e.token);  // greedy: the chosen token is the most likely
     EXPECT_DOUBLE_EQ(e.top[0].second, e.logprob);
     EXPECT_LT(e.logprob, 0);
+  }
+}
+
+// Log-probabilities of sampled tokens, batched, equal batch-1 generation's (both from the raw
+// logits); and they are a distribution's: the best ones' probabilities sum to at most 1.
+TEST_F(BatchEngineTest, LogprobsEqualGenerationAlone) {
+  auto reqs = mixed_requests(6, 2);
+  std::vector<std::vector<TokenEvent>> events(reqs.size());
+  {  // the engine owns the PEFT model's deltas while it runs
+    BatchEngine engine(*decoder_, *peft_, {.kv_cache_bytes = 16 << 20, .block_size = 4, .max_batch_tokens = 64, .max_running = 8});
+    engine.add_adapter("a1");
+    std::vector<std::future<Answer>> futs;
+    for (size_t i = 0; i < reqs.size(); ++i) {
+      reqs[i].adapter = i % 2 ? "a1" : "";
+      reqs[i].top_logprobs = static_cast<int64_t>(i % 3) * 2;
+      reqs[i].on_token = [&events, i](const TokenEvent& e) {
+        events[i].push_back(e);
+        return true;
+      };
+      futs.push_back(submit(engine, reqs[i]));
+    }
+    for (auto& f : futs) f.get();
+  }
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    const auto want = alone_result(reqs[i]).logprobs;
+    ASSERT_EQ(events[i].size(), want.size()) << i;
+    for (size_t t = 0; t < want.size(); ++t) {
+      EXPECT_EQ(events[i][t].token, want[t].token) << "request " << i << " token " << t;
+      EXPECT_NEAR(events[i][t].logprob, want[t].logprob, 1e-5);
+      ASSERT_EQ(events[i][t].top.size(), static_cast<size_t>(reqs[i].top_logprobs));
+      double mass = 0;
+      for (size_t k = 0; k < want[t].top.size(); ++k) {
+        EXPECT_EQ(events[i][t].top[k].first, want[t].top[k].first);
+        EXPECT_NEAR(events[i][t].top[k].second, want[t].top[k].second, 1e-5);
+        mass += std::exp(events[i][t].top[k].second);
+      }
+      EXPECT_LE(mass, 1.0 + 1e-6);
+    }
+  }
+}
+
+// A forced tool call: every pick is one the grammar accepts, the request ends when the call is
+// closed (no EOS needed), the text parses as a call, and batched equals batch-1 generation.
+TEST_F(BatchEngineTest, ConstrainedRequestsWriteParsableToolCalls) {
+  using namespace tokenizer::chat;
+  const auto texts = std::make_shared<const std::vector<std::string>>(tokenizer::token_texts(*tok_));
+  struct Case {
+    ToolCallStyle style;
+    ForcedToolCall forced;
+    Request alone;  // the same request with its own grammar state
+    std::future<Answer> answer;
+  };
+  std::vector<Case> cases;
+  {  // the engine owns the PEFT model's deltas while it runs
+    BatchEngine engine(*decoder_, *peft_, {.kv_cache_bytes = 16 << 20, .block_size = 4, .max_batch_tokens = 64, .max_running = 8});
+    engine.add_adapter("a2");
+    for (const auto style : {ToolCallStyle::kHermes, ToolCallStyle::kLlama3Json, ToolCallStyle::kMistral}) {
+      for (int i = 0; i < 4; ++i) {
+        auto forced = force_tool_call(style, {"get_weather", "search"}, i % 2 ? std::optional<std::string>("search") : std::nullopt);
+        Request r;
+        r.prompt = prompt(6 + i, i);
+        r.max_new_tokens = 400;
+        r.adapter = i < 2 ? "" : "a2";
+        if (i == 3) r.sampling = {.temperature = 1.0, .top_k = 0, .top_p = 1.0, .min_p = 0.0, .repetition_penalty = 1.0, .seed = 5};
+        r.constraint = infer::TokenConstraint{texts, std::make_shared<ToolCallGrammar>(forced.grammar)};
+        Request alone_req = r;
+        alone_req.constraint = infer::TokenConstraint{texts, std::make_shared<ToolCallGrammar>(forced.grammar)};
+        auto answer = submit(engine, r);
+        cases.push_back({style, std::move(forced), std::move(alone_req), std::move(answer)});
+      }
+    }
+    for (auto& c : cases) c.answer.wait();
+  }
+  for (auto& c : cases) {
+    const auto a = c.answer.get();
+    const std::string what = std::string(style_name(c.style)) + " " + (c.alone.adapter.empty() ? "base" : "a2");
+    std::vector<int32_t> ids(a.tokens.begin(), a.tokens.end());
+    const std::string text = tok_->decode(ids);
+    ASSERT_EQ(a.finished.reason, "eos") << what << ": " << a.finished.error << c.forced.opening << text;
+    EXPECT_EQ(a.finished.eos_token, -1);
+    const auto parsed = parse_tool_calls(c.forced.opening + text, c.style);
+    ASSERT_EQ(parsed.calls.size(), 1u) << what << ": " << c.forced.opening << text;
+    if (c.forced.opening.find("search") != std::string::npos) {
+      EXPECT_EQ(parsed.calls[0].name, "search");
+    }
+    EXPECT_EQ(a.tokens, alone(c.alone)) << what;
   }
 }
 
