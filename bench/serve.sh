@@ -4,7 +4,7 @@
 # server with --max-running 1), on the same weights and tokenizer (the small preset in fp32 with
 # Llama-2's tokenizer, converted to GGUF f32 by llama.cpp's converter; bench/gguf.sh): streamed
 # completions of a fixed prompt and length from 1, 8 and 32 concurrent clients (bench/serve_load.mjs),
-# then 32 clients spread over 16 LoRA adapters against the same load on the base. One markdown
+# then 32 clients spread over 16 LoRA adapters (two shapes) against the same load on the base. One markdown
 # table, ratios > 1 where llm-mcp is faster.
 # Usage: bench/serve.sh [build-dir]  (make bench runs it; needs make test-deps for Node 22)
 set -euo pipefail
@@ -28,17 +28,21 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-# A LoRA adapter (r 16, every linear layer), one training step: its weights do not matter here,
-# only the work of applying it; served 16 times under 16 names (16 adapters in memory).
-adapter=$models/small-float32-lora16
-if [ ! -f "$adapter/adapter_config.json" ]; then
+# LoRA adapters, one training step each: their weights do not matter here, only the work of
+# applying them; each served 16 times under 16 names (16 adapters in memory). Two shapes: the seed's
+# (examples/lora.yaml: r 8 on q_proj and v_proj) and r 16 on every linear layer.
+train_adapter() {  # out extra --set arguments...
+  [ -f "$1/adapter_config.json" ] && return 0
   "$cli" train "$here/../examples/lora.yaml" --set "model=$src" --set "dataset=$here/../examples/data/text.jsonl" \
-    --set "output_dir=$adapter" --set max_steps=1 --set batch_size=1 --set seq_len=128 --set save_steps=0 \
-    --set lora_rank=16 --set lora_alpha=32 --set target_modules=all-linear > "$work/train.log" 2>&1 ||
-    { cat "$work/train.log" >&2; exit 1; }
-fi
+    --set "output_dir=$1" --set max_steps=1 --set batch_size=1 --set seq_len=128 --set save_steps=0 "${@:2}" \
+    > "$work/train.log" 2>&1 || { cat "$work/train.log" >&2; exit 1; }
+}
+seed_lora=$models/small-float32-lora8-qv
+wide_lora=$models/small-float32-lora16
+train_adapter "$seed_lora"
+train_adapter "$wide_lora" --set lora_rank=16 --set lora_alpha=32 --set target_modules=all-linear
 loras=()
-for i in $(seq 0 15); do loras+=(--lora "a$i=$adapter"); done
+for i in $(seq 0 15); do loras+=(--lora "s$i=$seed_lora" --lora "w$i=$wide_lora"); done
 
 # A fixed prompt of about 128 tokens.
 for i in $(seq 1 16); do printf 'The weather in the city was mild today, and '; done > "$work/prompt.txt"
@@ -67,8 +71,10 @@ run_server() {  # label clients... (server already started) -> results in $work/
 
 ours=("$cli" serve-openai --model "$src" --served-model-name base --port "$port" --kv-cache-gb 2 "${loras[@]}")
 start ours "${ours[@]}" && run_server ours 1 8 32
-"$node" "$here/serve_load.mjs" "http://127.0.0.1:$port" base 32 1 "$N" "$work/prompt.txt" \
-  "$(seq -s, -f 'a%g' 0 15)" > "$work/adapters-32.json"
+for kind in s w; do
+  "$node" "$here/serve_load.mjs" "http://127.0.0.1:$port" base 32 1 "$N" "$work/prompt.txt" \
+    "$(seq -s, -f "$kind%g" 0 15)" > "$work/adapters-$kind-32.json"
+done
 stop
 start sequential "${ours[@]}" --max-running 1 && run_server sequential 1 8 32
 stop
@@ -89,11 +95,13 @@ for c in (1, 8, 32):
     print(f"| {c} | {o['tokens_per_s']:.1f} | {l['tokens_per_s']:.1f} | {o['tokens_per_s'] / l['tokens_per_s']:.2f} "
           f"| {s['tokens_per_s']:.1f} | {o['tokens_per_s'] / s['tokens_per_s']:.2f} | {lat(o, 'ttft_ms')} | {lat(l, 'ttft_ms')} "
           f"| {lat(o, 'itl_ms')} | {lat(l, 'itl_ms')} |")
-a, b = r("adapters-32"), r("ours-32")
+b = r("ours-32")
 print()
-print(f"| 32 clients over 16 LoRA adapters (r 16, all linear) | tok/s | vs the base alone |")
+print("| 32 clients over 16 LoRA adapters | tok/s llm-mcp | vs the base alone |")
 print("|---|---|---|")
-print(f"| llm-mcp | {a['tokens_per_s']:.1f} | {a['tokens_per_s'] / b['tokens_per_s']:.2f} |")
+for kind, label in (("s", "r 8 on q_proj, v_proj (the seed's LoRA)"), ("w", "r 16 on every linear layer")):
+    a = r(f"adapters-{kind}-32")
+    print(f"| {label} | {a['tokens_per_s']:.1f} | {a['tokens_per_s'] / b['tokens_per_s']:.2f} |")
 print()
 print(f"serving: small preset (~125M parameters) in fp32 with Llama-2's tokenizer, streamed /v1/completions "
       f"of a fixed ~128-token prompt, {n} greedy tokens, loopback, {threads} threads; each client sends its requests "

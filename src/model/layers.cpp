@@ -27,7 +27,8 @@ at::Tensor Linear::forward(const at::Tensor& x) const {
   auto y = base_forward(x);
   if (deltas.empty()) return y;
   auto out = y;
-  for (const auto& d : deltas) out = out + d->delta(*this, x, y).to(y.scalar_type());
+  for (const auto& d : deltas)
+    if (const auto t = d->delta(*this, x, y); t.defined()) out = out + t.to(y.scalar_type());
   return out;
 }
 

@@ -21,7 +21,8 @@ struct Linear;
 class LinearDelta {
  public:
   virtual ~LinearDelta() = default;
-  // x [..., in]; base_out = base.base_forward(x) [..., out]. Returns the term added to base_out.
+  // x [..., in]; base_out = base.base_forward(x) [..., out]. Returns the term added to base_out,
+  // or an undefined tensor when it adds nothing (no row of this step uses it).
   virtual at::Tensor delta(const Linear& base, const at::Tensor& x, const at::Tensor& base_out) const = 0;
 };
 

@@ -31,6 +31,7 @@ class LoraDelta : public AdapterDelta {
 
   bool is_dora() const { return magnitude_.defined(); }
   void set_training(bool on) override { training_ = on; }
+  bool training() const { return training_; }
   const at::Tensor& A() const { return A_; }
   const at::Tensor& B() const { return B_; }
   const at::Tensor& magnitude() const { return magnitude_; }
