@@ -32,6 +32,7 @@ struct ServeArgs {
   std::vector<std::string> allow_paths;
   size_t max_jobs = 1;
   double cache_gb = 8;
+  int64_t max_loras = 0;
   std::string device = "auto";
   size_t page_size = 100;
   double max_body_mb = 4;
@@ -50,6 +51,7 @@ void serve(const ServeArgs& a) {
   o.executable = std::filesystem::read_symlink("/proc/self/exe");
   o.max_jobs = a.max_jobs;
   o.cache_bytes = static_cast<int64_t>(a.cache_gb * (1 << 30));
+  o.max_loaded_adapters = a.max_loras;
   o.device = a.device;
   o.page_size = a.page_size;
   o.conformance_fixtures = a.fixtures;
@@ -109,6 +111,11 @@ void add_serve_command(CLI::App& app) {
       ->check(device_name());
   cmd->add_option("--cache-gb", a->cache_gb, "Memory (GiB) for models kept loaded (least recently used evicted)")
       ->check(amount_above_zero("GiB", 1 << 20))
+      ->capture_default_str();
+  cmd->add_option("--max-loras", a->max_loras,
+                  "Adapters loaded at once per model (0: no limit); the least recently used idle one is unloaded "
+                  "for another and read back from its folder when asked for")
+      ->check(at_least(0, 1 << 20))
       ->capture_default_str();
   cmd->add_option("--page-size", a->page_size, "Items per page of the list methods")
       ->check(at_least(1, 100000))

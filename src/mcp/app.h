@@ -21,6 +21,7 @@ struct AppOptions {
   std::filesystem::path executable;                // the llm-mcp binary that runs training jobs
   size_t max_jobs = 1;                             // training jobs running at once
   int64_t cache_bytes = int64_t{8} << 30;          // loaded models' memory budget
+  int64_t max_loaded_adapters = 0;                 // per model (0: no limit); see ServingOptions
   size_t page_size = 100;
   std::string device = "auto";                     // where models load and evaluations run
   bool conformance_fixtures = false;

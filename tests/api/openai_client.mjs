@@ -2,8 +2,9 @@
 // the adapters, completions and chat (plain and streamed, with usage), adapters chosen by name
 // (each answer equal to `llm-mcp generate --adapter` alone, also under concurrent load), tools
 // with each tool_choice (required and a named function always parse), logprobs, n streamed,
-// runtime adapter loading and unloading, OpenAI-shaped errors, the API key, and a client that
-// disconnects mid-stream (its KV blocks come back, as /metrics shows).
+// runtime adapter loading and unloading, OpenAI-shaped errors, a client that disconnects
+// mid-stream (its KV blocks come back, as /metrics shows), two adapters taking turns in a pool of
+// one (--max-loras 1), and the API key.
 // Usage: node openai_client.mjs path/to/llm-mcp npm-dir model-dir lora-dir dora-dir
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
@@ -35,6 +36,7 @@ const alone = (adapter, prompt, n) => execFileSync(cli, ['generate', '--model', 
   '--max-new-tokens', String(n), ...(adapter ? ['--adapter', adapter] : [])], { encoding: 'utf8' }).replace(/\n$/, '');
 
 const server = await start(['--lora', `lora=${lora}`, '--allow-runtime-lora']);
+let want = null;  // each model's answer to 'Hello there' (8 tokens), equal to generate alone
 const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
 try {
   step('models');
@@ -159,7 +161,7 @@ try {
                        (e) => e.status === 400 && /already been loaded/.test(e.message));
 
   step('32 concurrent requests over the base and two adapters equal their answers alone');
-  const want = { demo: base.choices[0].text, lora: adapted.choices[0].text, dora: d.choices[0].text };
+  want = { demo: base.choices[0].text, lora: adapted.choices[0].text, dora: d.choices[0].text };
   const names = Object.keys(want);
   const all = await Promise.all(Array.from({ length: 32 }, (_, i) =>
     client.completions.create({ model: names[i % 3], prompt: 'Hello there', max_tokens: 8 })));
@@ -222,6 +224,23 @@ try {
   assert.equal(used, 0);
 } finally {
   server.proc.kill();
+}
+
+step('--max-loras 1: two adapters take turns in a pool of one, each answer still its own');
+const pooled = await start(['--max-loras', '1', '--lora', `lora=${lora}`, '--lora', `dora=${dora}`]);
+try {
+  const c = new OpenAI({ baseURL: `${pooled.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  assert.deepEqual((await c.models.list()).data.map((m) => m.id), ['demo', 'dora', 'lora']);
+  const names = ['lora', 'dora', 'demo'];
+  const all = await Promise.all(Array.from({ length: 12 }, (_, i) =>
+    c.completions.create({ model: names[i % 3], prompt: 'Hello there', max_tokens: 8 })));
+  all.forEach((r, i) => assert.equal(r.choices[0].text, want[names[i % 3]], `request ${i}`));
+  const m = await (await fetch(`${pooled.url}/metrics`)).text();
+  assert.equal(metric(m, 'llmcp_lora_adapters_max'), 1);
+  assert.equal(metric(m, 'llmcp_lora_adapters_loaded'), 1);
+  assert.ok(metric(m, 'llmcp_lora_adapter_evictions_total') >= 2, 'both adapters were loaded in turn');
+} finally {
+  pooled.proc.kill();
 }
 
 step('an API key is required when set');
