@@ -37,7 +37,7 @@ struct ServeArgs {
   size_t page_size = 100;
   double max_body_mb = 4;
   bool fixtures = false;
-  OpenAiServing openai;  // --model: the OpenAI API on the same port
+  OpenAiServing openai;  // the OpenAI API on the same port: --model's, or the workspace's models
 };
 
 bool loopback(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
@@ -75,16 +75,15 @@ void serve(const ServeArgs& a) {
   h.allowed_hosts = a.allowed_hosts;
   h.max_body_bytes = static_cast<size_t>(a.max_body_mb * (1 << 20));
   h.on_listening = [](int port) { std::cerr << "llm-mcp: serving MCP on port " << port << std::endl; };
-  std::unique_ptr<api::OpenAiApi> openai;
-  if (!a.openai.model.empty()) {
-    auto o = a.openai;
-    o.max_body_bytes = h.max_body_bytes;
-    openai = make_openai_api(app.serving(), o, [&app](const std::string& p) { return app.adapter_path(p); });
-    h.threads = std::max(h.threads, api::connection_threads(engine::ServingOptions{}.max_running));
-    h.mount = [&openai](httplib::Server& http, const mcp::AccessPolicy& policy) {
-      openai->mount(http, openai_admit(policy));
-    };
-  }
+  auto oa = a.openai;
+  oa.max_body_bytes = h.max_body_bytes;
+  oa.model_path = [&app](const std::string& ref) { return app.model_path(ref); };
+  oa.list_models = [&app] { return app.models(); };
+  auto openai = make_openai_api(app.serving(), oa, [&app](const std::string& p) { return app.adapter_path(p); });
+  h.threads = std::max(h.threads, api::connection_threads(engine::ServingOptions{}.max_running));
+  h.mount = [&openai](httplib::Server& http, const mcp::AccessPolicy& policy) {
+    openai->mount(http, openai_admit(policy));
+  };
   mcp::HttpTransport transport(app.server(), h);
   transport.run();
 }
@@ -126,14 +125,21 @@ void add_serve_command(CLI::App& app) {
   cmd->add_flag("--conformance-fixtures", a->fixtures,
                 "Also register the MCP conformance suite's fixture tools, resources and prompts (testing only)");
   cmd->add_option("--model", a->openai.model,
-                  "With --http: also serve this model through the OpenAI API (/v1/...) on the same port");
+                  "With --http: the OpenAI API (/v1/...) on the same port serves this one model (default: the "
+                  "workspace's models by name)");
   cmd->add_option("--served-model-name", a->openai.served_name, "Its id in OpenAI requests (default: --model)");
-  cmd->add_option("--lora", a->openai.loras, "An adapter the OpenAI API serves by name: NAME=PATH (repeatable)");
+  cmd->add_option("--lora", a->openai.loras, "An adapter --model's API serves by name: NAME=PATH (repeatable)");
   cmd->add_flag("--allow-runtime-lora", a->openai.runtime_lora,
                 "Accept /v1/load_lora_adapter (adapter folders inside the workspace)");
   cmd->callback([a] {
     LLMCP_CHECK(a->http || a->openai.model.empty(), kInvalidArgument,
                 "--model serves the OpenAI API over HTTP: add --http (stdio carries MCP only)");
+    LLMCP_CHECK(!a->openai.model.empty() || (a->openai.loras.empty() && a->openai.served_name.empty()),
+                kInvalidArgument,
+                "--lora and --served-model-name name --model's adapters and id: add --model (without it the API "
+                "serves the workspace's models by name; load adapters with the load_adapter tool)");
+    LLMCP_CHECK(a->http || !a->openai.runtime_lora, kInvalidArgument,
+                "--allow-runtime-lora is for the OpenAI API over HTTP: add --http");
     serve(*a);
   });
 }

@@ -47,7 +47,12 @@ void serve_openai(const OpenAiArgs& a) {
   so.block_size = a.block_size;
   so.max_loaded_adapters = a.max_loras;
   engine::Serving serving(so);
-  OpenAiServing o{a.model, a.served_name, a.loras, a.runtime_lora, static_cast<size_t>(a.max_body_mb * (1 << 20))};
+  OpenAiServing o;
+  o.model = a.model;
+  o.served_name = a.served_name;
+  o.loras = a.loras;
+  o.runtime_lora = a.runtime_lora;
+  o.max_body_bytes = static_cast<size_t>(a.max_body_mb * (1 << 20));
   auto api = make_openai_api(serving, o, [](const std::string& p) {
     std::error_code ec;
     auto c = std::filesystem::canonical(p, ec);
@@ -98,8 +103,11 @@ std::unique_ptr<api::OpenAiApi> make_openai_api(engine::Serving& serving, OpenAi
   api::ApiOptions opt;
   opt.model_dir = o.model;
   opt.served_name = o.served_name;
+  opt.model_path = o.model_path;
+  opt.list_models = o.list_models;
   opt.max_body_bytes = o.max_body_bytes;
   if (o.runtime_lora) opt.adapter_path = adapter_path;
+  if (o.model.empty()) return std::make_unique<api::OpenAiApi>(serving, opt);  // the workspace's models
   for (const auto& l : o.loras) {
     const auto eq = l.find('=');
     LLMCP_CHECK(eq != std::string::npos && eq > 0 && eq + 1 < l.size(), kInvalidArgument, "--lora takes NAME=PATH, got '",

@@ -78,8 +78,12 @@ App::App(const AppOptions& options) : impl_(std::make_unique<Impl>(options)) {}
 App::~App() = default;
 Server& App::server() { return impl_->server; }
 engine::Serving& App::serving() { return impl_->serving; }
-std::string App::adapter_path(const std::string& ref) const {
-  return impl_->workspace.find(ref, impl_->workspace.adapters_dir()).string();
+std::string App::adapter_path(const std::string& ref) const { return impl_->ctx->adapter_path(ref); }
+std::string App::model_path(const std::string& ref) const { return impl_->ctx->model_path(ref); }
+std::vector<std::pair<std::string, std::string>> App::models() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& m : impl_->ctx->models()) out.emplace_back(m.name, m.folder.string());
+  return out;
 }
 
 }  // namespace llmcp::mcp

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/serving.h"
@@ -35,6 +36,10 @@ class App {
   engine::Serving& serving();  // the loaded models, shared with the OpenAI API on the same port
   // A client's adapter folder resolved inside the workspace (symlinks followed); throws otherwise.
   std::string adapter_path(const std::string& ref) const;
+  // A model's folder from its name (list_models), a path inside the workspace or a Hub id in the
+  // cache; and the models offered by name, {name, folder}. For the OpenAI API on the same port.
+  std::string model_path(const std::string& ref) const;
+  std::vector<std::pair<std::string, std::string>> models() const;
 
  private:
   struct Impl;

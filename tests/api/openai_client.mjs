@@ -4,10 +4,12 @@
 // with each tool_choice (required and a named function always parse), logprobs, n streamed,
 // runtime adapter loading and unloading, OpenAI-shaped errors, a client that disconnects
 // mid-stream (its KV blocks come back, as /metrics shows), two adapters taking turns in a pool of
-// one (--max-loras 1), and the API key.
+// one (--max-loras 1), `serve --http` alone serving the workspace's models by name, and the API key.
 // Usage: node openai_client.mjs path/to/llm-mcp npm-dir model-dir lora-dir dora-dir
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -16,9 +18,8 @@ const { default: OpenAI } = await import(pathToFileURL(join(npmDir, 'node_module
 const step = (s) => console.log(`--- ${s}`);
 
 // Starts the server on a free port; resolves with its base URL once it listens.
-function start(args) {
-  const p = spawn(cli, ['serve-openai', '--model', model, '--served-model-name', 'demo', '--port', '0',
-                        '--kv-cache-gb', '0.25', ...args], { stdio: ['ignore', 'inherit', 'pipe'] });
+function start(args, command = ['serve-openai', '--model', model, '--served-model-name', 'demo', '--kv-cache-gb', '0.25']) {
+  const p = spawn(cli, [...command, '--port', '0', ...args], { stdio: ['ignore', 'inherit', 'pipe'] });
   return new Promise((resolve, reject) => {
     let err = '';
     p.stderr.on('data', (d) => {
@@ -241,6 +242,37 @@ try {
   assert.ok(metric(m, 'llmcp_lora_adapter_evictions_total') >= 2, 'both adapters were loaded in turn');
 } finally {
   pooled.proc.kill();
+}
+
+step('serve --http without --model: /v1 serves the workspace\'s models by name beside /mcp');
+const home = mkdtempSync(join(tmpdir(), 'llmcp-ws-'));
+mkdirSync(join(home, 'adapters'));
+cpSync(lora, join(home, 'adapters', 'mine'), { recursive: true });
+const ws = await start(['--home', home, '--allow-runtime-lora'], ['serve', '--http']);
+try {
+  const c = new OpenAI({ baseURL: `${ws.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  const ids = (await c.models.list()).data.map((m) => m.id);
+  assert.ok(ids.includes('demo-base'), `the built-in model is listed: ${ids}`);
+  const r = await c.completions.create({ model: 'demo-base', prompt: 'Hello there', max_tokens: 8 });
+  assert.equal(r.choices[0].text, want.demo);
+  // Its base comes from its adapter_config.json (the built-in demo-base's folder).
+  await c.post('/load_lora_adapter', { body: { lora_name: 'mine', lora_path: 'mine' } });
+  const listed = (await c.models.list()).data.find((m) => m.id === 'mine');
+  assert.equal(listed.parent, 'demo-base');
+  const a = await c.completions.create({ model: 'mine', prompt: 'Hello there', max_tokens: 8 });
+  assert.equal(a.choices[0].text, want.lora);
+  await assert.rejects(c.completions.create({ model: 'nope', prompt: 'x' }), (e) => e instanceof OpenAI.NotFoundError);
+  await assert.rejects(c.completions.create({ model: lora, prompt: 'x' }),  // a folder outside the workspace
+                       (e) => e instanceof OpenAI.BadRequestError && /outside the folders/.test(e.message));
+  await assert.rejects(c.completions.create({ prompt: 'x' }), (e) => e instanceof OpenAI.BadRequestError);
+  // MCP answers on the same port.
+  const init = await fetch(`${ws.url}/mcp`, { method: 'POST', headers: { 'Content-Type': 'application/json',
+    Accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }) });
+  assert.equal(init.status, 200);
+} finally {
+  ws.proc.kill();
+  rmSync(home, { recursive: true, force: true });
 }
 
 step('an API key is required when set');

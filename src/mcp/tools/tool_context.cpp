@@ -1,6 +1,8 @@
 // ToolContext path lookups and the schema helpers; see tool_context.h.
 #include "mcp/tools/tool_context.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "engine/hub.h"
 
@@ -14,6 +16,31 @@ std::string ToolContext::model_path(const std::string& ref) const {
   const auto folder = engine::resolve_model(ref);
   engine::check_inside_hub_cache(folder);
   return folder;
+}
+
+std::vector<ModelEntry> ToolContext::models() const {
+  namespace fs = std::filesystem;
+  std::vector<ModelEntry> out;
+  std::error_code ec;
+  auto folders = [&](const fs::path& root, bool check_listable, const char* source) {
+    std::vector<fs::path> dirs;
+    for (const auto& e : fs::directory_iterator(root, ec))
+      if ((!check_listable || listable(e.path())) && fs::exists(e.path() / "config.json")) dirs.push_back(e.path());
+    std::sort(dirs.begin(), dirs.end());
+    for (const auto& d : dirs) out.push_back({d.filename().string(), d, source});
+  };
+  folders(workspace.models_dir(), true, "workspace");
+  for (const auto& root : workspace.read_only_roots()) folders(root, false, "built-in");
+  for (const auto& m : engine::hub_cache_models()["models"]) {
+    if (!m.contains("folder")) continue;  // no main snapshot: pass ORG/NAME@REV to use another one
+    try {
+      engine::check_inside_hub_cache(m["folder"]);
+    } catch (const core::Error&) {
+      continue;  // a snapshot leading out of the cache is not offered
+    }
+    out.push_back({m["repo"], m["folder"].get<std::string>(), "hub-cache"});
+  }
+  return out;
 }
 
 std::string ToolContext::adapter_path(const std::string& ref) const {
