@@ -137,7 +137,9 @@ PreparedGeneration prepare_generation(const model::DecoderConfig& config, const 
   opts.max_new_tokens = req.max_new_tokens.value_or(defaults.max_new_tokens.value_or(128));
   opts.max_new_tokens_given = req.max_new_tokens.has_value();
   opts.truncate_prompt = req.truncate;
-  LLMCP_CHECK(opts.max_new_tokens >= 0, kInvalidArgument, "max_new_tokens must be >= 0");
+  opts.max_new_tokens_name = req.max_new_tokens_name;
+  opts.truncate_hint = req.truncate_hint;
+  LLMCP_CHECK(opts.max_new_tokens >= 0, kInvalidArgument, req.max_new_tokens_name, " must be >= 0");
   opts.sampling = sampling_params(req, defaults);
   opts.sampling.validate();
   auto ids32 = tok.encode(req.prompt, /*add_special_tokens=*/!prompt_has_special_tokens);  // bad UTF-8 fails here
@@ -190,6 +192,8 @@ GenerateResponse generate(const GenerateRequest& req, const std::function<bool(c
   fit.max_new_tokens = req.max_new_tokens.value_or(defaults.max_new_tokens.value_or(128));
   fit.max_new_tokens_given = req.max_new_tokens.has_value();
   fit.truncate_prompt = req.truncate;
+  fit.max_new_tokens_name = req.max_new_tokens_name;
+  fit.truncate_hint = req.truncate_hint;
   infer::fit_context(static_cast<int64_t>(ids.size()), model::load_decoder_config(req.model_dir).max_position, fit);
   auto decoder = model::load_decoder(req.model_dir, {req.dtype, req.device, {}});
   std::unique_ptr<peft::PeftModel> adapter;  // applied in place on the decoder while it lives
