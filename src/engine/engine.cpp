@@ -36,6 +36,13 @@ infer::SamplingParams sampling_params(const GenerateRequest& req, const io::Gene
   p.seed = req.seed;
   return p;
 }
+
+TokenLogprob token_logprob_text(const infer::TokenLogprob& l, const tokenizer::Tokenizer& tok) {
+  auto text = [&](int64_t id) { return tok.decode(std::vector<int32_t>{static_cast<int32_t>(id)}); };
+  TokenLogprob out{text(l.token), l.logprob, {}};
+  for (const auto& [id, lp] : l.top) out.top.emplace_back(text(id), lp);
+  return out;
+}
 }  // namespace
 
 std::vector<std::string> model_presets() { return model::synthetic_presets(); }
@@ -116,17 +123,6 @@ nlohmann::json model_info(const std::string& model_dir) {
   }
   return j;
 }
-
-namespace {
-
-TokenLogprob token_logprob_text(const infer::TokenLogprob& l, const tokenizer::Tokenizer& tok) {
-  auto text = [&](int64_t id) { return tok.decode(std::vector<int32_t>{static_cast<int32_t>(id)}); };
-  TokenLogprob out{text(l.token), l.logprob, {}};
-  for (const auto& [id, lp] : l.top) out.top.emplace_back(text(id), lp);
-  return out;
-}
-
-}  // namespace
 
 PreparedGeneration prepare_generation(const model::DecoderConfig& config, const tokenizer::Tokenizer& tok,
                                       const GenerateRequest& req, const std::atomic<bool>* stop,
