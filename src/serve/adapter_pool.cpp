@@ -99,15 +99,16 @@ AdapterPool::Lease AdapterPool::load(const std::string& name, const std::string&
 std::optional<AdapterPool::Lease> AdapterPool::acquire(const std::string& name, const std::string& folder,
                                                        const std::atomic<bool>* stop) {
   std::unique_lock lock(mu_);
+  const uint64_t id = entry(name, folder)->second.id;
   for (;;) {
-    auto it = entry(name, folder);
-    if (!it->second.loaded) {
-      if (stop && *stop) return std::nullopt;
-      if (!room(lock)) continue;  // waited for an adapter to become idle: look again
-      load_entry(name);
-      it = entries_.find(name);
-    }
-    return lease(it);
+    auto it = entries_.find(name);
+    LLMCP_CHECK(it != entries_.end() && it->second.id == id, kNotFound, "adapter '", name,
+                "' was unloaded while this request waited for it");
+    if (it->second.loaded) return lease(it);
+    if (stop && *stop) return std::nullopt;
+    if (!room(lock)) continue;  // waited for an adapter to become idle: look again
+    load_entry(name);
+    return lease(entries_.find(name));
   }
 }
 

@@ -1,7 +1,7 @@
 // The adapter pool of a batch engine: at most N adapters loaded, the least recently used idle one
 // evicted for a new one and read back from its folder with the same answers; an adapter in use is
-// never evicted (a request for another one waits, or gives up when stopped); a folder that cannot
-// be read is an error that leaves the pool as it was.
+// never evicted (a request for another one waits, gives up when stopped, fails when that adapter is
+// removed meanwhile); a folder that cannot be read is an error that leaves the pool as it was.
 #include "serve/adapter_pool.h"
 
 #include <gtest/gtest.h>
@@ -12,6 +12,7 @@
 #include <future>
 #include <thread>
 
+#include "core/error.h"
 #include "model/loader.h"
 #include "model/synthetic.h"
 #include "peft/peft_io.h"
@@ -146,6 +147,18 @@ TEST_F(AdapterPoolTest, AStoppedRequestGivesUpWaiting) {
   EXPECT_FALSE(waiting.get());
   EXPECT_EQ(pool.loaded(), (Names{"a"}));
   EXPECT_EQ(pool.evictions(), 0);
+}
+
+TEST_F(AdapterPoolTest, ARequestWaitingForAnAdapterThatIsRemovedFails) {
+  AdapterPool pool(*engine_, 1);
+  auto held = pool.acquire("a", folder("a"), nullptr);
+  auto waiting = std::async(std::launch::async, [&] { return pool.acquire("b", folder("b"), nullptr); });
+  EXPECT_EQ(waiting.wait_for(200ms), std::future_status::timeout);
+  pool.remove("b");
+  ASSERT_EQ(waiting.wait_for(10s), std::future_status::ready);
+  EXPECT_THROW(waiting.get(), core::Error);
+  held.reset();
+  EXPECT_EQ(pool.loaded(), (Names{"a"}));  // b was not loaded behind the caller's back
 }
 
 TEST_F(AdapterPoolTest, AFolderThatCannotBeReadLeavesThePoolAsItWas) {

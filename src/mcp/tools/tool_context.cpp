@@ -31,7 +31,8 @@ std::vector<ModelEntry> ToolContext::models() const {
   };
   folders(workspace.models_dir(), true, "workspace");
   for (const auto& root : workspace.read_only_roots()) folders(root, false, "built-in");
-  for (const auto& m : engine::hub_cache_models()["models"]) {
+  const auto hub = engine::hub_cache_models();  // a named value: the loop below reads into it
+  for (const auto& m : hub["models"]) {
     if (!m.contains("folder")) continue;  // no main snapshot: pass ORG/NAME@REV to use another one
     try {
       engine::check_inside_hub_cache(m["folder"]);
