@@ -13,7 +13,7 @@ std::string ToolContext::model_path(const std::string& ref) const {
   std::error_code ec;
   if (std::filesystem::exists(std::filesystem::symlink_status(path, ec)) || !engine::is_hub_id(ref)) return path.string();
   // ORG/NAME[@REV] that is no workspace path: a Hub model, from the cache only (download_model fetches).
-  const auto folder = engine::resolve_model(ref);
+  auto folder = engine::resolve_model(ref);
   engine::check_inside_hub_cache(folder);
   return folder;
 }
@@ -86,16 +86,16 @@ Json enumeration(std::vector<std::string> values, const std::string& d) {
   return {{"type", "string"}, {"enum", std::move(values)}, {"description", d}};
 }
 
-Json open_object(std::vector<std::pair<std::string, Json>> properties, std::vector<std::string> required) {
+Json open_object(const std::vector<std::pair<std::string, Json>>& properties, const std::vector<std::string>& required) {
   Json props = Json::object();
-  for (auto& [k, v] : properties) props[k] = std::move(v);
+  for (const auto& [k, v] : properties) props[k] = v;
   Json j{{"type", "object"}, {"properties", std::move(props)}};
-  if (!required.empty()) j["required"] = std::move(required);
+  if (!required.empty()) j["required"] = required;
   return j;
 }
 
-Json object(std::vector<std::pair<std::string, Json>> properties, std::vector<std::string> required) {
-  Json j = open_object(std::move(properties), std::move(required));
+Json object(const std::vector<std::pair<std::string, Json>>& properties, const std::vector<std::string>& required) {
+  Json j = open_object(properties, required);
   j["additionalProperties"] = false;
   return j;
 }

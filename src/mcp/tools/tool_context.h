@@ -60,9 +60,9 @@ Json boolean(const std::string& description);
 Json array(Json items, const std::string& description);
 Json enumeration(std::vector<std::string> values, const std::string& description);
 // {"type": "object", "properties", "required", "additionalProperties": false}
-Json object(std::vector<std::pair<std::string, Json>> properties, std::vector<std::string> required = {});
+Json object(const std::vector<std::pair<std::string, Json>>& properties, const std::vector<std::string>& required = {});
 // The same, open to more keys (output schemas whose objects may grow).
-Json open_object(std::vector<std::pair<std::string, Json>> properties, std::vector<std::string> required = {});
+Json open_object(const std::vector<std::pair<std::string, Json>>& properties, const std::vector<std::string>& required = {});
 Json any(const std::string& description);
 }  // namespace schema
 
