@@ -13,6 +13,7 @@
 
 #include "api/openai_requests.h"
 #include "api/prometheus.h"
+#include "api/served_models.h"
 #include "core/error.h"
 #include "mcp/http_guards.h"
 
@@ -75,28 +76,16 @@ void stream_sse(httplib::Response& res, std::function<void(const Write& write, s
 struct OpenAiApi::Impl {
   engine::Serving& serving;
   ApiOptions opt;
-  std::string model_path;  // canonical
+  ServedModels served;
+
+  Impl(engine::Serving& s, ApiOptions o) : serving(s), opt(std::move(o)), served(serving, opt) {}
 
   // The base and the adapter a request's `model` names ("" = the base).
-  std::pair<std::string, std::string> resolve(const Json& body) {
-    const std::string m = body.contains("model") && body["model"].is_string() ? body["model"].get<std::string>() : "";
-    if (m.empty() || m == opt.served_name || m == opt.model_dir) return {opt.model_dir, ""};
-    for (const auto& a : serving.adapters())
-      if (a["name"] == m) return {opt.model_dir, m};
-    LLMCP_FAIL(kNotFound, "The model `", m, "` does not exist: GET /v1/models lists the base model (", opt.served_name,
-               ") and the loaded adapters");
+  ServedModels::Target resolve(const Json& body) const {
+    LLMCP_CHECK(!body.contains("model") || body["model"].is_string(), kInvalidArgument, "'model' must be a string");
+    return served.resolve(body.value("model", ""));
   }
-
-  Json models() {
-    Json data = Json::array();
-    const int64_t t = now_s();
-    data.push_back({{"id", opt.served_name}, {"object", "model"}, {"created", t}, {"owned_by", "llm-mcp"},
-                    {"root", model_path}, {"parent", nullptr}});
-    for (const auto& a : serving.adapters())
-      data.push_back({{"id", a["name"]}, {"object", "model"}, {"created", t}, {"owned_by", "llm-mcp"},
-                      {"root", a["path"]}, {"parent", opt.served_name}});
-    return {{"object", "list"}, {"data", data}};
-  }
+  std::string model_name(const Json& body) const { return body.value("model", opt.served_name); }
 
   // Runs `n` generations at once (one engine request each, batched together).
   template <class F>
@@ -121,13 +110,13 @@ struct OpenAiApi::Impl {
 
   void completions(const Json& body, httplib::Response& res) {
     const auto resolved = resolve(body);
-    const std::string adapter = resolved.second;
+    const std::string adapter = resolved.adapter;
     engine::GenerateRequest g;
-    g.model_dir = resolved.first;
+    g.model_dir = resolved.model_dir;
     g.prompt = read_prompt(body);
     read_generation(body, g, false);
     const int64_t n = read_n(body);
-    const std::string id = random_id("cmpl-"), name = body.value("model", opt.served_name);
+    const std::string id = random_id("cmpl-"), name = model_name(body);
     auto seeded = [g](int64_t i) {
       auto gi = g;
       gi.seed = g.seed + static_cast<uint64_t>(i);
@@ -181,8 +170,8 @@ struct OpenAiApi::Impl {
   void chat(const Json& body, httplib::Response& res) {
     const auto resolved = resolve(body);
     engine::ChatRequest c;
-    c.generation.model_dir = resolved.first;
-    c.adapter = resolved.second;
+    c.generation.model_dir = resolved.model_dir;
+    c.adapter = resolved.adapter;
     read_generation(body, c.generation, true);
     LLMCP_CHECK(body.contains("messages") && body["messages"].is_array() && !body["messages"].empty(),
                 kInvalidArgument, "'messages' must be a non-empty list of {\"role\", \"content\"}");
@@ -194,7 +183,7 @@ struct OpenAiApi::Impl {
     LLMCP_CHECK(!c.tools.is_null() || c.tool_choice == "auto" || c.tool_choice == "none", kInvalidArgument,
                 "'tool_choice' ", body["tool_choice"].dump(), " needs 'tools'");
     const int64_t n = read_n(body);
-    const std::string id = random_id("chatcmpl-"), name = body.value("model", opt.served_name);
+    const std::string id = random_id("chatcmpl-"), name = model_name(body);
     auto finish_of = [](const engine::ChatResponse& r) {
       return r.tool_calls.empty() ? finish_reason(r.generation.finish_reason) : std::string("tool_calls");
     };
@@ -270,11 +259,9 @@ struct OpenAiApi::Impl {
                     body["lora_path"].is_string(),
                 kInvalidArgument, "send {\"lora_name\": NAME, \"lora_path\": FOLDER}");
     const std::string name = body["lora_name"];
-    LLMCP_CHECK(name != opt.served_name, kInvalidArgument, "'", name, "' is the base model's name; choose another");
-    for (const auto& a : serving.adapters())
-      LLMCP_CHECK(a["name"] != name, kInvalidArgument, "The lora adapter '", name,
-                  "' has already been loaded; unload it first (POST /v1/unload_lora_adapter)");
-    serving.load_adapter(opt.model_dir, opt.adapter_path(body["lora_path"]), name);
+    LLMCP_CHECK(!name.empty(), kInvalidArgument, "'lora_name' must not be empty");
+    const std::string folder = opt.adapter_path(body["lora_path"]);
+    serving.load_adapter(served.base_for(name, body, folder), folder, name);
     res.status = 200;
     res.set_content("Success: LoRA adapter '" + name + "' added successfully.", "text/plain");
   }
@@ -295,12 +282,9 @@ int connection_threads(int64_t max_running) {
   return static_cast<int>(std::clamp<int64_t>(4 * max_running, 64, 1024));
 }
 
-OpenAiApi::OpenAiApi(engine::Serving& serving, ApiOptions options) : impl_(std::make_unique<Impl>(Impl{serving, std::move(options), {}})) {
-  auto& o = impl_->opt;
-  std::error_code ec;
-  impl_->model_path = std::filesystem::canonical(o.model_dir, ec).string();
-  LLMCP_CHECK(!ec, kNotFound, "model folder '", o.model_dir, "' does not exist");
-  if (o.served_name.empty()) o.served_name = o.model_dir;
+OpenAiApi::OpenAiApi(engine::Serving& serving, ApiOptions options) {
+  if (!options.model_dir.empty() && options.served_name.empty()) options.served_name = options.model_dir;
+  impl_ = std::make_unique<Impl>(serving, std::move(options));
 }
 
 OpenAiApi::~OpenAiApi() = default;
@@ -334,7 +318,7 @@ void OpenAiApi::mount(httplib::Server& http, const Admit& admit) {
   http.Get("/v1/models", [im, admit](const httplib::Request& req, httplib::Response& res) {
     if (!admit(req, res)) return;
     try {
-      reply_json(res, 200, im->models());
+      reply_json(res, 200, im->served.list());
     } catch (const std::exception& e) {
       reply_error(res, e);
     }

@@ -9,6 +9,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "engine/serving.h"
 
@@ -21,8 +23,15 @@ class Response;
 namespace llmcp::api {
 
 struct ApiOptions {
-  std::string model_dir;     // the base model's folder
-  std::string served_name;   // its id in `model` (vLLM's --served-model-name); default: the folder as given
+  // One base model (serve-openai, serve --http --model): its folder, and its id in `model` (vLLM's
+  // --served-model-name; default: the folder as given). Empty: the workspace's models, below.
+  std::string model_dir;
+  std::string served_name;
+  // Without model_dir: a request's `model` (a model's name in the workspace, a folder, a Hub id in
+  // the cache) -> its folder, throwing core::Error when it is not there or not allowed; and the
+  // models GET /v1/models lists, {id, folder}.
+  std::function<std::string(const std::string&)> model_path;
+  std::function<std::vector<std::pair<std::string, std::string>>()> list_models;
   // A client's lora_path for /v1/load_lora_adapter -> the folder to load; throws core::Error when
   // it is not allowed. Empty: runtime loading is off (as vLLM without
   // VLLM_ALLOW_RUNTIME_LORA_UPDATING), and those endpoints say how to turn it on.

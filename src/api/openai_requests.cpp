@@ -38,8 +38,11 @@ void read_generation(const Json& body, engine::GenerateRequest& g, bool chat) {
     const int64_t n = integer(body, key);
     LLMCP_CHECK(n >= 1, kInvalidArgument, "'", key, "' must be at least 1, got ", n);
     g.max_new_tokens = n;
+    g.max_new_tokens_name = std::string("'") + key + "'";
     break;
   }
+  if (!g.max_new_tokens) g.max_new_tokens_name = "'max_tokens'";
+  g.truncate_hint = "";  // no truncation here: the prompt must fit
   if (!chat && !g.max_new_tokens) g.max_new_tokens = 16;  // OpenAI's default for completions
   if (given(body, "temperature")) {
     const double t = number(body, "temperature");

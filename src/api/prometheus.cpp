@@ -31,6 +31,12 @@ std::string prometheus_text(const std::vector<engine::EngineMetrics>& all) {
        [](const M& m) { return m.requests_cancelled; }},
       {"llmcp_preemptions_total", "counter", "Requests preempted for KV blocks (recomputed later).",
        [](const M& m) { return m.preemptions; }},
+      {"llmcp_lora_adapters_loaded", "gauge", "Adapters loaded in the model's adapter pool.",
+       [](const M& m) { return m.adapters_loaded; }},
+      {"llmcp_lora_adapters_max", "gauge", "Adapters the pool holds at most (--max-loras; 0: no limit).",
+       [](const M& m) { return m.adapters_max; }},
+      {"llmcp_lora_adapter_evictions_total", "counter", "Idle adapters unloaded to make room (read again on demand).",
+       [](const M& m) { return m.adapter_evictions; }},
   };
   for (const auto& series : kSeries) {
     family(series.name, series.type, series.help);

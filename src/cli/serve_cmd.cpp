@@ -32,11 +32,12 @@ struct ServeArgs {
   std::vector<std::string> allow_paths;
   size_t max_jobs = 1;
   double cache_gb = 8;
+  int64_t max_loras = 0;
   std::string device = "auto";
   size_t page_size = 100;
   double max_body_mb = 4;
   bool fixtures = false;
-  OpenAiServing openai;  // --model: the OpenAI API on the same port
+  OpenAiServing openai;  // the OpenAI API on the same port: --model's, or the workspace's models
 };
 
 bool loopback(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
@@ -50,6 +51,7 @@ void serve(const ServeArgs& a) {
   o.executable = std::filesystem::read_symlink("/proc/self/exe");
   o.max_jobs = a.max_jobs;
   o.cache_bytes = static_cast<int64_t>(a.cache_gb * (1 << 30));
+  o.max_loaded_adapters = a.max_loras;
   o.device = a.device;
   o.page_size = a.page_size;
   o.conformance_fixtures = a.fixtures;
@@ -73,16 +75,15 @@ void serve(const ServeArgs& a) {
   h.allowed_hosts = a.allowed_hosts;
   h.max_body_bytes = static_cast<size_t>(a.max_body_mb * (1 << 20));
   h.on_listening = [](int port) { std::cerr << "llm-mcp: serving MCP on port " << port << std::endl; };
-  std::unique_ptr<api::OpenAiApi> openai;
-  if (!a.openai.model.empty()) {
-    auto o = a.openai;
-    o.max_body_bytes = h.max_body_bytes;
-    openai = make_openai_api(app.serving(), o, [&app](const std::string& p) { return app.adapter_path(p); });
-    h.threads = std::max(h.threads, api::connection_threads(engine::ServingOptions{}.max_running));
-    h.mount = [&openai](httplib::Server& http, const mcp::AccessPolicy& policy) {
-      openai->mount(http, openai_admit(policy));
-    };
-  }
+  auto oa = a.openai;
+  oa.max_body_bytes = h.max_body_bytes;
+  oa.model_path = [&app](const std::string& ref) { return app.model_path(ref); };
+  oa.list_models = [&app] { return app.models(); };
+  auto openai = make_openai_api(app.serving(), oa, [&app](const std::string& p) { return app.adapter_path(p); });
+  h.threads = std::max(h.threads, api::connection_threads(engine::ServingOptions{}.max_running));
+  h.mount = [&openai](httplib::Server& http, const mcp::AccessPolicy& policy) {
+    openai->mount(http, openai_admit(policy));
+  };
   mcp::HttpTransport transport(app.server(), h);
   transport.run();
 }
@@ -110,6 +111,11 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--cache-gb", a->cache_gb, "Memory (GiB) for models kept loaded (least recently used evicted)")
       ->check(amount_above_zero("GiB", 1 << 20))
       ->capture_default_str();
+  cmd->add_option("--max-loras", a->max_loras,
+                  "Adapters loaded at once per model (0: no limit); the least recently used idle one is unloaded "
+                  "for another and read back from its folder when asked for")
+      ->check(at_least(0, 1 << 20))
+      ->capture_default_str();
   cmd->add_option("--page-size", a->page_size, "Items per page of the list methods")
       ->check(at_least(1, 100000))
       ->capture_default_str();
@@ -119,14 +125,21 @@ void add_serve_command(CLI::App& app) {
   cmd->add_flag("--conformance-fixtures", a->fixtures,
                 "Also register the MCP conformance suite's fixture tools, resources and prompts (testing only)");
   cmd->add_option("--model", a->openai.model,
-                  "With --http: also serve this model through the OpenAI API (/v1/...) on the same port");
+                  "With --http: the OpenAI API (/v1/...) on the same port serves this one model (default: the "
+                  "workspace's models by name)");
   cmd->add_option("--served-model-name", a->openai.served_name, "Its id in OpenAI requests (default: --model)");
-  cmd->add_option("--lora", a->openai.loras, "An adapter the OpenAI API serves by name: NAME=PATH (repeatable)");
+  cmd->add_option("--lora", a->openai.loras, "An adapter --model's API serves by name: NAME=PATH (repeatable)");
   cmd->add_flag("--allow-runtime-lora", a->openai.runtime_lora,
                 "Accept /v1/load_lora_adapter (adapter folders inside the workspace)");
   cmd->callback([a] {
     LLMCP_CHECK(a->http || a->openai.model.empty(), kInvalidArgument,
                 "--model serves the OpenAI API over HTTP: add --http (stdio carries MCP only)");
+    LLMCP_CHECK(!a->openai.model.empty() || (a->openai.loras.empty() && a->openai.served_name.empty()),
+                kInvalidArgument,
+                "--lora and --served-model-name name --model's adapters and id: add --model (without it the API "
+                "serves the workspace's models by name; load adapters with the load_adapter tool)");
+    LLMCP_CHECK(a->http || !a->openai.runtime_lora, kInvalidArgument,
+                "--allow-runtime-lora is for the OpenAI API over HTTP: add --http");
     serve(*a);
   });
 }

@@ -26,7 +26,7 @@ struct OpenAiArgs {
   std::vector<std::string> loras, allowed_hosts;
   bool runtime_lora = false;
   double kv_cache_gb = 0, max_body_mb = 4;
-  int64_t max_batch_tokens = 512, max_running = 64, block_size = 16;
+  int64_t max_batch_tokens = 512, max_running = 64, block_size = 16, max_loras = 0;
 };
 
 bool loopback(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
@@ -45,8 +45,14 @@ void serve_openai(const OpenAiArgs& a) {
   so.max_batch_tokens = a.max_batch_tokens;
   so.max_running = a.max_running;
   so.block_size = a.block_size;
+  so.max_loaded_adapters = a.max_loras;
   engine::Serving serving(so);
-  OpenAiServing o{a.model, a.served_name, a.loras, a.runtime_lora, static_cast<size_t>(a.max_body_mb * (1 << 20))};
+  OpenAiServing o;
+  o.model = a.model;
+  o.served_name = a.served_name;
+  o.loras = a.loras;
+  o.runtime_lora = a.runtime_lora;
+  o.max_body_bytes = static_cast<size_t>(a.max_body_mb * (1 << 20));
   auto api = make_openai_api(serving, o, [](const std::string& p) {
     std::error_code ec;
     auto c = std::filesystem::canonical(p, ec);
@@ -97,8 +103,11 @@ std::unique_ptr<api::OpenAiApi> make_openai_api(engine::Serving& serving, OpenAi
   api::ApiOptions opt;
   opt.model_dir = o.model;
   opt.served_name = o.served_name;
+  opt.model_path = o.model_path;
+  opt.list_models = o.list_models;
   opt.max_body_bytes = o.max_body_bytes;
   if (o.runtime_lora) opt.adapter_path = adapter_path;
+  if (o.model.empty()) return std::make_unique<api::OpenAiApi>(serving, opt);  // the workspace's models
   for (const auto& l : o.loras) {
     const auto eq = l.find('=');
     LLMCP_CHECK(eq != std::string::npos && eq > 0 && eq + 1 < l.size(), kInvalidArgument, "--lora takes NAME=PATH, got '",
@@ -132,6 +141,11 @@ void add_serve_openai_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-running", a->max_running, "Requests in the running batch at most")
       ->check(at_least(1, 4096))
+      ->capture_default_str();
+  cmd->add_option("--max-loras", a->max_loras,
+                  "Adapters loaded at once (0: no limit); the least recently used idle one is unloaded for "
+                  "another and read back from its folder when asked for")
+      ->check(at_least(0, 1 << 20))
       ->capture_default_str();
   cmd->add_option("--block-size", a->block_size, "Token slots per KV cache block")->check(at_least(1, 1024))->capture_default_str();
   cmd->add_option("--max-body-mb", a->max_body_mb, "Largest request body (MiB); larger ones get 413")

@@ -36,6 +36,13 @@ infer::SamplingParams sampling_params(const GenerateRequest& req, const io::Gene
   p.seed = req.seed;
   return p;
 }
+
+TokenLogprob token_logprob_text(const infer::TokenLogprob& l, const tokenizer::Tokenizer& tok) {
+  auto text = [&](int64_t id) { return tok.decode(std::vector<int32_t>{static_cast<int32_t>(id)}); };
+  TokenLogprob out{text(l.token), l.logprob, {}};
+  for (const auto& [id, lp] : l.top) out.top.emplace_back(text(id), lp);
+  return out;
+}
 }  // namespace
 
 std::vector<std::string> model_presets() { return model::synthetic_presets(); }
@@ -117,17 +124,6 @@ nlohmann::json model_info(const std::string& model_dir) {
   return j;
 }
 
-namespace {
-
-TokenLogprob token_logprob_text(const infer::TokenLogprob& l, const tokenizer::Tokenizer& tok) {
-  auto text = [&](int64_t id) { return tok.decode(std::vector<int32_t>{static_cast<int32_t>(id)}); };
-  TokenLogprob out{text(l.token), l.logprob, {}};
-  for (const auto& [id, lp] : l.top) out.top.emplace_back(text(id), lp);
-  return out;
-}
-
-}  // namespace
-
 PreparedGeneration prepare_generation(const model::DecoderConfig& config, const tokenizer::Tokenizer& tok,
                                       const GenerateRequest& req, const std::atomic<bool>* stop,
                                       const std::function<bool(const std::string&)>& on_text,
@@ -137,7 +133,9 @@ PreparedGeneration prepare_generation(const model::DecoderConfig& config, const 
   opts.max_new_tokens = req.max_new_tokens.value_or(defaults.max_new_tokens.value_or(128));
   opts.max_new_tokens_given = req.max_new_tokens.has_value();
   opts.truncate_prompt = req.truncate;
-  LLMCP_CHECK(opts.max_new_tokens >= 0, kInvalidArgument, "max_new_tokens must be >= 0");
+  opts.max_new_tokens_name = req.max_new_tokens_name;
+  opts.truncate_hint = req.truncate_hint;
+  LLMCP_CHECK(opts.max_new_tokens >= 0, kInvalidArgument, req.max_new_tokens_name, " must be >= 0");
   opts.sampling = sampling_params(req, defaults);
   opts.sampling.validate();
   auto ids32 = tok.encode(req.prompt, /*add_special_tokens=*/!prompt_has_special_tokens);  // bad UTF-8 fails here
@@ -190,6 +188,8 @@ GenerateResponse generate(const GenerateRequest& req, const std::function<bool(c
   fit.max_new_tokens = req.max_new_tokens.value_or(defaults.max_new_tokens.value_or(128));
   fit.max_new_tokens_given = req.max_new_tokens.has_value();
   fit.truncate_prompt = req.truncate;
+  fit.max_new_tokens_name = req.max_new_tokens_name;
+  fit.truncate_hint = req.truncate_hint;
   infer::fit_context(static_cast<int64_t>(ids.size()), model::load_decoder_config(req.model_dir).max_position, fit);
   auto decoder = model::load_decoder(req.model_dir, {req.dtype, req.device, {}});
   std::unique_ptr<peft::PeftModel> adapter;  // applied in place on the decoder while it lives

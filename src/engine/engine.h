@@ -70,6 +70,10 @@ struct GenerateRequest {
   // An explicit max_new_tokens that does not fit after the prompt is an error; the default is
   // shortened to fit.
   bool truncate = false;
+  // How errors name the limit and the way to truncate, in the front end's words (the OpenAI API:
+  // max_tokens, and "" as it has no truncation).
+  std::string max_new_tokens_name = "max_new_tokens";
+  std::string truncate_hint = "truncate: true; --truncate on the command line";
   bool ignore_eos = false;  // generate max_new_tokens whatever the model says (vLLM's ignore_eos, for benchmarks)
   std::string adapter_dir;  // a PEFT adapter applied on the base (empty: none)
   // -1: none; 0: each token's log-probability; N (<= 20): and the N most likely tokens'. Each is

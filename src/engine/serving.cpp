@@ -16,6 +16,7 @@
 #include "peft/peft_model.h"
 #include "train/data/dataset.h"
 #include "quant/quantized_weight.h"
+#include "serve/adapter_pool.h"
 #include "serve/batch_engine.h"
 #include "serve/text_generation.h"
 #include "tokenizer/chat/chat_template.h"
@@ -36,13 +37,14 @@ struct LoadedModel {
   std::unique_ptr<model::Decoder> decoder;
   std::unique_ptr<tokenizer::Tokenizer> tok;
   std::unique_ptr<peft::PeftModel> peft;
-  std::unique_ptr<serve::BatchEngine> engine;   // declared last: stopped before what it uses goes
-  std::map<std::string, std::string> adapters;  // attached: name -> folder (under `attach_mu`)
-  int64_t bytes = 0;
+  std::unique_ptr<serve::BatchEngine> engine;  // stopped before what it uses goes
+  std::unique_ptr<serve::AdapterPool> pool;    // the adapters loaded into `peft`, served by `engine`
+  int64_t bytes = 0;  // the base model's weights (the pool's adapters come on top)
   Clock::time_point last_used = Clock::now();
   std::once_flag texts_once;  // token_texts, built at the first constrained request
   std::shared_ptr<const std::vector<std::string>> token_texts;
-  std::mutex attach_mu;  // adapter changes, one at a time (the engine orders them with its steps)
+
+  int64_t total_bytes() const { return bytes + pool->loaded_bytes(); }
 };
 
 struct RegisteredAdapter {
@@ -55,6 +57,13 @@ int64_t model_bytes(model::Decoder& d) {
   for (auto& t : d.tensors()) n += static_cast<int64_t>(t.tensor->nbytes());
   for (auto& [name, q] : d.quantized_weights()) n += q->nbytes();
   return n;
+}
+
+// What a call stopped while it waited for room in the adapter pool answers.
+GenerateResponse cancelled_before_start() {
+  GenerateResponse r;
+  r.finish_reason = "cancelled";
+  return r;
 }
 
 std::string canonical(const std::string& p) {
@@ -75,18 +84,18 @@ struct Serving::Impl {
   // Evicts idle models, least recently used first, until `incoming` more bytes fit. mu held.
   void make_room(int64_t incoming) {
     int64_t total = incoming;
-    for (auto& [p, m] : models) total += m->bytes;
+    for (auto& [p, m] : models) total += m->total_bytes();
     while (total > opt.memory_budget_bytes) {
       std::shared_ptr<LoadedModel> victim;
       for (auto& [p, m] : models)
         if (m.use_count() == 1 && (!victim || m->last_used < victim->last_used)) victim = m;
       if (!victim) return;  // everything is in use: go over budget rather than fail a call
-      total -= victim->bytes;
+      total -= victim->total_bytes();
       models.erase(victim->path);
     }
   }
 
-  // The loaded model (loading it, and attaching its registered adapters, when needed).
+  // The loaded model (loading it when needed; prepare() loads adapters into its pool).
   std::shared_ptr<LoadedModel> model(const std::string& dir) {
     const std::string path = canonical(dir);
     {
@@ -106,6 +115,7 @@ struct Serving::Impl {
     m->engine = std::make_unique<serve::BatchEngine>(
         *m->decoder, *m->peft,
         serve::EngineOptions{opt.kv_cache_bytes, opt.block_size, opt.max_batch_tokens, opt.max_running});
+    m->pool = std::make_unique<serve::AdapterPool>(*m->engine, opt.max_loaded_adapters);
     std::lock_guard lock(mu);
     auto it = models.find(path);
     if (it != models.end()) return it->second;  // another call loaded it meanwhile
@@ -132,15 +142,14 @@ struct Serving::Impl {
     return m.token_texts;
   }
 
-  // Attaches `name` to its model when it is not yet. m.attach_mu held.
-  void attach(LoadedModel& m, const std::string& name, const std::string& adapter_path) {
-    if (m.adapters.count(name)) return;
-    m.engine->add_adapter(name, [&](peft::PeftModel& p) { peft::load_adapter(p, adapter_path, name); });
-    m.adapters[name] = adapter_path;
-  }
-
-  // Model and adapter for a call, the adapter attached to the model's engine.
-  std::shared_ptr<LoadedModel> prepare(const std::string& model_dir, const std::string& adapter) {
+  // Model and adapter for a call, the adapter loaded into the model's pool while the lease lasts
+  // (none when `stop` was set while waiting for room in the pool).
+  struct Prepared {
+    std::shared_ptr<LoadedModel> model;
+    std::optional<serve::AdapterPool::Lease> lease;
+    bool stopped = false;
+  };
+  Prepared prepare(const std::string& model_dir, const std::string& adapter, const std::atomic<bool>* stop) {
     std::string dir = model_dir, adapter_path;
     if (!adapter.empty()) {
       std::lock_guard lock(mu);
@@ -153,13 +162,13 @@ struct Serving::Impl {
       adapter_path = it->second.adapter_path;
     }
     LLMCP_CHECK(!dir.empty(), kInvalidArgument, "name a model (or an adapter, which implies its base model)");
-    auto m = model(dir);
+    Prepared p{model(dir), {}, false};
     if (!adapter.empty()) {
-      std::lock_guard attaching(m->attach_mu);
-      attach(*m, adapter, adapter_path);
+      p.lease = p.model->pool->acquire(adapter, adapter_path, stop);
+      p.stopped = !p.lease;
     }
-    m->last_used = Clock::now();
-    return m;
+    p.model->last_used = Clock::now();
+    return p;
   }
 };
 
@@ -180,12 +189,9 @@ nlohmann::json Serving::load_adapter(const std::string& model_dir, const std::st
                 "; unload it first or choose another name");
   }
   auto m = impl_->model(model_dir);
-  std::lock_guard attaching(m->attach_mu);
-  if (m->adapters.count(name)) {  // reload: the folder may have changed (a newer checkpoint)
-    m->engine->remove_adapter(name);
-    m->adapters.erase(name);
-  }
-  impl_->attach(*m, name, adapter_path);
+  // Loaded now (again when it was: the folder may hold a newer checkpoint), so a bad folder is
+  // an error here; it stays loaded at least while `lease` lasts.
+  const auto lease = m->pool->load(name, adapter_path);
   const auto& a = m->peft->adapter(name);
   int64_t params = 0;
   for (auto& p : m->peft->parameters(name)) params += p.tensor->numel();
@@ -213,9 +219,7 @@ void Serving::unload_adapter(const std::string& name) {
     if (mit != impl_->models.end()) m = mit->second;
     impl_->adapters.erase(it);
   }
-  if (!m) return;
-  std::lock_guard attaching(m->attach_mu);
-  if (m->adapters.erase(name)) m->engine->remove_adapter(name);
+  if (m) m->pool->remove(name);
 }
 
 nlohmann::json Serving::adapters() const {
@@ -224,7 +228,7 @@ nlohmann::json Serving::adapters() const {
   for (const auto& [name, a] : impl_->adapters) {
     auto j = a.info;
     auto mit = impl_->models.find(a.model_path);
-    j["loaded"] = mit != impl_->models.end() && mit->second->adapters.count(name) > 0;
+    j["loaded"] = mit != impl_->models.end() && mit->second->pool->is_loaded(name);
     out.push_back(std::move(j));
   }
   return out;
@@ -234,11 +238,10 @@ nlohmann::json Serving::models() const {
   std::lock_guard lock(impl_->mu);
   nlohmann::json out = nlohmann::json::array();
   for (const auto& [path, m] : impl_->models) {
-    nlohmann::json names = nlohmann::json::array();
-    for (const auto& [n, p] : m->adapters) names.push_back(n);
     out.push_back({{"path", path},
-                   {"bytes", m->bytes},
-                   {"adapters", names},
+                   {"bytes", m->total_bytes()},
+                   {"adapters", m->pool->loaded()},
+                   {"max_adapters", m->pool->max_loaded()},
                    {"idle_seconds", std::chrono::duration<double>(Clock::now() - m->last_used).count()}});
   }
   return out;
@@ -268,6 +271,9 @@ std::vector<EngineMetrics> Serving::metrics() const {
     e.steps = s.steps;
     e.running_by_adapter = s.running_by_adapter;
     e.finished_by_adapter = s.finished_by_adapter;
+    e.adapters_loaded = static_cast<int64_t>(m->pool->loaded().size());
+    e.adapters_max = m->pool->max_loaded();
+    e.adapter_evictions = m->pool->evictions();
     out.push_back(std::move(e));
   }
   return out;
@@ -283,10 +289,11 @@ std::string Serving::adapter_model(const std::string& name) const {
 GenerateResponse Serving::generate(const GenerateRequest& req, const std::string& adapter,
                                    const std::atomic<bool>* stop,
                                    const std::function<bool(const std::string&)>& on_text) {
-  auto m = impl_->prepare(req.model_dir, adapter);
+  auto p = impl_->prepare(req.model_dir, adapter, stop);
+  if (p.stopped) return cancelled_before_start();
   GenerateRequest r = req;
-  r.model_dir = m->path;
-  return impl_->run(*m, r, adapter, stop, on_text, false);
+  r.model_dir = p.model->path;
+  return impl_->run(*p.model, r, adapter, stop, on_text, false);
 }
 
 namespace {
@@ -310,7 +317,9 @@ ChatResponse Serving::chat(const ChatRequest& req, const std::atomic<bool>* stop
   LLMCP_CHECK(req.messages.is_array() && !req.messages.empty(), kInvalidArgument,
               "messages must be a non-empty list of {\"role\", \"content\"}");
   LLMCP_CHECK(req.tools.is_null() || req.tools.is_array(), kInvalidArgument, "tools must be a list");
-  auto m = impl_->prepare(req.generation.model_dir, req.adapter);
+  auto p = impl_->prepare(req.generation.model_dir, req.adapter, stop);
+  if (p.stopped) return ChatResponse{"", "", nlohmann::ordered_json::array(), "", cancelled_before_start()};
+  auto& m = p.model;
   const ChatTemplates templates = resolve_chat_templates(m->path, data::model_family_of(m->path, *m->tok), *m->tok);
   const std::string& source = select_chat_template(templates, "", !req.tools.is_null());
   const JinjaTemplate tmpl = JinjaTemplate::parse(source);

@@ -1,7 +1,8 @@
 // Models and adapters kept loaded for a long-running front end (the MCP server): generate and
 // chat reuse them instead of reading weights per call. Adapters are registered by name against
-// their base model and attached when that model is loaded; models are evicted least recently
-// used beyond a memory budget (their adapters stay registered and come back with them).
+// their base model and loaded into its adapter pool when a request needs them (at most
+// ServingOptions::max_loaded_adapters at once); models are evicted least recently used beyond a
+// memory budget (their adapters stay registered and come back when asked for).
 // Plain types and JSON; no torch in this header.
 #pragma once
 
@@ -29,6 +30,10 @@ struct ServingOptions {
   int64_t block_size = 16;
   int64_t max_batch_tokens = 512;
   int64_t max_running = 64;
+  // Adapters loaded at once per model (vLLM's --max-loras; 0: no limit). Beyond it the least
+  // recently used adapter no request is using is unloaded (it stays registered and is read again
+  // from its folder when asked for); with all of them in use, a request waits for one to finish.
+  int64_t max_loaded_adapters = 0;
 };
 
 // A loaded model's serving engine, for /metrics and the models listing.
@@ -39,6 +44,7 @@ struct EngineMetrics {
   int64_t prompt_tokens = 0, generation_tokens = 0, cached_prompt_tokens = 0;
   int64_t requests_finished = 0, requests_cancelled = 0, preemptions = 0, steps = 0;
   std::map<std::string, int64_t> running_by_adapter, finished_by_adapter;  // "" = the base
+  int64_t adapters_loaded = 0, adapters_max = 0, adapter_evictions = 0;  // the adapter pool
 };
 
 struct ChatRequest {

@@ -21,15 +21,15 @@ ContextFit fit_context(int64_t n, int64_t context, const GenerateOptions& opts) 
     return f;
   }
   LLMCP_CHECK(n < context, kInvalidArgument, "the prompt has ", n, " tokens, but the model's context is ", context,
-              " tokens (max_position_embeddings); shorten the prompt, or allow truncation (truncate: true; ",
-              "--truncate on the command line) to keep its last tokens");
+              " tokens (max_position_embeddings); shorten the prompt",
+              opts.truncate_hint.empty() ? "" : ", or allow truncation (" + opts.truncate_hint + ") to keep its last tokens");
   if (!opts.max_new_tokens_given) {
     f.max_new_tokens = std::min(f.max_new_tokens, context - n);
     return f;
   }
-  LLMCP_CHECK(n + opts.max_new_tokens <= context, kInvalidArgument, "the prompt's ", n, " tokens plus max_new_tokens ",
-              opts.max_new_tokens, " exceed the model's context of ", context,
-              " tokens (max_position_embeddings); lower max_new_tokens to at most ", context - n,
+  LLMCP_CHECK(n + opts.max_new_tokens <= context, kInvalidArgument, "the prompt's ", n, " tokens plus ",
+              opts.max_new_tokens_name, " ", opts.max_new_tokens, " exceed the model's context of ", context,
+              " tokens (max_position_embeddings); lower ", opts.max_new_tokens_name, " to at most ", context - n,
               " or shorten the prompt");
   return f;
 }

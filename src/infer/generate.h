@@ -23,6 +23,10 @@ struct GenerateOptions {
   bool max_new_tokens_given = true;
   // A prompt that does not fit: an error (false), or only its last tokens are kept (true).
   bool truncate_prompt = false;
+  // How those errors name the limit and the way to truncate, in the caller's words (the OpenAI
+  // API says max_tokens and has no truncation: "").
+  std::string max_new_tokens_name = "max_new_tokens";
+  std::string truncate_hint = "truncate: true; --truncate on the command line";
   SamplingParams sampling;
   std::vector<int64_t> eos_ids;           // generation stops after producing one of these
   std::vector<std::string> stop_strings;  // output is cut before the first occurrence

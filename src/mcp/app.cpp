@@ -19,6 +19,14 @@ const char* kInstructions =
     "Typical flow: list_models -> validate_dataset -> start_training (returns a job id) -> get_job (wait_seconds "
     "to follow it; shows the loss curve) -> evaluate / chat with the adapter. Paths are relative to the server's "
     "workspace; the built-in demo-base model and the tool_calls_*.jsonl datasets work out of the box.";
+
+engine::ServingOptions serving_options(const AppOptions& o) {
+  engine::ServingOptions s;
+  s.memory_budget_bytes = o.cache_bytes;
+  s.device = o.device;
+  s.max_loaded_adapters = o.max_loaded_adapters;
+  return s;
+}
 }
 
 struct App::Impl {
@@ -34,7 +42,7 @@ struct App::Impl {
       : server(ServerOptions{"llm-mcp", "0.1.0", kInstructions, o.page_size, std::chrono::milliseconds(120000)}),
         workspace(o.home, o.allow_paths, o.builtin_dir.empty() ? std::vector<std::filesystem::path>{}
                                                                 : std::vector<std::filesystem::path>{o.builtin_dir}),
-        serving(engine::ServingOptions{o.cache_bytes, "auto", o.device}) {
+        serving(serving_options(o)) {
     jobs = std::make_unique<Supervisor>(
         SupervisorOptions{workspace.jobs_dir(), o.executable, std::max<size_t>(1, o.max_jobs),
                           std::chrono::milliseconds(250), workspace.write_roots()},
@@ -70,8 +78,12 @@ App::App(const AppOptions& options) : impl_(std::make_unique<Impl>(options)) {}
 App::~App() = default;
 Server& App::server() { return impl_->server; }
 engine::Serving& App::serving() { return impl_->serving; }
-std::string App::adapter_path(const std::string& ref) const {
-  return impl_->workspace.find(ref, impl_->workspace.adapters_dir()).string();
+std::string App::adapter_path(const std::string& ref) const { return impl_->ctx->adapter_path(ref); }
+std::string App::model_path(const std::string& ref) const { return impl_->ctx->model_path(ref); }
+std::vector<std::pair<std::string, std::string>> App::models() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& m : impl_->ctx->models()) out.emplace_back(m.name, m.folder.string());
+  return out;
 }
 
 }  // namespace llmcp::mcp

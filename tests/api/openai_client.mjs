@@ -2,11 +2,14 @@
 // the adapters, completions and chat (plain and streamed, with usage), adapters chosen by name
 // (each answer equal to `llm-mcp generate --adapter` alone, also under concurrent load), tools
 // with each tool_choice (required and a named function always parse), logprobs, n streamed,
-// runtime adapter loading and unloading, OpenAI-shaped errors, the API key, and a client that
-// disconnects mid-stream (its KV blocks come back, as /metrics shows).
+// runtime adapter loading and unloading, OpenAI-shaped errors, a client that disconnects
+// mid-stream (its KV blocks come back, as /metrics shows), two adapters taking turns in a pool of
+// one (--max-loras 1), `serve --http` alone serving the workspace's models by name, and the API key.
 // Usage: node openai_client.mjs path/to/llm-mcp npm-dir model-dir lora-dir dora-dir
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -15,9 +18,8 @@ const { default: OpenAI } = await import(pathToFileURL(join(npmDir, 'node_module
 const step = (s) => console.log(`--- ${s}`);
 
 // Starts the server on a free port; resolves with its base URL once it listens.
-function start(args) {
-  const p = spawn(cli, ['serve-openai', '--model', model, '--served-model-name', 'demo', '--port', '0',
-                        '--kv-cache-gb', '0.25', ...args], { stdio: ['ignore', 'inherit', 'pipe'] });
+function start(args, command = ['serve-openai', '--model', model, '--served-model-name', 'demo', '--kv-cache-gb', '0.25']) {
+  const p = spawn(cli, [...command, '--port', '0', ...args], { stdio: ['ignore', 'inherit', 'pipe'] });
   return new Promise((resolve, reject) => {
     let err = '';
     p.stderr.on('data', (d) => {
@@ -35,6 +37,7 @@ const alone = (adapter, prompt, n) => execFileSync(cli, ['generate', '--model', 
   '--max-new-tokens', String(n), ...(adapter ? ['--adapter', adapter] : [])], { encoding: 'utf8' }).replace(/\n$/, '');
 
 const server = await start(['--lora', `lora=${lora}`, '--allow-runtime-lora']);
+let want = null;  // each model's answer to 'Hello there' (8 tokens), equal to generate alone
 const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
 try {
   step('models');
@@ -159,7 +162,7 @@ try {
                        (e) => e.status === 400 && /already been loaded/.test(e.message));
 
   step('32 concurrent requests over the base and two adapters equal their answers alone');
-  const want = { demo: base.choices[0].text, lora: adapted.choices[0].text, dora: d.choices[0].text };
+  want = { demo: base.choices[0].text, lora: adapted.choices[0].text, dora: d.choices[0].text };
   const names = Object.keys(want);
   const all = await Promise.all(Array.from({ length: 32 }, (_, i) =>
     client.completions.create({ model: names[i % 3], prompt: 'Hello there', max_tokens: 8 })));
@@ -177,7 +180,14 @@ try {
   await assert.rejects(client.chat.completions.create({ model: 'demo', messages: [] }),
                        (e) => e instanceof OpenAI.BadRequestError && /messages/.test(e.message));
   await assert.rejects(client.completions.create({ model: 'demo', prompt: 'x '.repeat(5000), max_tokens: 4 }),
-                       (e) => e instanceof OpenAI.BadRequestError && /context/.test(e.message));
+                       (e) => e instanceof OpenAI.BadRequestError && /context/.test(e.message) &&
+                         !/truncat/.test(e.message));  // this API has no truncation to offer
+  // The limit is named as the client wrote it.
+  await assert.rejects(client.completions.create({ model: 'demo', prompt: 'x', max_tokens: 100000 }),
+                       (e) => e instanceof OpenAI.BadRequestError && /lower 'max_tokens' to at most/.test(e.message));
+  await assert.rejects(client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'x' }],
+                                                        max_completion_tokens: 100000 }),
+                       (e) => e instanceof OpenAI.BadRequestError && /'max_completion_tokens' 100000/.test(e.message));
 
   for (const body of ['{not json', '[1, 2]']) {
     const r = await fetch(`${server.url}/v1/completions`, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
@@ -222,6 +232,54 @@ try {
   assert.equal(used, 0);
 } finally {
   server.proc.kill();
+}
+
+step('--max-loras 1: two adapters take turns in a pool of one, each answer still its own');
+const pooled = await start(['--max-loras', '1', '--lora', `lora=${lora}`, '--lora', `dora=${dora}`]);
+try {
+  const c = new OpenAI({ baseURL: `${pooled.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  assert.deepEqual((await c.models.list()).data.map((m) => m.id), ['demo', 'dora', 'lora']);
+  const names = ['lora', 'dora', 'demo'];
+  const all = await Promise.all(Array.from({ length: 12 }, (_, i) =>
+    c.completions.create({ model: names[i % 3], prompt: 'Hello there', max_tokens: 8 })));
+  all.forEach((r, i) => assert.equal(r.choices[0].text, want[names[i % 3]], `request ${i}`));
+  const m = await (await fetch(`${pooled.url}/metrics`)).text();
+  assert.equal(metric(m, 'llmcp_lora_adapters_max'), 1);
+  assert.equal(metric(m, 'llmcp_lora_adapters_loaded'), 1);
+  assert.ok(metric(m, 'llmcp_lora_adapter_evictions_total') >= 2, 'both adapters were loaded in turn');
+} finally {
+  pooled.proc.kill();
+}
+
+step('serve --http without --model: /v1 serves the workspace\'s models by name beside /mcp');
+const home = mkdtempSync(join(tmpdir(), 'llmcp-ws-'));
+mkdirSync(join(home, 'adapters'));
+cpSync(lora, join(home, 'adapters', 'mine'), { recursive: true });
+const ws = await start(['--home', home, '--allow-runtime-lora'], ['serve', '--http']);
+try {
+  const c = new OpenAI({ baseURL: `${ws.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  const ids = (await c.models.list()).data.map((m) => m.id);
+  assert.ok(ids.includes('demo-base'), `the built-in model is listed: ${ids}`);
+  const r = await c.completions.create({ model: 'demo-base', prompt: 'Hello there', max_tokens: 8 });
+  assert.equal(r.choices[0].text, want.demo);
+  // Its base comes from its adapter_config.json (the built-in demo-base's folder).
+  await c.post('/load_lora_adapter', { body: { lora_name: 'mine', lora_path: 'mine' } });
+  const listed = (await c.models.list()).data.find((m) => m.id === 'mine');
+  assert.equal(listed.parent, 'demo-base');
+  const a = await c.completions.create({ model: 'mine', prompt: 'Hello there', max_tokens: 8 });
+  assert.equal(a.choices[0].text, want.lora);
+  await assert.rejects(c.completions.create({ model: 'nope', prompt: 'x' }), (e) => e instanceof OpenAI.NotFoundError);
+  await assert.rejects(c.completions.create({ model: lora, prompt: 'x' }),  // a folder outside the workspace
+                       (e) => e instanceof OpenAI.BadRequestError && /outside the folders/.test(e.message));
+  await assert.rejects(c.completions.create({ prompt: 'x' }), (e) => e instanceof OpenAI.BadRequestError);
+  // MCP answers on the same port.
+  const init = await fetch(`${ws.url}/mcp`, { method: 'POST', headers: { 'Content-Type': 'application/json',
+    Accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }) });
+  assert.equal(init.status, 200);
+} finally {
+  ws.proc.kill();
+  rmSync(home, { recursive: true, force: true });
 }
 
 step('an API key is required when set');

@@ -74,6 +74,11 @@ TEST_F(Hardening, EveryNumericFlagRefusesOutOfRangeValues) {
       {"serve --cache-gb 0", "--cache-gb"},
       {"serve --page-size 0", "--page-size"},
       {"serve --max-body-mb -1", "--max-body-mb"},
+      {"serve --max-loras -1", "--max-loras"},
+      {"serve-openai" + m + " --max-loras x", "--max-loras"},
+      {"serve --http --lora a=b", "add --model"},
+      {"serve --http --served-model-name x", "add --model"},
+      {"serve --allow-runtime-lora", "add --http"},
   };
   for (const auto& [args, expect] : cases) {
     auto r = testing::run_command(cli() + " " + args + " </dev/null");

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "core/error.h"
 #include "engine/training.h"
 #include "test_util.h"
@@ -88,6 +90,39 @@ TEST_F(ServingTest, AdaptersSurviveEvictionAndChangeTheOutput) {
   s.unload_adapter("mine");
   EXPECT_TRUE(s.adapters().empty());
   EXPECT_THROW(s.generate(with, "mine", nullptr), core::Error);
+}
+
+TEST_F(ServingTest, AdapterPoolKeepsAtMostItsCountLoadedAndReadsEvictedOnesBack) {
+  ServingOptions o;
+  o.device = "cpu";
+  o.max_loaded_adapters = 1;
+  Serving s(o);
+  s.load_adapter(path("a"), path("adapter"), "one");
+  s.load_adapter(path("a"), path("adapter"), "two");  // evicts one: a pool of one
+  auto loaded = [&] {
+    std::map<std::string, bool> m;
+    for (const auto& a : s.adapters()) m[a["name"]] = a["loaded"];
+    return m;
+  };
+  EXPECT_EQ(loaded(), (std::map<std::string, bool>{{"one", false}, {"two", true}}));
+  auto with = request("");
+  const auto first = s.generate(with, "one", nullptr).text;  // read back, two evicted
+  EXPECT_EQ(loaded(), (std::map<std::string, bool>{{"one", true}, {"two", false}}));
+  EXPECT_EQ(s.generate(with, "two", nullptr).text, first);  // the same folder under two names
+  EXPECT_EQ(s.generate(with, "one", nullptr).text, first);
+  const auto m = s.metrics();
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].adapters_loaded, 1);
+  EXPECT_EQ(m[0].adapters_max, 1);
+  EXPECT_EQ(m[0].adapter_evictions, 4);  // two, one, two, one: each load took the other's place
+  EXPECT_EQ(s.models()[0]["adapters"], nlohmann::json::array({"one"}));
+
+  Serving unlimited(ServingOptions{int64_t{8} << 30, "auto", "cpu"});
+  unlimited.load_adapter(path("a"), path("adapter"), "one");
+  unlimited.load_adapter(path("a"), path("adapter"), "two");
+  EXPECT_EQ(unlimited.generate(with, "one", nullptr).text, first);
+  EXPECT_EQ(unlimited.metrics()[0].adapters_loaded, 2);
+  EXPECT_EQ(unlimited.metrics()[0].adapter_evictions, 0);
 }
 
 TEST_F(ServingTest, StopFlagEndsGenerationEarly) {

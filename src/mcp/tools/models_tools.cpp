@@ -25,31 +25,9 @@ Json model_entry(const fs::path& dir, const std::string& name, const std::string
 
 Json list_models(ToolContext& ctx) {
   Json models = Json::array();
-  std::error_code ec;
-  std::vector<fs::path> dirs;
-  for (const auto& e : fs::directory_iterator(ctx.workspace.models_dir(), ec))
-    if (ctx.listable(e.path()) && fs::exists(e.path() / "config.json")) dirs.push_back(e.path());
-  std::sort(dirs.begin(), dirs.end());
-  for (const auto& d : dirs) models.push_back(model_entry(d, d.filename().string(), "workspace"));
-  for (const auto& root : ctx.workspace.read_only_roots()) {
-    std::vector<fs::path> builtin;
-    for (const auto& e : fs::directory_iterator(root, ec))
-      if (fs::exists(e.path() / "config.json")) builtin.push_back(e.path());
-    std::sort(builtin.begin(), builtin.end());
-    for (const auto& d : builtin) models.push_back(model_entry(d, d.filename().string(), "built-in"));
-  }
-  const auto hub = engine::hub_cache_models();
-  for (const auto& m : hub["models"]) {
-    if (!m.contains("folder")) continue;  // no main snapshot: pass ORG/NAME@REV to use another one
-    try {
-      engine::check_inside_hub_cache(m["folder"]);
-    } catch (const core::Error&) {
-      continue;  // a snapshot leading out of the cache is not offered
-    }
-    models.push_back(model_entry(m["folder"].get<std::string>(), m["repo"], "hub-cache"));
-  }
+  for (const auto& m : ctx.models()) models.push_back(model_entry(m.folder, m.name, m.source));
   return {{"models", models}, {"loaded", ctx.serving.models()}, {"workspace", ctx.workspace.models_dir().string()},
-          {"hub_cache", hub["cache"]}};
+          {"hub_cache", engine::hub_cache_models()["cache"]}};
 }
 
 Tool list_models_tool(ToolContext& ctx) {

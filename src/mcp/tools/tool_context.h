@@ -14,14 +14,25 @@
 
 namespace llmcp::mcp {
 
+// A model this server offers by name (list_models, GET /v1/models of serve --http).
+struct ModelEntry {
+  std::string name;  // the folder's name, or a Hub repo id
+  std::filesystem::path folder;
+  std::string source;  // workspace | built-in | hub-cache
+};
+
 struct ToolContext {
   Server& server;
   core::Workspace& workspace;
   engine::Serving& serving;
   Supervisor& jobs;
 
-  // A model folder from a name (workspace models/, then the built-in ones) or a path.
+  // A model folder from a name (workspace models/, then the built-in ones), a path, or a Hub id
+  // in the cache.
   std::string model_path(const std::string& ref) const;
+  // The models offered by name: the workspace's models/, the built-in ones, the Hugging Face
+  // cache's (main snapshots inside the cache).
+  std::vector<ModelEntry> models() const;
   std::string adapter_path(const std::string& ref) const;
   std::string dataset_path(const std::string& ref) const;
   // Whether a folder entry may be listed: it (or what its symlink points to) is readable here.
@@ -49,9 +60,9 @@ Json boolean(const std::string& description);
 Json array(Json items, const std::string& description);
 Json enumeration(std::vector<std::string> values, const std::string& description);
 // {"type": "object", "properties", "required", "additionalProperties": false}
-Json object(std::vector<std::pair<std::string, Json>> properties, std::vector<std::string> required = {});
+Json object(const std::vector<std::pair<std::string, Json>>& properties, const std::vector<std::string>& required = {});
 // The same, open to more keys (output schemas whose objects may grow).
-Json open_object(std::vector<std::pair<std::string, Json>> properties, std::vector<std::string> required = {});
+Json open_object(const std::vector<std::pair<std::string, Json>>& properties, const std::vector<std::string>& required = {});
 Json any(const std::string& description);
 }  // namespace schema
 
