@@ -1,0 +1,45 @@
+// The training recipe's view of data parallelism (DDP's semantics on dist/): which of a step's
+// micro-batches this rank computes, sums over the ranks (target tokens, losses, the stop flag),
+// gradients summed as DDP sums them (dist::GradSync, overlapped with backward), and which rank
+// writes. A step takes gradient_accumulation_steps x world micro-batches of the epoch's seeded
+// plan; rank r computes those at r, r + world, ... so the step's gradient is the one a single
+// process computes over the same micro-batches. World 1 (not launched distributed) does nothing.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "dist/grad_sync.h"
+#include "dist/process_group.h"
+
+namespace llmcp::train {
+
+class DataParallel {
+ public:
+  // Joins the group torchrun's variables describe (RANK, WORLD_SIZE, MASTER_ADDR...), or none.
+  explicit DataParallel(std::chrono::milliseconds timeout);
+  int64_t rank() const { return rank_; }
+  int64_t world() const { return world_; }
+  bool writer() const { return rank_ == 0; }  // rank 0 writes checkpoints, metrics, adapters
+
+  // This rank's micro-batches (indices into the epoch plan) of the step that starts at the
+  // plan's micro-batch `first`.
+  std::vector<size_t> micro_batches(size_t first, int64_t accumulation, size_t plan_size) const;
+  std::vector<double> sum(std::vector<double> values);  // elementwise over the ranks
+  void barrier();
+
+  void sync_gradients_of(std::vector<at::Tensor> params);
+  void arm();                 // before the step's last backward
+  dist::SyncStats finish();   // after it: the gradients are the sums over the ranks
+
+ private:
+  int64_t rank_ = 0, world_ = 1;
+  std::unique_ptr<dist::Group> group_;
+  std::unique_ptr<dist::GradSync> sync_;
+};
+
+}  // namespace llmcp::train
