@@ -1,12 +1,14 @@
 // Serving steps on a synthetic model: sequences of different lengths batched by the scheduler
 // into flat token steps over the paged KV cache (chunked prefill, decode, a shared prefix,
 // preemption and recompute, a binding sliding window) give each sequence the logits it gets
-// alone with model::KvCache, as generation at batch 1 computes them.
+// alone with model::KvCache, as generation at batch 1 computes them (fp32 to 1e-5; bf16 to a
+// stated 2% of the logits' range, with the same greedy tokens).
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
 
 #include <map>
+#include <string>
 
 #include "model/loader.h"
 #include "model/synthetic.h"
@@ -121,6 +123,31 @@ TEST_P(PagedStepTest, BatchedEqualsAlone) {
   const auto b = batched(*decoder_, p, 6, 64, 4, {.max_batch_tokens = 16, .max_running = 8});
   EXPECT_GT(b.cached_tokens, 0);  // the repeated prompt shared its blocks
   expect_alone(b, p, 6);
+}
+
+// bf16: each layer's activations are rounded to bf16, and the batched linear layers round other
+// matrix shapes, so logits differ from batch 1 by more than fp32's; the stated tolerance is 2% of
+// the logits' range (measured at most 0.47% for the four families), with the same greedy tokens.
+TEST_P(PagedStepTest, Bf16BatchedIsWithinTheStatedToleranceOfAlone) {
+  auto d = model::load_decoder(dir_ / "m", {"bfloat16", "cpu", {}});
+  ASSERT_EQ(d->dtype(), at::kBFloat16);
+  const auto p = prompts(d->config().vocab_size);
+  const auto b = batched(*d, p, 6, 64, 4, {.max_batch_tokens = 16, .max_running = 8});
+  double worst = 0;
+  for (size_t i = 0; i < p.size(); ++i) {
+    const auto ref = alone(*d, p[i], 6);
+    const auto& got = b.logits.at(static_cast<int64_t>(i));
+    ASSERT_EQ(got.size(), ref.size());
+    for (size_t t = 0; t < ref.size(); ++t) {
+      const auto r = ref[t].to(at::kFloat), g = got[t].to(at::kFloat);
+      const double range = (r.max() - r.min()).item<double>();
+      const double diff = (g - r).abs().max().item<double>() / range;
+      worst = std::max(worst, diff);
+      EXPECT_LE(diff, 0.02) << "sequence " << i << " token " << t;
+      EXPECT_EQ(g.argmax().item<int64_t>(), r.argmax().item<int64_t>()) << "sequence " << i << " token " << t;
+    }
+  }
+  RecordProperty("bf16_worst_of_range", std::to_string(worst));
 }
 
 TEST_P(PagedStepTest, PreemptedSequencesRecomputeToTheSameAnswer) {
