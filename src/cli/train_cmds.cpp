@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <string_view>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -138,6 +140,8 @@ void add_train(CLI::App& app) {
     install_stop_handlers(*req);
     if (!job_dir->empty()) return run_job(*req, *job_dir);
     const auto r = engine::train(*req);
+    const char* rank = std::getenv("RANK");
+    if (rank && *rank && std::string_view(rank) != "0") return;  // rank 0 reports for the group
     std::cout << r.dump(2) << std::endl;
     if (r.value("stop_reason", "") == "stopped") {
       std::cerr << "llm-mcp: stopped at step " << r["steps"] << "; the checkpoint is "

@@ -5,6 +5,7 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include <cstdlib>
+#include <mutex>
 #include <string_view>
 
 #include "core/error.h"
@@ -22,9 +23,22 @@ int64_t env_int(const char* name, int64_t fallback, int64_t least, int64_t most)
   return n;
 }
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+// What a c10d / Gloo failure means for the user, in our words (never its text or stack).
+std::string cause(const std::string& text) {
+  auto has = [&](std::string_view w) { return text.find(w) != std::string::npos; };
+  if (has("imed out") || has("imeout") || has("timeout"))
+    return "no answer from the other ranks within the timeout (--dist-timeout): one of them hangs or is far behind";
+  if (has("reset by peer") || has("closed by peer") || has("Connection closed") || has("EOF") || has("Broken pipe"))
+    return "the connection to another rank was lost: that rank stopped (its log says why)";
+  if (has("refused") || has("resolve") || has("unreachable"))
+    return "the rendezvous address could not be reached: check --master-addr / --master-port (MASTER_ADDR, "
+           "MASTER_PORT) and that rank 0 runs";
+  if (has("size doesn't match") || has("mismatch"))
+    return "the ranks issued different collectives (a bug of ours: please report it with the ranks' logs)";
+  return "the distributed backend failed";
+}
 
-// A c10d failure as our error: what was being done and c10d's first line (never its stack).
+// A c10d failure as our error: what was being done, and what it means.
 template <class F>
 auto guarded(const char* what, int64_t rank, F f) -> decltype(f()) {
   try {
@@ -32,11 +46,9 @@ auto guarded(const char* what, int64_t rank, F f) -> decltype(f()) {
   } catch (const core::Error&) {
     throw;
   } catch (const c10::Error& e) {
-    LLMCP_FAIL(kIo, "rank ", rank, ": ", what, " failed: ", first_line(e.what_without_backtrace()),
-               ". Another rank of the group probably stopped or hangs: see its log");
+    LLMCP_FAIL(kIo, "rank ", rank, ": ", what, " failed: ", cause(e.what_without_backtrace()));
   } catch (const std::exception& e) {
-    LLMCP_FAIL(kIo, "rank ", rank, ": ", what, " failed: ", first_line(e.what()),
-               ". Another rank of the group probably stopped or hangs: see its log");
+    LLMCP_FAIL(kIo, "rank ", rank, ": ", what, " failed: ", cause(e.what()));
   }
 }
 
@@ -96,9 +108,27 @@ class GlooGroup : public Group {
     guarded("a barrier", env_.rank, [&] { return pg_->barrier()->wait(); });
   }
 
+  void note(const std::string& key, const std::string& value) override {
+    std::lock_guard lock(store_mu_);
+    guarded("writing to the rendezvous store", env_.rank,
+            [&] { store_->set(key, std::vector<uint8_t>(value.begin(), value.end())); });
+  }
+
+  std::optional<std::string> read_note(const std::string& key) override {
+    std::lock_guard lock(store_mu_);
+    try {
+      if (!store_->check({key})) return std::nullopt;
+      const auto v = store_->get(key);
+      return std::string(v.begin(), v.end());
+    } catch (const std::exception&) {
+      return std::nullopt;  // rank 0, which serves the store, is gone
+    }
+  }
+
  private:
   Env env_;
   c10::intrusive_ptr<c10d::Store> store_;
+  std::mutex store_mu_;  // notes come from the training thread and the heartbeat
   c10::intrusive_ptr<c10d::ProcessGroupGloo> pg_;
 };
 

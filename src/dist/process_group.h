@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,11 @@ class Group {
   virtual std::unique_ptr<Pending> all_reduce_sum_async(at::Tensor t) = 0;
   virtual void broadcast(at::Tensor& t, int64_t root) = 0;  // root's `t` into everyone's
   virtual void barrier() = 0;
+  // The rendezvous store (served by rank 0): small notes the ranks leave for each other, such as
+  // the step each one reached, to name a rank that hangs. get() is nothing when the key is not
+  // there or the store cannot be reached.
+  virtual void note(const std::string& key, const std::string& value) = 0;
+  virtual std::optional<std::string> read_note(const std::string& key) = 0;
 };
 
 }  // namespace llmcp::dist

@@ -9,6 +9,9 @@
 #include <ATen/core/Tensor.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -22,6 +25,7 @@ class DataParallel {
  public:
   // Joins the group torchrun's variables describe (RANK, WORLD_SIZE, MASTER_ADDR...), or none.
   explicit DataParallel(std::chrono::milliseconds timeout);
+  ~DataParallel();
   int64_t rank() const { return rank_; }
   int64_t world() const { return world_; }
   bool writer() const { return rank_ == 0; }  // rank 0 writes checkpoints, metrics, adapters
@@ -31,15 +35,27 @@ class DataParallel {
   std::vector<size_t> micro_batches(size_t first, int64_t accumulation, size_t plan_size) const;
   std::vector<double> sum(std::vector<double> values);  // elementwise over the ranks
   void barrier();
+  // Called at the start of each step. Each rank notes (in the rendezvous store) where it is
+  // before each collective, so when one fails the error names the ranks that never reached it
+  // (they hang, or stopped).
+  void reached(int64_t step);
 
   void sync_gradients_of(std::vector<at::Tensor> params);
   void arm();                 // before the step's last backward
   dist::SyncStats finish();   // after it: the gradients are the sums over the ranks
 
  private:
-  int64_t rank_ = 0, world_ = 1;
+  // Runs a collective; a failure is rethrown naming the ranks behind this one's step.
+  template <class F>
+  auto collective(F f) -> decltype(f());
+  int64_t rank_ = 0, world_ = 1, step_ = 0, in_step_ = 0;  // in_step_: collectives this step
   std::unique_ptr<dist::Group> group_;
   std::unique_ptr<dist::GradSync> sync_;
+  // A heartbeat noted every second, so a failure can tell a frozen rank from a busy one.
+  std::thread heartbeat_;
+  std::mutex heartbeat_mu_;
+  std::condition_variable heartbeat_cv_;
+  bool stopping_ = false;
 };
 
 }  // namespace llmcp::train

@@ -217,6 +217,7 @@ void Recipe::check_loss(double loss) const {
 }
 
 Recipe::StepResult Recipe::step() {
+  dp_->reached(state_.global_step + 1);
   // This rank's share of the step's gradient_accumulation_steps x world micro-batches.
   const auto mine = dp_->micro_batches(static_cast<size_t>(state_.micro_batch), c_.gradient_accumulation_steps, plan_.size());
   std::vector<Batch> batches;
