@@ -69,7 +69,10 @@ class GlooGroup : public Group {
   GlooGroup(const Env& env, std::chrono::milliseconds timeout) : env_(env) {
     c10d::TCPStoreOptions so;
     so.port = static_cast<uint16_t>(env.master_port);
-    so.isServer = env.rank == 0;
+    // Under torchrun the agent may serve the store itself (TORCHELASTIC_USE_AGENT_STORE=True, as
+    // torch.distributed's env:// init reads it): then every rank is a client.
+    const char* agent = std::getenv("TORCHELASTIC_USE_AGENT_STORE");
+    so.isServer = env.rank == 0 && !(agent && std::string_view(agent) == "True");
     so.numWorkers = static_cast<size_t>(env.world);
     so.waitWorkers = true;
     so.timeout = timeout;

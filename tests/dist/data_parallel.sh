@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Data-parallel training (train --nproc-per-node 2, Gloo on loopback) against one process with the
-# same global batch: for LoRA, DoRA, QLoRA and sparse on the demo model, two ranks of batch 2 write
+# same global batch: for LoRA, DoRA, QLoRA and sparse on the demo model (and LoRA launched by
+# torchrun --no-python), two ranks of batch 2 write
 # the adapter one process writes with batch 2 and gradient_accumulation_steps 2, within 1e-6, and
 # the same losses. Then a rank killed mid-run: the group stops with an error naming it, rank 0's
 # checkpoints stay, and --resume completes (on one process: the data position carries over); a rank
@@ -46,6 +47,15 @@ for method in lora dora qlora sparse; do
   compare "$work/$method-1" "$work/$method-2"
   port=$((port + 1))
 done
+
+echo "--- launched by torchrun (PyTorch's launcher, from the pinned torch wheel): the same adapter"
+"$py" -m torch.distributed.run --no-python --nproc-per-node 2 --master-port "$port" \
+  "$cli" train "$repo/examples/lora.yaml" "${base[@]}" --set lora_dropout=0 --set max_steps=3 \
+  --set gradient_accumulation_steps=1 --set "output_dir=$work/torchrun" > "$work/torchrun.log" 2>&1 ||
+  { cat "$work/torchrun.log"; exit 1; }
+grep -q "rank 1 of 2 joined" "$work/torchrun.log"
+compare "$work/lora-1" "$work/torchrun"
+port=$((port + 1))
 
 echo "--- a rank killed mid-run stops the group, naming it; --resume completes"
 run=(train "$repo/examples/lora.yaml" "${base[@]}" --set max_steps=400 --set save_steps=5
