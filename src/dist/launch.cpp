@@ -42,7 +42,7 @@ std::vector<std::string> rank_environment(const LaunchOptions& o, int64_t local_
     const auto name = kv.substr(0, kv.find('='));
     if (std::none_of(set.begin(), set.end(), [&](const auto& s) { return s.first == name; })) env.push_back(kv);
   }
-  for (const auto& [k, v] : set) env.push_back(k + "=" + v);
+  for (const auto& [k, v] : set) env.push_back(std::string(k).append("=").append(v));
   return env;
 }
 

@@ -81,7 +81,7 @@ void remove_partial_checkpoints(const std::filesystem::path& output_dir) {
 
 std::filesystem::path save_checkpoint(const std::filesystem::path& output_dir, const TrainableModel& model,
                                       const Optimizer& optimizer, const RunState& state, int64_t keep) {
-  const auto final_dir = output_dir / ("checkpoint-" + std::to_string(state.global_step));
+  auto final_dir = output_dir / ("checkpoint-" + std::to_string(state.global_step));
   const auto tmp = output_dir / ("checkpoint-" + std::to_string(state.global_step) + ".tmp");
   std::filesystem::remove_all(tmp);
   std::filesystem::create_directories(tmp);
