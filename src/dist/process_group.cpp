@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/error.h"
+#include "dist/nccl_group.h"
 
 namespace llmcp::dist {
 namespace {
@@ -66,7 +67,7 @@ class GlooPending : public Pending {
 
 class GlooGroup : public Group {
  public:
-  GlooGroup(const Env& env, std::chrono::milliseconds timeout) : env_(env) {
+  GlooGroup(const Env& env, std::chrono::milliseconds timeout) : env_(env), timeout_(timeout) {
     c10d::TCPStoreOptions so;
     so.port = static_cast<uint16_t>(env.master_port);
     // Under torchrun the agent may serve the store itself (TORCHELASTIC_USE_AGENT_STORE=True, as
@@ -117,6 +118,8 @@ class GlooGroup : public Group {
             [&] { store_->set(key, std::vector<uint8_t>(value.begin(), value.end())); });
   }
 
+  std::unique_ptr<Group> nccl_group() override { return make_nccl_group(store_, env_, timeout_); }
+
   std::optional<std::string> read_note(const std::string& key) override {
     std::lock_guard lock(store_mu_);
     try {
@@ -130,6 +133,7 @@ class GlooGroup : public Group {
 
  private:
   Env env_;
+  std::chrono::milliseconds timeout_;
   c10::intrusive_ptr<c10d::Store> store_;
   std::mutex store_mu_;  // notes come from the training thread and the heartbeat
   c10::intrusive_ptr<c10d::ProcessGroupGloo> pg_;

@@ -52,6 +52,9 @@ class Group {
   // there or the store cannot be reached.
   virtual void note(const std::string& key, const std::string& value) = 0;
   virtual std::optional<std::string> read_note(const std::string& key) = 0;
+  // A group over the same ranks and store for CUDA tensors (NCCL): the gradients of a run on GPUs.
+  // Throws kUnsupported in a build without CUDA.
+  virtual std::unique_ptr<Group> nccl_group() = 0;
 };
 
 }  // namespace llmcp::dist

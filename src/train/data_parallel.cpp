@@ -4,6 +4,7 @@
 #include <ATen/ATen.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -16,7 +17,8 @@ std::string alive_key(int64_t rank) { return "llmcp/alive/" + std::to_string(ran
 
 DataParallel::DataParallel(std::chrono::milliseconds timeout) {
   const auto env = dist::env_from_environment();
-  if (env.world <= 1) return;
+  const char* given = std::getenv("WORLD_SIZE");
+  if (env.world <= 1 && !(given && *given)) return;
   rank_ = env.rank;
   world_ = env.world;
   group_ = dist::Group::join(env, timeout);
@@ -105,7 +107,11 @@ void DataParallel::barrier() {
 }
 
 void DataParallel::sync_gradients_of(std::vector<at::Tensor> params) {
-  if (group_) sync_ = std::make_unique<dist::GradSync>(*group_, std::move(params));
+  if (!group_ || params.empty()) return;
+  // Gradients on a GPU go through NCCL (a second group over the same ranks); Gloo keeps the
+  // small sums, the barrier and the notes.
+  if (params.front().is_cuda()) grad_group_ = group_->nccl_group();
+  sync_ = std::make_unique<dist::GradSync>(grad_group_ ? *grad_group_ : *group_, std::move(params));
 }
 
 void DataParallel::arm() {

@@ -23,7 +23,8 @@ namespace llmcp::train {
 
 class DataParallel {
  public:
-  // Joins the group torchrun's variables describe (RANK, WORLD_SIZE, MASTER_ADDR...), or none.
+  // Joins the group torchrun's variables describe (RANK, WORLD_SIZE, MASTER_ADDR...): when
+  // WORLD_SIZE is above 1, or set at all (a group of one, to check the path); else none.
   explicit DataParallel(std::chrono::milliseconds timeout);
   ~DataParallel();
   int64_t rank() const { return rank_; }
@@ -50,6 +51,7 @@ class DataParallel {
   auto collective(F f) -> decltype(f());
   int64_t rank_ = 0, world_ = 1, step_ = 0, in_step_ = 0;  // in_step_: collectives this step
   std::unique_ptr<dist::Group> group_;
+  std::unique_ptr<dist::Group> grad_group_;  // NCCL when the parameters are on a GPU
   std::unique_ptr<dist::GradSync> sync_;
   // A heartbeat noted every second, so a failure can tell a frozen rank from a busy one.
   std::thread heartbeat_;

@@ -255,7 +255,7 @@ Recipe::StepResult Recipe::step() {
     loss_sum += l.sum.item<double>();
   }
   if (batches.empty()) dp_->arm();  // a short last step: this rank adds nothing, but takes part
-  dp_->finish();
+  s.sync = dp_->finish();
   const bool stop_asked = options_.stop && options_.stop->load();
   const auto sums = dp_->sum({loss_sum, router_sum, stop_asked ? 1.0 : 0.0});
   s.router_loss = micro_batches > 0 ? sums[1] / micro_batches : 0;
@@ -304,6 +304,13 @@ void Recipe::log_step(const StepResult& s, double seconds) {
     line["peak_gpu_reserved_bytes"] = gpu.reserved_bytes;
   }
   if (router_loss_) line["router_aux_loss"] = s.router_loss;
+  if (dp_->world() > 1) {  // the gradient all-reduces of rank 0: what was sent, and what backward hid
+    line["world_size"] = dp_->world();
+    line["allreduce_bytes"] = s.sync.bytes;
+    line["allreduce_buckets"] = s.sync.buckets;
+    line["buckets_started_in_backward"] = s.sync.launched_in_backward;
+    line["allreduce_wait_seconds"] = s.sync.wait_seconds;
+  }
   emit(line);
   if (progress_) progress_->update(state_.global_step, s.loss, s.lr, tokens_per_second, eta);
 }
@@ -342,7 +349,9 @@ TrainResult Recipe::train() {
       stop = evaluate();
       if (stop) result_.stop_reason = "early_stopping";
     }
-    if (s.stop) {
+    // One process reads the flag now (after this step's metrics line, which a caller may answer
+    // by setting it); ranks use what they agreed on in this step's sums, so all stop together.
+    if (dp_->world() > 1 ? s.stop : options_.stop && options_.stop->load()) {
       stop = true;
       result_.stop_reason = "stopped";
     }

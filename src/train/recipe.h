@@ -33,6 +33,7 @@ class Recipe {
     double loss = 0, router_loss = 0, grad_norm = 0, lr = 0;
     int64_t tokens = 0;
     bool stop = false;  // some rank was asked to stop
+    dist::SyncStats sync;  // this rank's gradient all-reduces (data-parallel runs)
   };
 
   void setup_output();    // checkpoints found vs. resume asked

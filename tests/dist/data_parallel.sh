@@ -48,6 +48,18 @@ for method in lora dora qlora sparse; do
   port=$((port + 1))
 done
 
+echo "--- the metrics count the all-reduced bytes: every trainable tensor once per step"
+"$py" - "$work/lora-2" <<'PY'
+import json, sys
+from safetensors.torch import load_file
+a = load_file(f"{sys.argv[1]}/adapter_model.safetensors")
+want = sum(t.numel() * t.element_size() for t in a.values())
+lines = [json.loads(l) for l in open(f"{sys.argv[1]}/metrics.jsonl") if '"allreduce_bytes"' in l]
+assert lines and all(l["allreduce_bytes"] == want and l["world_size"] == 2 for l in lines), (want, lines)
+print(f"  {want} bytes per step in {lines[0]['allreduce_buckets']} bucket(s), "
+      f"{lines[0]['buckets_started_in_backward']} started during backward")
+PY
+
 echo "--- launched by torchrun (PyTorch's launcher, from the pinned torch wheel): the same adapter"
 "$py" -m torch.distributed.run --no-python --nproc-per-node 2 --master-port "$port" \
   "$cli" train "$repo/examples/lora.yaml" "${base[@]}" --set lora_dropout=0 --set max_steps=3 \
