@@ -102,6 +102,14 @@ std::vector<double> DataParallel::sum(std::vector<double> values) {
   return std::vector<double>(p, p + t.numel());
 }
 
+void DataParallel::sum_in_place(std::vector<at::Tensor> tensors) {
+  if (!group_) return;
+  for (auto& t : tensors) {
+    auto& g = t.is_cuda() && grad_group_ ? *grad_group_ : *group_;
+    collective([&] { g.all_reduce_sum(t); });
+  }
+}
+
 void DataParallel::barrier() {
   if (group_) collective([&] { group_->barrier(); });
 }

@@ -42,6 +42,7 @@ class DataParallel {
   void reached(int64_t step);
 
   void sync_gradients_of(std::vector<at::Tensor> params);
+  void sum_in_place(std::vector<at::Tensor> tensors);  // each summed over the ranks
   void arm();                 // before the step's last backward
   dist::SyncStats finish();   // after it: the gradients are the sums over the ranks
 

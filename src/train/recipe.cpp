@@ -336,6 +336,7 @@ TrainResult Recipe::train() {
     }
     const auto step_start = Clock::now();
     const StepResult s = step();
+    dp_->sum_in_place(model_->gradients_to_sum(state_.global_step + 1, total_));  // RigL's, at a mask update
     const auto structure_change = model_->after_step(state_.global_step + 1, total_, *optimizer_);
     ++state_.global_step;
     ++state_.step_in_epoch;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Data-parallel training (train --nproc-per-node 2, Gloo on loopback) against one process with the
-# same global batch: for LoRA, DoRA, QLoRA and sparse on the demo model (and LoRA launched by
+# same global batch: for LoRA, DoRA, QLoRA and sparse (with RigL mask updates) on the demo model (and LoRA launched by
 # torchrun --no-python), two ranks of batch 2 write
 # the adapter one process writes with batch 2 and gradient_accumulation_steps 2, within 1e-6, and
 # the same losses. Then a rank killed mid-run: the group stops with an error naming it, rank 0's
@@ -37,6 +37,8 @@ for method in lora dora qlora sparse; do
   echo "--- $method: 2 ranks x batch 2 = 1 process x batch 2 x accumulation 2"
   extra=()
   [ "$method" != sparse ] && extra=(--set lora_dropout=0)
+  # RigL mask updates at steps 1 and 2: the ranks sum their dense gradients before choosing.
+  [ "$method" = sparse ] && extra=(--set mask_update_interval=1)
   "$cli" train "$repo/examples/$method.yaml" "${base[@]}" "${extra[@]}" --set max_steps=3 \
     --set gradient_accumulation_steps=2 --set "output_dir=$work/$method-1" > "$work/$method-1.log" 2>&1 ||
     { cat "$work/$method-1.log"; exit 1; }
