@@ -26,7 +26,7 @@ class NcclPending : public Pending {
 
 class NcclGroup : public Group {
  public:
-  NcclGroup(c10::intrusive_ptr<c10d::Store> store, const Env& env, std::chrono::milliseconds timeout)
+  NcclGroup(const c10::intrusive_ptr<c10d::Store>& store, const Env& env, std::chrono::milliseconds timeout)
       : env_(env), store_(store) {
     auto opts = c10d::ProcessGroupNCCL::Options::create();
     opts->timeout = timeout;
@@ -77,9 +77,9 @@ class NcclGroup : public Group {
 
 }  // namespace
 
-std::unique_ptr<Group> make_nccl_group(c10::intrusive_ptr<c10d::Store> store, const Env& env,
+std::unique_ptr<Group> make_nccl_group(const c10::intrusive_ptr<c10d::Store>& store, const Env& env,
                                        std::chrono::milliseconds timeout) {
-  return std::make_unique<NcclGroup>(std::move(store), env, timeout);
+  return std::make_unique<NcclGroup>(store, env, timeout);
 }
 
 }  // namespace llmcp::dist

@@ -12,7 +12,7 @@
 namespace llmcp::dist {
 
 // Throws kUnsupported in a build without CUDA (-DLLMCP_CUDA=OFF).
-std::unique_ptr<Group> make_nccl_group(c10::intrusive_ptr<c10d::Store> store, const Env& env,
+std::unique_ptr<Group> make_nccl_group(const c10::intrusive_ptr<c10d::Store>& store, const Env& env,
                                        std::chrono::milliseconds timeout);
 
 }  // namespace llmcp::dist
