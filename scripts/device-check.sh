@@ -25,7 +25,7 @@ deps_dir=.device-deps
 DEBS=(nlohmann-json3-dev libcpp-httplib-dev libcpp-httplib0.11 libcli11-dev libspdlog-dev libspdlog1.10
       libfmt-dev libfmt9 libyaml-cpp-dev libyaml-cpp0.7 libsentencepiece-dev libsentencepiece0 libsqlite3-dev
       libsqlite3-0 libpcre2-dev libpcre2-8-0 libpcre2-16-0 libpcre2-32-0 libpcre2-posix3 libgtest-dev
-      libbrotli-dev libbrotli1 libssl-dev zlib1g-dev)
+      libbrotli-dev libbrotli1 libssl-dev zlib1g-dev libgloo-dev)
 BNB_WHEEL="bitsandbytes==$(sed -n 's/^bitsandbytes==\([^ ]*\).*/\1/p' tools/python/requirements.lock)"
 
 if [ "${1:-}" = --prepare ]; then
@@ -105,4 +105,16 @@ for method in ("lora", "qlora"):
           f"| {o['peak_gpu_mb']:.0f} | {p['peak_gpu_mb']:.0f} | {o['peak_gpu_mb'] / p['peak_gpu_mb']:.2f} "
           f"| {mfu(o['tokens_per_s']):.1%} | {mfu(p['tokens_per_s']):.1%} |")
 PY
+# 4. Data-parallel training's NCCL path, as a group of one on the GPU (WORLD_SIZE set: it joins).
+if WORLD_SIZE=1 RANK=0 LOCAL_RANK=0 MASTER_ADDR=127.0.0.1 MASTER_PORT=29533 build/device/src/cli/llm-mcp train \
+     examples/lora.yaml --set model=examples/demo-base --set dataset=examples/data/tool_calls_sample.jsonl \
+     --set output_dir=/tmp/llmcp-nccl-1 --set max_steps=3 --set save_steps=0 --set device=cuda > "$out/nccl.log" 2>&1 &&
+   grep -q "joined the group" "$out/nccl.log"; then
+  log "NCCL at world size 1: trained 3 steps ($(grep -o '"train_loss": [0-9.]*' "$out/nccl.log"))"
+else
+  tail -20 "$out/nccl.log"
+  log "NCCL at world size 1: FAILED"
+fi
+rm -rf /tmp/llmcp-nccl-1
+
 log "done in $(( $(date +%s) - t0 )) s"

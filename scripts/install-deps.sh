@@ -12,6 +12,7 @@ PACKAGES=(
   libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev libpcre2-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev clang clang-tidy libclang-rt-14-dev zlib1g-dev
   python3-torch python3-numpy python3-jinja2 sentencepiece python3-sentencepiece python3-venv
+  iproute2 libgloo-dev  # iproute2: `ip netns` for the two-node test; the Gloo headers c10d's ProcessGroupGloo.hpp includes (its code is inside libtorch_cpu)
 )
 
 missing=()

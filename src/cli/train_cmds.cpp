@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <string_view>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -13,6 +15,7 @@
 #include "cli/model_ref.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "dist/launch.h"
 #include "engine/training.h"
 
 namespace llmcp::cli {
@@ -64,10 +67,32 @@ std::string keys_help() {
   return text;
 }
 
+// Several processes (--nproc-per-node / --nnodes): this program started once per rank with the
+// same training arguments (dist/launch.h); rank 0 alone reports to a supervised job's folder.
+void launch_ranks(const engine::TrainRequest& req, dist::LaunchOptions launch, const std::string& job_dir) {
+  launch.argv = {std::filesystem::read_symlink("/proc/self/exe").string(), "train", req.config_path};
+  for (const auto& s : req.overrides) launch.argv.insert(launch.argv.end(), {"--set", s});
+  if (req.resume) launch.argv.push_back("--resume");
+  for (const auto& w : req.write_roots) launch.argv.insert(launch.argv.end(), {"--confine-to", w});
+  launch.argv.insert(launch.argv.end(), {"--dist-timeout", std::to_string(req.dist_timeout_seconds)});
+  if (!job_dir.empty()) launch.rank0_argv_extra = {"--job-dir", job_dir};
+  const auto r = dist::launch(launch);
+  if (r.status == 0) return;
+  std::cerr << "llm-mcp: " << r.message << "; the group stopped. Resume with: llm-mcp train " << req.config_path
+            << " --resume (the same options)\n";
+  if (!job_dir.empty() && !std::filesystem::exists(std::filesystem::path(job_dir) / "error.json") &&
+      !std::filesystem::exists(std::filesystem::path(job_dir) / "result.json"))
+    core::write_file_atomic(std::filesystem::path(job_dir) / "error.json",
+                            nlohmann::json{{"message", r.message + "; the group stopped (resume from the last checkpoint)"},
+                                           {"code", "io"}}.dump(2));
+  exit_status() = r.status;
+}
+
 void add_train(CLI::App& app) {
   auto req = std::make_shared<engine::TrainRequest>();
   auto dry_run = std::make_shared<bool>(false);
   auto job_dir = std::make_shared<std::string>();
+  auto launch = std::make_shared<dist::LaunchOptions>();
   auto* cmd = app.add_subcommand("train", "Fine-tune a model (LoRA, QLoRA, DoRA, sparse or full) from a YAML config");
   cmd->add_option("config", req->config_path, "YAML (or JSON) config; every key is listed below")->required();
   cmd->add_option("--set", req->overrides, "Override a config key: --set learning_rate=1e-4 (repeatable)");
@@ -79,17 +104,44 @@ void add_train(CLI::App& app) {
                   "DIR/error.json");
   cmd->add_option("--confine-to", req->write_roots,
                   "Used by the MCP server: output_dir must stay inside DIR, checked before each write (repeatable)");
+  cmd->add_option("--nproc-per-node", launch->nproc_per_node,
+                  "Processes on this machine (data-parallel ranks; on CPUs they share the cores)")
+      ->check(at_least(1, 1024))
+      ->capture_default_str();
+  cmd->add_option("--nnodes", launch->nnodes, "Machines taking part (each runs this command)")
+      ->check(at_least(1, 4096))
+      ->capture_default_str();
+  cmd->add_option("--node-rank", launch->node_rank, "This machine's index, 0..nnodes-1")
+      ->check(at_least(0, 4095))
+      ->capture_default_str();
+  cmd->add_option("--master-addr", launch->master_addr, "Address of node 0, where rank 0 serves the rendezvous")
+      ->capture_default_str();
+  cmd->add_option("--master-port", launch->master_port, "Its port")->check(at_least(1, 65535))->capture_default_str();
+  cmd->add_option("--dist-timeout", req->dist_timeout_seconds,
+                  "Seconds a rank waits for the others (rendezvous, each collective) before the run stops")
+      ->check(at_least(1, 86400))
+      ->capture_default_str();
   cmd->footer(keys_help());
-  cmd->callback([req, dry_run, job_dir] {
+  cmd->callback([req, dry_run, job_dir, launch] {
     if (*dry_run) {
       std::cout << engine::resolve_train_config(*req).dump(2) << std::endl;
       return;
+    }
+    if (launch->nproc_per_node > 1 || launch->nnodes > 1) {
+      LLMCP_CHECK(launch->node_rank < launch->nnodes, kInvalidArgument, "--node-rank ", launch->node_rank,
+                  " must be below --nnodes ", launch->nnodes);
+      LLMCP_CHECK(!req->download, kInvalidArgument,
+                  "--download with several processes: download the model first (llm-mcp download ID), then launch");
+      engine::resolve_train_config(*req);  // a bad config fails once, here, not in every rank
+      return launch_ranks(*req, *launch, *job_dir);
     }
     auto bars = std::make_shared<DownloadProgress>();
     req->on_download = [bars](const engine::HubDownloadProgress& p) { (*bars)(p); };
     install_stop_handlers(*req);
     if (!job_dir->empty()) return run_job(*req, *job_dir);
     const auto r = engine::train(*req);
+    const char* rank = std::getenv("RANK");
+    if (rank && *rank && std::string_view(rank) != "0") return;  // rank 0 reports for the group
     std::cout << r.dump(2) << std::endl;
     if (r.value("stop_reason", "") == "stopped") {
       std::cerr << "llm-mcp: stopped at step " << r["steps"] << "; the checkpoint is "

@@ -136,6 +136,7 @@ nlohmann::json train(const TrainRequest& req) {
   opts.on_metrics = req.on_metrics;
   opts.stop = req.stop;
   for (const auto& w : req.write_roots) opts.write_roots.emplace_back(w);
+  opts.dist_timeout = std::chrono::seconds(req.dist_timeout_seconds);
   auto r = train::run_training(c, opts);
   nlohmann::json j;
   j["steps"] = r.steps;

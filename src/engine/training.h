@@ -28,6 +28,9 @@ struct TrainRequest {
   // `download` is set (progress as the Hub download reports it).
   bool download = false;
   HubProgress on_download;
+  // Launched distributed (torchrun's RANK, WORLD_SIZE... set): seconds a collective or the
+  // rendezvous may wait for the other ranks.
+  int64_t dist_timeout_seconds = 300;
 };
 // {"steps", "train_loss", "eval_loss", "stop_reason", "output_dir", "last_checkpoint",
 //  "changed_keys" (on resume), "data": {...}}

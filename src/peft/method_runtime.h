@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -59,6 +60,14 @@ class TrainingHooks {
   // Moves the optimizer's moments of `param` after its entries were rearranged: new entry j takes
   // old entry source[j]'s, -1 = zero (train::Optimizer::remap_state).
   using Remap = std::function<void(at::Tensor& param, const at::Tensor& source)>;
+  // Tensors besides the parameters' gradients that this step's backward filled and that
+  // data-parallel ranks must sum (in place, the same list on every rank) before after_step: RigL's
+  // dense gradients at a mask update.
+  virtual std::vector<at::Tensor> gradients_to_sum(int64_t step, int64_t total) {
+    (void)step;
+    (void)total;
+    return {};
+  }
   // Statistics for metrics.jsonl, or null when nothing changed.
   virtual nlohmann::ordered_json after_step(int64_t step, int64_t total, const Remap& remap) {
     (void)step;

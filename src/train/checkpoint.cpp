@@ -34,6 +34,8 @@ nlohmann::ordered_json RunState::to_json() const {
   j["global_step"] = global_step;
   j["epoch"] = epoch;
   j["step_in_epoch"] = step_in_epoch;
+  j["micro_batch"] = micro_batch;
+  j["world_size"] = world_size;
   j["best_eval_loss"] = has_best ? nlohmann::ordered_json(best_eval_loss) : nlohmann::ordered_json();
   j["evals_without_improvement"] = evals_without_improvement;
   j["elapsed_seconds"] = elapsed_seconds;
@@ -46,6 +48,8 @@ RunState RunState::from_json(const nlohmann::json& j) {
   s.global_step = j.at("global_step").get<int64_t>();
   s.epoch = j.at("epoch").get<int64_t>();
   s.step_in_epoch = j.at("step_in_epoch").get<int64_t>();
+  s.micro_batch = j.value("micro_batch", int64_t{-1});
+  s.world_size = j.value("world_size", int64_t{1});
   s.has_best = !j.at("best_eval_loss").is_null();
   if (s.has_best) s.best_eval_loss = j["best_eval_loss"].get<double>();
   s.evals_without_improvement = j.at("evals_without_improvement").get<int64_t>();
@@ -77,7 +81,7 @@ void remove_partial_checkpoints(const std::filesystem::path& output_dir) {
 
 std::filesystem::path save_checkpoint(const std::filesystem::path& output_dir, const TrainableModel& model,
                                       const Optimizer& optimizer, const RunState& state, int64_t keep) {
-  const auto final_dir = output_dir / ("checkpoint-" + std::to_string(state.global_step));
+  auto final_dir = output_dir / ("checkpoint-" + std::to_string(state.global_step));
   const auto tmp = output_dir / ("checkpoint-" + std::to_string(state.global_step) + ".tmp");
   std::filesystem::remove_all(tmp);
   std::filesystem::create_directories(tmp);

@@ -21,6 +21,11 @@ struct RunState {
   int64_t global_step = 0;
   int64_t epoch = 0;          // current epoch (0-based)
   int64_t step_in_epoch = 0;  // optimizer steps already taken in this epoch
+  // Micro-batches of the epoch's plan consumed by all ranks together (-1: a checkpoint older than
+  // this field; then step_in_epoch x gradient_accumulation_steps). Resuming with another world
+  // size goes on from here.
+  int64_t micro_batch = -1;
+  int64_t world_size = 1;  // processes that trained up to here
   double best_eval_loss = 0;
   bool has_best = false;
   int64_t evals_without_improvement = 0;

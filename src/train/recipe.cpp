@@ -70,7 +70,8 @@ void Recipe::check_writable() const {
 void Recipe::setup_output() {
   check_writable();
   std::error_code ec;
-  if (std::filesystem::exists(out_dir_, ec)) remove_partial_checkpoints(out_dir_);
+  if (dp_->writer() && std::filesystem::exists(out_dir_, ec)) remove_partial_checkpoints(out_dir_);
+  dp_->barrier();  // the other ranks list what rank 0 kept
   existing_ = list_checkpoints(out_dir_);
   LLMCP_CHECK(options_.resume || existing_.empty(), kInvalidArgument, out_dir_.string(),
               " already holds checkpoints of a run; resume it (llm-mcp train --resume; MCP: resume_job), or "
@@ -132,11 +133,15 @@ void Recipe::setup_model() {
   }
   optimizer_ = std::make_unique<Optimizer>(
       model_->parameters(), AdamWSettings{c_.learning_rate, c_.adam_beta1, c_.adam_beta2, c_.adam_epsilon, c_.weight_decay});
+  std::vector<at::Tensor> trainable;
+  for (const auto& p : optimizer_->params()) trainable.push_back(*p.tensor);
+  dp_->sync_gradients_of(std::move(trainable));
 }
 
 void Recipe::setup_schedule() {
   const auto batches = static_cast<int64_t>(epoch_plan(c_, train_ds_->examples, train_idx_, 0).size());
-  steps_per_epoch_ = (batches + c_.gradient_accumulation_steps - 1) / c_.gradient_accumulation_steps;
+  const int64_t per_step = c_.gradient_accumulation_steps * dp_->world();  // the global batch, in micro-batches
+  steps_per_epoch_ = (batches + per_step - 1) / per_step;
   total_ = c_.max_steps > 0 ? c_.max_steps : c_.epochs * steps_per_epoch_;
   warmup_ = c_.warmup_steps > 0 ? c_.warmup_steps : static_cast<int64_t>(std::ceil(c_.warmup_ratio * total_));
 }
@@ -152,11 +157,18 @@ void Recipe::setup_state() {
         core::log_warn("resuming with a changed setting, ", d, " (the run started with the first value)");
     }
     state_ = load_checkpoint(existing_.back(), *model_, *optimizer_);
-    MetricsLog::truncate_after(out_dir_ / "metrics.jsonl", state_.global_step);
+    if (state_.micro_batch < 0) state_.micro_batch = state_.step_in_epoch * c_.gradient_accumulation_steps;
+    if (dp_->writer()) MetricsLog::truncate_after(out_dir_ / "metrics.jsonl", state_.global_step);
     core::log_info("resuming from ", existing_.back().string(), " (step ", state_.global_step, ")");
+    if (state_.world_size != dp_->world())
+      core::log_info("the run trained on ", state_.world_size, " process(es), now ", dp_->world(),
+                     ": it goes on from micro-batch ", state_.micro_batch, " of epoch ", state_.epoch);
   } else {
-    std::filesystem::remove(out_dir_ / "metrics.jsonl", ec);
+    state_.micro_batch = 0;
+    if (dp_->writer()) std::filesystem::remove(out_dir_ / "metrics.jsonl", ec);
   }
+  state_.world_size = dp_->world();
+  if (!dp_->writer()) return;  // rank 0 writes
   check_writable();  // the folder is created only now, after data and weights loaded
   std::filesystem::create_directories(out_dir_);
   core::write_file_atomic(out_dir_ / "training_config.json", c_.to_json().dump(2) + "\n");
@@ -165,6 +177,7 @@ void Recipe::setup_state() {
 }
 
 void Recipe::emit(const nlohmann::ordered_json& j) {
+  if (!metrics_) return;  // not rank 0
   metrics_->append(j);
   if (options_.on_metrics) options_.on_metrics(j);
 }
@@ -179,7 +192,7 @@ bool Recipe::evaluate() {
   }
   result_.eval_loss = r.loss;
   emit({{"step", state_.global_step}, {"eval_loss", r.loss}, {"eval_perplexity", r.perplexity}, {"eval_tokens", r.tokens}});
-  progress_->message("eval at step " + std::to_string(state_.global_step) + ": loss " + std::to_string(r.loss) +
+  if (progress_) progress_->message("eval at step " + std::to_string(state_.global_step) + ": loss " + std::to_string(r.loss) +
                      ", perplexity " + std::to_string(r.perplexity));
   if (!state_.has_best || r.loss < state_.best_eval_loss - c_.early_stopping_threshold) {
     state_.best_eval_loss = r.loss;
@@ -204,37 +217,50 @@ void Recipe::check_loss(double loss) const {
 }
 
 Recipe::StepResult Recipe::step() {
-  const size_t first = static_cast<size_t>(state_.step_in_epoch * c_.gradient_accumulation_steps);
-  const size_t last = std::min(plan_.size(), first + static_cast<size_t>(c_.gradient_accumulation_steps));
+  dp_->reached(state_.global_step + 1);
+  // This rank's share of the step's gradient_accumulation_steps x world micro-batches.
+  const auto mine = dp_->micro_batches(static_cast<size_t>(state_.micro_batch), c_.gradient_accumulation_steps, plan_.size());
   std::vector<Batch> batches;
-  int64_t targets = 0;
+  double local_targets = 0, local_tokens = 0;
   StepResult s;
-  for (size_t i = first; i < last; ++i) {
+  for (size_t i : mine) {
     batches.push_back(collate(plan_[i], pad_));
-    targets += batches.back().target_count();
-    s.tokens += batches.back().attention.sum().item<int64_t>();
+    local_targets += static_cast<double>(batches.back().target_count());
+    local_tokens += static_cast<double>(batches.back().attention.sum().item<int64_t>());
   }
+  // Normalised by the whole step's target tokens and micro-batches (every rank's), so the summed
+  // gradients are those of one process over the global batch.
+  const auto totals = dp_->sum({local_targets, local_tokens, static_cast<double>(batches.size())});
+  const double targets = totals[0], micro_batches = totals[2];
+  s.tokens = static_cast<int64_t>(totals[1]);
   model_->set_training(true);
   model_->before_step(state_.global_step + 1, total_);
   optimizer_->zero_grad();
-  double loss_sum = 0;
-  for (auto& b : batches) {
+  double loss_sum = 0, router_sum = 0;
+  for (size_t k = 0; k < batches.size(); ++k) {
     LossSum l;
     {
       Autocast ac(c_.bf16, device_.type(), amp_dtype_);
-      l = causal_lm_loss(model_->decoder(), b, router_loss_);
+      l = causal_lm_loss(model_->decoder(), batches[k], router_loss_);
     }
     // As HF with gradient accumulation: the router loss is averaged over the micro-batches.
-    at::Tensor objective = targets > 0 ? l.sum / static_cast<double>(targets) : at::Tensor();
+    at::Tensor objective = targets > 0 ? l.sum / targets : at::Tensor();
     if (l.router.defined()) {
-      auto r = l.router * (router_coef_ / static_cast<double>(batches.size()));
+      auto r = l.router * (router_coef_ / micro_batches);
       objective = objective.defined() ? objective + r : r;
-      s.router_loss += l.router.item<double>() / static_cast<double>(batches.size());
+      router_sum += l.router.item<double>();
     }
+    if (k + 1 == batches.size()) dp_->arm();  // the last backward sums the gradients over the ranks
     if (objective.defined()) (scaler_ ? scaler_->scale(objective) : objective).backward();
     loss_sum += l.sum.item<double>();
   }
-  s.loss = (targets > 0 ? loss_sum / static_cast<double>(targets) : 0) + router_coef_ * s.router_loss;
+  if (batches.empty()) dp_->arm();  // a short last step: this rank adds nothing, but takes part
+  s.sync = dp_->finish();
+  const bool stop_asked = options_.stop && options_.stop->load();
+  const auto sums = dp_->sum({loss_sum, router_sum, stop_asked ? 1.0 : 0.0});
+  s.router_loss = micro_batches > 0 ? sums[1] / micro_batches : 0;
+  s.stop = sums[2] > 0;
+  s.loss = (targets > 0 ? sums[0] / targets : 0) + router_coef_ * s.router_loss;
   check_loss(s.loss);
   bool finite = true;
   if (scaler_) {
@@ -263,7 +289,8 @@ void Recipe::log_step(const StepResult& s, double seconds) {
   nlohmann::ordered_json line = {
       {"step", state_.global_step},
       {"total_steps", total_},
-      {"epoch", static_cast<double>(state_.epoch) + static_cast<double>(state_.step_in_epoch) / static_cast<double>(steps_per_epoch_)},
+      {"epoch", static_cast<double>(state_.epoch) + static_cast<double>(std::min<int64_t>(state_.micro_batch, static_cast<int64_t>(plan_.size()))) /
+                    static_cast<double>(plan_.size())},
       {"loss", s.loss},
       {"lr", s.lr},
       {"grad_norm", s.grad_norm},
@@ -277,12 +304,20 @@ void Recipe::log_step(const StepResult& s, double seconds) {
     line["peak_gpu_reserved_bytes"] = gpu.reserved_bytes;
   }
   if (router_loss_) line["router_aux_loss"] = s.router_loss;
+  if (dp_->world() > 1) {  // the gradient all-reduces of rank 0: what was sent, and what backward hid
+    line["world_size"] = dp_->world();
+    line["allreduce_bytes"] = s.sync.bytes;
+    line["allreduce_buckets"] = s.sync.buckets;
+    line["buckets_started_in_backward"] = s.sync.launched_in_backward;
+    line["allreduce_wait_seconds"] = s.sync.wait_seconds;
+  }
   emit(line);
-  progress_->update(state_.global_step, s.loss, s.lr, tokens_per_second, eta);
+  if (progress_) progress_->update(state_.global_step, s.loss, s.lr, tokens_per_second, eta);
 }
 
 TrainResult Recipe::train() {
   core::init_torch_threads();
+  dp_ = std::make_unique<DataParallel>(options_.dist_timeout);
   setup_output();
   setup_data();  // a bad dataset fails before the weights are read
   setup_model();
@@ -293,16 +328,19 @@ TrainResult Recipe::train() {
   elapsed_before_ = state_.elapsed_seconds;
   result_.stop_reason = c_.max_steps > 0 ? "max_steps" : "completed";
   while (state_.global_step < total_) {
-    if (state_.step_in_epoch >= steps_per_epoch_) {
+    if (state_.micro_batch >= static_cast<int64_t>(plan_.size())) {
       ++state_.epoch;
       state_.step_in_epoch = 0;
+      state_.micro_batch = 0;
       plan_ = epoch_plan(c_, train_ds_->examples, train_idx_, state_.epoch);
     }
     const auto step_start = Clock::now();
     const StepResult s = step();
+    dp_->sum_in_place(model_->gradients_to_sum(state_.global_step + 1, total_));  // RigL's, at a mask update
     const auto structure_change = model_->after_step(state_.global_step + 1, total_, *optimizer_);
     ++state_.global_step;
     ++state_.step_in_epoch;
+    state_.micro_batch += c_.gradient_accumulation_steps * dp_->world();
     state_.tokens_seen += s.tokens;
     result_.train_loss = s.loss;
     log_step(s, std::chrono::duration<double>(Clock::now() - step_start).count());
@@ -312,22 +350,28 @@ TrainResult Recipe::train() {
       stop = evaluate();
       if (stop) result_.stop_reason = "early_stopping";
     }
-    if (options_.stop && options_.stop->load()) {
+    // One process reads the flag now (after this step's metrics line, which a caller may answer
+    // by setting it); ranks use what they agreed on in this step's sums, so all stop together.
+    if (dp_->world() > 1 ? s.stop : options_.stop && options_.stop->load()) {
       stop = true;
       result_.stop_reason = "stopped";
     }
     const bool at_end = state_.global_step == total_ || stop;
     if ((c_.save_steps > 0 && state_.global_step % c_.save_steps == 0) || at_end) {
       if (at_end && result_.stop_reason != "early_stopping" && result_.stop_reason != "stopped") evaluate();
-      check_writable();
-      last_checkpoint_ = save_checkpoint(out_dir_, *model_, *optimizer_, state_, c_.save_total_limit);
-      progress_->message("checkpoint: " + last_checkpoint_.string());
+      if (dp_->writer()) {
+        check_writable();
+        last_checkpoint_ = save_checkpoint(out_dir_, *model_, *optimizer_, state_, c_.save_total_limit);
+        progress_->message("checkpoint: " + last_checkpoint_.string());
+      }
     }
     if (stop) break;
   }
-  progress_->finish();
-  check_writable();
-  model_->save(out_dir_);
+  if (dp_->writer()) {
+    progress_->finish();
+    check_writable();
+    model_->save(out_dir_);
+  }
   result_.steps = state_.global_step;
   result_.peak_rss_bytes = peak_rss_bytes();
   result_.output_dir = out_dir_.string();

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "train/checkpoint.h"
+#include "train/data_parallel.h"
 #include "train/data/dataset.h"
 #include "train/grad_scaler.h"
 #include "train/loss.h"
@@ -31,6 +32,8 @@ class Recipe {
   struct StepResult {
     double loss = 0, router_loss = 0, grad_norm = 0, lr = 0;
     int64_t tokens = 0;
+    bool stop = false;  // some rank was asked to stop
+    dist::SyncStats sync;  // this rank's gradient all-reduces (data-parallel runs)
   };
 
   void setup_output();    // checkpoints found vs. resume asked
@@ -47,6 +50,7 @@ class Recipe {
 
   const TrainConfig& c_;
   const TrainOptions& options_;
+  std::unique_ptr<DataParallel> dp_;  // rank and world (1 when not launched distributed)
   const std::filesystem::path out_dir_;
   TrainResult result_;
   std::vector<std::filesystem::path> existing_;  // complete checkpoints found

@@ -90,6 +90,10 @@ void TrainableModel::before_step(int64_t step, int64_t total) {
   if (hooks_) hooks_->before_step(step, total);
 }
 
+std::vector<at::Tensor> TrainableModel::gradients_to_sum(int64_t step, int64_t total) {
+  return hooks_ ? hooks_->gradients_to_sum(step, total) : std::vector<at::Tensor>{};
+}
+
 nlohmann::ordered_json TrainableModel::after_step(int64_t step, int64_t total, Optimizer& optimizer) {
   if (!hooks_) return nullptr;
   return hooks_->after_step(step, total,

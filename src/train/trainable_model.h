@@ -36,6 +36,8 @@ class TrainableModel {
   // grows per the cosine schedule, the optimizer's moments follow the entries (grown ones start
   // at zero), and the statistics come back for metrics.jsonl (null when nothing changed).
   void before_step(int64_t step, int64_t total);
+  // The method's extra gradients data-parallel ranks sum before after_step (TrainingHooks).
+  std::vector<at::Tensor> gradients_to_sum(int64_t step, int64_t total);
   nlohmann::ordered_json after_step(int64_t step, int64_t total, Optimizer& optimizer);
 
  private:

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <vector>
 #include <functional>
@@ -24,6 +25,9 @@ struct TrainOptions {
   // When set (a server's job): output_dir must resolve inside one of these, checked again right
   // before each write, so a symlink placed after the server validated the path is refused.
   std::vector<std::filesystem::path> write_roots;
+  // Launched distributed (RANK, WORLD_SIZE... set): how long a collective or the rendezvous may
+  // wait for the other ranks before the run stops with an error.
+  std::chrono::milliseconds dist_timeout{std::chrono::minutes(5)};
 };
 
 struct TrainResult {

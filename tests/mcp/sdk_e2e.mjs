@@ -1,8 +1,9 @@
 // End-to-end over stdio with the official MCP TypeScript SDK client (which validates every
 // structuredContent against the tool's outputSchema with Ajv): list tools; validate the demo
 // dataset; train on the built-in demo model; follow progress notifications and poll get_job until
-// done (with its PNG); chat with the adapter and get a parsed tool call; evaluate as a task;
-// restart the server and still see the job.
+// done (with its PNG); chat with the adapter and get a parsed tool call; evaluate as a task; a
+// job of two data-parallel processes, completed and cancelled; restart the server and still see
+// the job.
 // Usage: node sdk_e2e.mjs path/to/llm-mcp path/to/npm-dir
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
@@ -165,6 +166,35 @@ try {
   assert.equal(kinds[0], 'taskCreated');
   assert.equal(evaluation.structuredContent.tool_calls.cases, 10);
   assert.ok(evaluation.structuredContent.loss > 0);
+  step('start_training with processes: 2 is one job whose two ranks train together');
+  const waitDone = async (id) => {
+    let j;
+    for (let polls = 0; polls < 30; ++polls) {
+      j = (await call(client, 'get_job', { job_id: id, wait_seconds: 20 }, { timeout: 60000 })).structuredContent;
+      if (!['queued', 'running'].includes(j.status)) break;
+    }
+    return j;
+  };
+  const small = { model: 'demo-base', dataset: 'tool_calls_sample.jsonl', batch_size: 2, save_steps: 0 };
+  const dp = await call(client, 'start_training', { name: 'dp', processes: 2, config: { ...small, max_steps: 3 } });
+  assert.equal(dp.structuredContent.processes, 2);
+  const dpDone = await waitDone(dp.structuredContent.job_id);
+  assert.equal(dpDone.status, 'completed', JSON.stringify(dpDone));
+  assert.equal(dpDone.step, 3);
+  const dpLog = readFileSync(join(home, 'jobs', dpDone.job_id, 'train.log'), 'utf8');
+  assert.match(dpLog, /rank 1 of 2 joined/);
+  // cancel_job reaches both ranks: they agree to stop after the same step and rank 0 checkpoints.
+  const long = await call(client, 'start_training', { name: 'dp-long', processes: 2,
+                                                       config: { ...small, max_steps: 4000, save_steps: 0 } });
+  const longId = long.structuredContent.job_id;
+  for (let i = 0; i < 100; ++i) {
+    const j = (await call(client, 'get_job', { job_id: longId, wait_seconds: 1 })).structuredContent;
+    if (j.step > 0) break;
+  }
+  await call(client, 'cancel_job', { job_id: longId });
+  const cancelled = await waitDone(longId);
+  assert.equal(cancelled.status, 'cancelled', JSON.stringify(cancelled));
+  assert.ok(cancelled.last_checkpoint, 'a checkpoint was written when the group stopped');
   await client.close();
 
   step('restart: the job is still there');

@@ -3,8 +3,10 @@
 // after a checkpoint, a restarted supervisor adopts a running job and marks one that died while
 // nobody watched, the queue runs jobs in order, and a failing run reports its error.
 #include "mcp/jobs/supervisor.h"
+#include "mcp/jobs/job_store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <signal.h>
 
 #include <fstream>
@@ -150,6 +152,45 @@ TEST_F(SupervisorTest, AFailingRunReportsItsError) {
   EXPECT_EQ(job.status, JobStatus::kFailed);
   EXPECT_NE(job.error.find("missing.jsonl"), std::string::npos) << job.error;
   EXPECT_THROW(s.get("job-999"), core::Error);
+}
+
+}  // namespace
+}  // namespace llmcp::mcp
+
+namespace llmcp::mcp {
+namespace {
+
+// A job store written before jobs had a process count gains the column; its jobs read as one
+// process, new ones keep theirs.
+TEST(JobStoreTest, AnOlderStoreGainsTheProcessCount) {
+  testing::TempDir dir;
+  const auto db = dir.path() / "jobs.sqlite";
+  {
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+    const char* sql =
+        "CREATE TABLE jobs (id TEXT PRIMARY KEY, seq INTEGER UNIQUE, status TEXT, name TEXT, job_dir TEXT, "
+        "output_dir TEXT, config TEXT, pid INTEGER, pid_start INTEGER, resume INTEGER, cancel_requested INTEGER, "
+        "created_at REAL, started_at REAL, finished_at REAL, error TEXT, result TEXT);"
+        "INSERT INTO jobs VALUES ('job-1', 1, 'completed', 'old', '/j', '/o', '{}', 0, 0, 0, 0, 1, 2, 3, '', 'null');";
+    ASSERT_EQ(sqlite3_exec(h, sql, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(h);
+  }
+  JobStore store(db);
+  auto jobs = store.list();
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].name, "old");
+  EXPECT_EQ(jobs[0].processes, 1);
+  JobRecord r;
+  r.name = "new";
+  r.processes = 3;
+  store.insert(r, {});
+  jobs = store.list();
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[1].processes, 3);
+  jobs[1].processes = 2;
+  store.update(jobs[1]);
+  EXPECT_EQ(JobStore(db).list()[1].processes, 2);  // and a second opening does not add it again
 }
 
 }  // namespace

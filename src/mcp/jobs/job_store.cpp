@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/error.h"
@@ -51,7 +52,7 @@ class Stmt {
 
 constexpr const char* kColumns =
     "id, seq, status, name, job_dir, output_dir, config, pid, pid_start, resume, cancel_requested, created_at, "
-    "started_at, finished_at, error, result";
+    "started_at, finished_at, error, result, processes";
 
 JobRecord read_row(Stmt& s) {
   JobRecord r;
@@ -71,6 +72,7 @@ JobRecord read_row(Stmt& s) {
   r.finished_at = s.col_real(13);
   r.error = s.col_text(14);
   r.result = nlohmann::json::parse(s.col_text(15), nullptr, false);
+  r.processes = std::max<int64_t>(1, s.col_int(16));
   if (r.result.is_discarded()) r.result = nullptr;
   if (r.config.is_discarded()) r.config = nullptr;
   return r;
@@ -101,7 +103,15 @@ JobStore::JobStore(const std::filesystem::path& db_path) {
   exec(
       "CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, seq INTEGER UNIQUE, status TEXT, name TEXT, "
       "job_dir TEXT, output_dir TEXT, config TEXT, pid INTEGER, pid_start INTEGER, resume INTEGER, "
-      "cancel_requested INTEGER, created_at REAL, started_at REAL, finished_at REAL, error TEXT, result TEXT)");
+      "cancel_requested INTEGER, created_at REAL, started_at REAL, finished_at REAL, error TEXT, result TEXT, "
+      "processes INTEGER DEFAULT 1)");
+  // A store written before jobs had a process count gains the column (its jobs: one process).
+  bool has_processes = false;
+  {
+    Stmt cols(db_, "PRAGMA table_info(jobs)");
+    while (cols.step()) has_processes = has_processes || cols.col_text(1) == "processes";
+  }
+  if (!has_processes) exec("ALTER TABLE jobs ADD COLUMN processes INTEGER DEFAULT 1");
 }
 
 JobStore::~JobStore() { sqlite3_close(db_); }
@@ -130,11 +140,11 @@ JobRecord JobStore::insert(JobRecord r, const std::function<void(JobRecord&)>& p
       LLMCP_CHECK(!busy.step(), kInvalidArgument, busy.col_text(0), " is already writing to ", r.output_dir,
                   "; choose another name (or output_dir), or cancel_job ", busy.col_text(0), " first");
     }
-    Stmt s(db_, ("INSERT INTO jobs (" + std::string(kColumns) + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)").c_str());
+    Stmt s(db_, ("INSERT INTO jobs (" + std::string(kColumns) + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)").c_str());
     s.text(1, r.id).integer(2, r.seq).text(3, job_status_name(r.status)).text(4, r.name).text(5, r.job_dir);
     s.text(6, r.output_dir).text(7, r.config.dump()).integer(8, r.pid).integer(9, r.pid_start).integer(10, r.resume);
     s.integer(11, r.cancel_requested).real(12, r.created_at).real(13, r.started_at).real(14, r.finished_at);
-    s.text(15, r.error).text(16, r.result.dump());
+    s.text(15, r.error).text(16, r.result.dump()).integer(17, r.processes);
     s.step();
     exec("COMMIT");
   } catch (...) {
@@ -148,11 +158,11 @@ void JobStore::update(const JobRecord& r) {
   std::lock_guard lock(mu_);
   Stmt s(db_,
          "UPDATE jobs SET status=?, name=?, job_dir=?, output_dir=?, config=?, pid=?, pid_start=?, resume=?, "
-         "cancel_requested=?, created_at=?, started_at=?, finished_at=?, error=?, result=? WHERE id=?");
+         "cancel_requested=?, created_at=?, started_at=?, finished_at=?, error=?, result=?, processes=? WHERE id=?");
   s.text(1, job_status_name(r.status)).text(2, r.name).text(3, r.job_dir).text(4, r.output_dir).text(5, r.config.dump());
   s.integer(6, r.pid).integer(7, r.pid_start).integer(8, r.resume).integer(9, r.cancel_requested);
   s.real(10, r.created_at).real(11, r.started_at).real(12, r.finished_at).text(13, r.error).text(14, r.result.dump());
-  s.text(15, r.id);
+  s.integer(15, r.processes).text(16, r.id);
   s.step();
 }
 

@@ -33,6 +33,7 @@ struct JobRecord {
   int64_t pid = 0;
   int64_t pid_start = 0;   // the process's start time (/proc/<pid>/stat), to recognise it later
   bool resume = false;     // start with --resume
+  int64_t processes = 1;   // data-parallel ranks (train --nproc-per-node), supervised as one job
   bool cancel_requested = false;
   double created_at = 0, started_at = 0, finished_at = 0;  // unix seconds; 0 = not yet
   std::string error;

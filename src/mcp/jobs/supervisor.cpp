@@ -1,8 +1,11 @@
 // Supervisor; see supervisor.h.
 #include "mcp/jobs/supervisor.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +21,23 @@
 namespace llmcp::mcp {
 namespace fs = std::filesystem;
 namespace {
+
+// A port free on the loopback now, for a data-parallel job's rendezvous (rank 0 binds it a moment
+// later; another process taking it meanwhile fails the job's start with a clear error).
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return 29500;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  int port = 29500;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+    port = ntohs(a.sin_port);
+  ::close(fd);
+  return port;
+}
 
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -200,6 +220,10 @@ void Supervisor::start(JobRecord& job) {
   const std::string config = (fs::path(job.job_dir) / "config.json").string();
   std::vector<std::string> args = {exe, "train", config, "--job-dir", job.job_dir};
   if (job.resume) args.push_back("--resume");
+  if (job.processes > 1) {  // the launcher is the job's process; it supervises the ranks
+    args.insert(args.end(), {"--nproc-per-node", std::to_string(job.processes), "--master-port",
+                             std::to_string(free_port())});
+  }
   for (const auto& root : opt_.write_roots) args.insert(args.end(), {"--confine-to", root.string()});
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

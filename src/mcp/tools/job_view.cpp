@@ -33,7 +33,8 @@ Json job_json(const JobRecord& job, const JobProgress& p) {
          {"finished_at", iso_time(job.finished_at)},
          {"last_checkpoint", p.last_checkpoint.empty() ? Json() : Json(p.last_checkpoint)},
          {"method", job.config.is_object() ? job.config.value("method", "lora") : "lora"},
-         {"model", job.config.is_object() ? job.config.value("model", "") : ""}};
+         {"model", job.config.is_object() ? job.config.value("model", "") : ""},
+         {"processes", job.processes}};
   const Json& m = p.last;
   auto metric = [&](const char* key) { return m.is_object() && m.contains(key) ? m[key] : Json(); };
   j["step"] = m.is_object() ? m.value("step", int64_t{0}) : int64_t{0};
@@ -63,6 +64,7 @@ Json job_output_schema() {
        {"status", schema::enumeration({"queued", "running", "completed", "failed", "cancelled", "interrupted"},
                                       "interrupted: the process died; resume_job continues it")},
        {"step", schema::integer("optimizer steps done")},
+       {"processes", schema::integer("data-parallel processes the job runs (one job, supervised together)")},
        {"total_steps", nullable("integer", "steps the run will take")},
        {"loss", nullable("number", "latest training loss")},
        {"lr", nullable("number", "latest learning rate")},

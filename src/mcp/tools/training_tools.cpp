@@ -115,14 +115,19 @@ Tool start_training_tool(ToolContext& ctx) {
       {{"config", config_schema()},
        {"config_path", schema::string("a YAML/JSON config file (its keys, then `config`'s, apply)")},
        {"name", schema::string("the run's name (letters, digits, . _ -): its adapter lands in adapters/<name>/ (default: "
-                               "<model>-<method>-<job id>)")}});
+                               "<model>-<method>-<job id>)")},
+       {"processes", schema::integer("data-parallel processes on this machine (default 1); each takes batch_size per "
+                                     "step, so the global batch is batch_size x gradient_accumulation_steps x processes",
+                                     1, 64)}});
   t.output_schema = job_output_schema();
   t.task_support = TaskSupport::kOptional;
   t.handler = [&ctx](const Json& args, CallContext& call) {
     LLMCP_CHECK(args.contains("config") || args.contains("config_path"), kInvalidArgument,
                 "give the training config as `config` (object or YAML text) or `config_path`");
     auto sub = prepare_config(ctx, args);
+    const int64_t processes = args.value("processes", int64_t{1});
     auto job = ctx.jobs.submit(sub.config, sub.name, [&](JobRecord& j) {
+      j.processes = processes;
       if (!sub.name_after_job) return;
       j.name = default_name_prefix(sub.config) + "-" + j.id;
       j.output_dir = ctx.workspace.output_path(j.name, ctx.workspace.adapters_dir(), "name").string();

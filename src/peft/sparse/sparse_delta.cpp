@@ -250,6 +250,12 @@ at::Tensor SparseDelta::dense_gradient() const {
   return sink_->sum;
 }
 
+at::Tensor SparseDelta::dense_gradient_sink() {
+  std::lock_guard<std::mutex> lock(sink_->mutex);
+  if (!sink_->sum.defined()) sink_->sum = at::zeros({out_, in_}, values_.options().dtype(at::kFloat));
+  return sink_->sum;
+}
+
 SparseDelta::MaskChange SparseDelta::update_mask(int64_t n) {
   at::NoGradGuard no_grad;
   const int64_t k = indices_.numel(), unit = structured_ ? in_ : 1, units = active_units();

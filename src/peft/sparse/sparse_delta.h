@@ -54,6 +54,9 @@ class SparseDelta : public AdapterDelta {
   // RigL. While on, each backward adds dL/dD to dense_gradient() (fp32 [out, in]).
   void collect_dense_gradient(bool on);
   at::Tensor dense_gradient() const;  // undefined when nothing was collected
+  // The collected gradient itself (zeros when nothing was: a data-parallel rank without data this
+  // step), for summing across ranks in place.
+  at::Tensor dense_gradient_sink();
   struct MaskChange {
     at::Tensor source;  // int64 [k]: the old slot each new slot takes its value from; -1 = grown (value 0)
     int64_t swapped = 0;  // entries dropped (= grown)

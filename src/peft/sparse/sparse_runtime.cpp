@@ -23,6 +23,13 @@ class RigLHooks : public TrainingHooks {
     for (auto* d : deltas_) d->collect_dense_gradient(true);
   }
 
+  std::vector<at::Tensor> gradients_to_sum(int64_t step, int64_t total) override {
+    std::vector<at::Tensor> out;
+    if (!config_.updates_at(step, total)) return out;
+    for (auto* d : deltas_) out.push_back(d->dense_gradient_sink());
+    return out;
+  }
+
   nlohmann::ordered_json after_step(int64_t step, int64_t total, const Remap& remap) override {
     if (!config_.updates_at(step, total)) return nullptr;
     int64_t swapped = 0, active = 0;

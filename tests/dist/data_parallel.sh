@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Data-parallel training (train --nproc-per-node 2, Gloo on loopback) against one process with the
+# same global batch: for LoRA, DoRA, QLoRA and sparse (with RigL mask updates) on the demo model (and LoRA launched by
+# torchrun --no-python), two ranks of batch 2 write
+# the adapter one process writes with batch 2 and gradient_accumulation_steps 2, within 1e-6, and
+# the same losses. Then a rank killed mid-run: the group stops with an error naming it, rank 0's
+# checkpoints stay, and --resume completes (on one process: the data position carries over); a rank
+# that hangs makes the others stop within --dist-timeout with an error naming it.
+# Usage: data_parallel.sh path/to/llm-mcp
+set -euo pipefail
+cli=$1
+py=${LLMCP_PYTHON:?LLMCP_PYTHON is not set: run through ctest}
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+port=$((20000 + RANDOM % 20000))
+base=(--set "model=$repo/examples/demo-base" --set "dataset=$repo/examples/data/tool_calls_sample.jsonl"
+      --set save_steps=0 --set batch_size=2)
+
+compare() {  # compare.py one two
+  "$py" - "$1" "$2" <<'PY'
+import json, sys
+from safetensors.torch import load_file
+one, two = sys.argv[1], sys.argv[2]
+a, b = load_file(f"{one}/adapter_model.safetensors"), load_file(f"{two}/adapter_model.safetensors")
+assert a.keys() == b.keys(), (sorted(a), sorted(b))
+worst = max((a[k].double() - b[k].double()).abs().max().item() for k in a)
+assert worst <= 1e-6, f"adapters differ by {worst}"
+la = [json.loads(l)["loss"] for l in open(f"{one}/metrics.jsonl") if '"loss"' in l]
+lb = [json.loads(l)["loss"] for l in open(f"{two}/metrics.jsonl") if '"loss"' in l]
+assert len(la) == len(lb) and all(abs(x - y) <= 1e-6 for x, y in zip(la, lb)), (la, lb)
+print(f"  {len(a)} tensors, largest difference {worst:.3g}; losses {['%.6f' % x for x in la]}")
+PY
+}
+
+for method in lora dora qlora sparse; do
+  echo "--- $method: 2 ranks x batch 2 = 1 process x batch 2 x accumulation 2"
+  extra=()
+  [ "$method" != sparse ] && extra=(--set lora_dropout=0)
+  # RigL mask updates at steps 1 and 2: the ranks sum their dense gradients before choosing.
+  [ "$method" = sparse ] && extra=(--set mask_update_interval=1)
+  "$cli" train "$repo/examples/$method.yaml" "${base[@]}" "${extra[@]}" --set max_steps=3 \
+    --set gradient_accumulation_steps=2 --set "output_dir=$work/$method-1" > "$work/$method-1.log" 2>&1 ||
+    { cat "$work/$method-1.log"; exit 1; }
+  "$cli" train "$repo/examples/$method.yaml" "${base[@]}" "${extra[@]}" --set max_steps=3 \
+    --set gradient_accumulation_steps=1 --set "output_dir=$work/$method-2" \
+    --nproc-per-node 2 --master-port "$port" > "$work/$method-2.log" 2>&1 || { cat "$work/$method-2.log"; exit 1; }
+  grep -q "rank 1 of 2 joined" "$work/$method-2.log"
+  compare "$work/$method-1" "$work/$method-2"
+  port=$((port + 1))
+done
+
+echo "--- the metrics count the all-reduced bytes: every trainable tensor once per step"
+"$py" - "$work/lora-2" <<'PY'
+import json, sys
+from safetensors.torch import load_file
+a = load_file(f"{sys.argv[1]}/adapter_model.safetensors")
+want = sum(t.numel() * t.element_size() for t in a.values())
+lines = [json.loads(l) for l in open(f"{sys.argv[1]}/metrics.jsonl") if '"allreduce_bytes"' in l]
+assert lines and all(l["allreduce_bytes"] == want and l["world_size"] == 2 for l in lines), (want, lines)
+print(f"  {want} bytes per step in {lines[0]['allreduce_buckets']} bucket(s), "
+      f"{lines[0]['buckets_started_in_backward']} started during backward")
+PY
+
+echo "--- launched by torchrun (PyTorch's launcher, from the pinned torch wheel): the same adapter"
+"$py" -m torch.distributed.run --no-python --nproc-per-node 2 --master-port "$port" \
+  "$cli" train "$repo/examples/lora.yaml" "${base[@]}" --set lora_dropout=0 --set max_steps=3 \
+  --set gradient_accumulation_steps=1 --set "output_dir=$work/torchrun" > "$work/torchrun.log" 2>&1 ||
+  { cat "$work/torchrun.log"; exit 1; }
+grep -q "rank 1 of 2 joined" "$work/torchrun.log"
+compare "$work/lora-1" "$work/torchrun"
+port=$((port + 1))
+
+echo "--- a rank killed mid-run stops the group, naming it; --resume completes"
+run=(train "$repo/examples/lora.yaml" "${base[@]}" --set max_steps=400 --set save_steps=5
+     --set "output_dir=$work/killed" --dist-timeout 30)
+"$cli" "${run[@]}" --nproc-per-node 2 --master-port "$port" > "$work/killed.log" 2>&1 &
+launcher=$!
+for _ in $(seq 600); do [ -d "$work/killed/checkpoint-10" ] && break; sleep 0.1; done
+[ -d "$work/killed/checkpoint-10" ] || { cat "$work/killed.log"; echo "no checkpoint-10"; exit 1; }
+rank1=""
+for pid in $(pgrep -P "$launcher"); do
+  tr '\0' '\n' < "/proc/$pid/environ" | grep -qx RANK=1 && rank1=$pid
+done
+[ -n "$rank1" ] || { echo "rank 1 not found"; exit 1; }
+kill -9 "$rank1"
+start=$SECONDS
+status=0
+wait "$launcher" || status=$?
+[ "$status" -ne 0 ] || { cat "$work/killed.log"; echo "the launcher succeeded after a rank was killed"; exit 1; }
+grep -q "rank 1 was killed by signal" "$work/killed.log" || { cat "$work/killed.log"; exit 1; }
+echo "  stopped in $((SECONDS - start)) s with status $status: $(grep -o 'rank 1 was killed[^;]*' "$work/killed.log" | head -1)"
+[ -z "$(pgrep -P "$launcher" || true)" ]  # no rank left behind
+"$cli" "${run[@]}" --resume > "$work/resumed.log" 2>&1 || { cat "$work/resumed.log"; exit 1; }
+grep -q '"steps": 400' "$work/resumed.log" || { cat "$work/resumed.log"; exit 1; }
+grep -q "trained on 2 process(es), now 1" "$work/resumed.log" || { cat "$work/resumed.log"; exit 1; }
+echo "--- a rank that hangs (SIGSTOP) stops the others within --dist-timeout, naming it"
+port=$((port + 1))
+"$cli" train "$repo/examples/lora.yaml" "${base[@]}" --set max_steps=4000 --set save_steps=0 \
+  --set "output_dir=$work/hung" --dist-timeout 8 --nproc-per-node 2 --master-port "$port" > "$work/hung.log" 2>&1 &
+launcher=$!
+for _ in $(seq 600); do grep -q "^step " "$work/hung.log" 2>/dev/null && break; sleep 0.1; done
+rank1=""
+for pid in $(pgrep -P "$launcher"); do
+  tr '\0' '\n' < "/proc/$pid/environ" | grep -qx RANK=1 && rank1=$pid
+done
+[ -n "$rank1" ] || { cat "$work/hung.log"; echo "rank 1 not found"; exit 1; }
+kill -STOP "$rank1"
+start=$SECONDS
+status=0
+wait "$launcher" || status=$?
+[ "$status" -ne 0 ] || { cat "$work/hung.log"; echo "the launcher succeeded with a hung rank"; exit 1; }
+grep -Eq "rank 1 (did not get there|has not answered)" "$work/hung.log" || { cat "$work/hung.log"; exit 1; }
+echo "  stopped in $((SECONDS - start)) s: $(grep -o 'no answer[^.]*' "$work/hung.log" | head -1)"
+[ -z "$(pgrep -P "$launcher" || true)" ]  # the stopped rank was killed too
+
+echo "data parallel: all passed"
