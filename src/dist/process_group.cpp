@@ -4,11 +4,15 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+#include <c10/util/Logging.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <string_view>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "dist/nccl_group.h"
 
 namespace llmcp::dist {
@@ -24,16 +28,24 @@ int64_t env_int(const char* name, int64_t fallback, int64_t least, int64_t most)
   return n;
 }
 
-// What a c10d / Gloo failure means for the user, in our words (never its text or stack).
+// What a c10d / Gloo failure means for the user, in our words (never its text or stack; its first
+// line goes to the debug log, LLMCP_LOG_LEVEL=debug, for developers).
 std::string cause(const std::string& text) {
+  core::log_line(core::LogLevel::kDebug, "c10d: " + text.substr(0, text.find('\n')));
   auto has = [&](std::string_view w) { return text.find(w) != std::string::npos; };
   if (has("imed out") || has("imeout") || has("timeout"))
     return "no answer from the other ranks within the timeout (--dist-timeout): one of them hangs or is far behind";
   if (has("reset by peer") || has("closed by peer") || has("Connection closed") || has("EOF") || has("Broken pipe"))
     return "the connection to another rank was lost: that rank stopped (its log says why)";
-  if (has("refused") || has("resolve") || has("unreachable"))
+  if (has("refused") || has("resolve") || has("unreachable") || has("bind") || has("connect"))
     return "the rendezvous address could not be reached: check --master-addr / --master-port (MASTER_ADDR, "
            "MASTER_PORT) and that rank 0 runs";
+  if (has("EADDRINUSE") || has("address already in use") || has("failed to listen"))
+    return "rank 0 could not serve the rendezvous: --master-port (MASTER_PORT) is taken by another program; "
+           "choose a free one";
+  if (has("Ping failed") || has("invalid value returned from server"))
+    return "something other than rank 0's store answered at --master-addr:--master-port (MASTER_ADDR, MASTER_PORT): "
+           "check them";
   if (has("size doesn't match") || has("mismatch"))
     return "the ranks issued different collectives (a bug of ours: please report it with the ranks' logs)";
   return "the distributed backend failed";
@@ -68,6 +80,9 @@ class GlooPending : public Pending {
 class GlooGroup : public Group {
  public:
   GlooGroup(const Env& env, std::chrono::milliseconds timeout) : env_(env), timeout_(timeout) {
+    // c10d logs its retries and failures itself, with libtorch's stack frames; our errors say what
+    // happened, so only fatal messages may pass (c10's log level, as TORCH_CPP_LOG_LEVEL sets it).
+    FLAGS_caffe2_log_level = std::max(FLAGS_caffe2_log_level, 3);
     c10d::TCPStoreOptions so;
     so.port = static_cast<uint16_t>(env.master_port);
     // Under torchrun the agent may serve the store itself (TORCHELASTIC_USE_AGENT_STORE=True, as

@@ -17,6 +17,14 @@ port=$((20000 + RANDOM % 20000))
 base=(--set "model=$repo/examples/demo-base" --set "dataset=$repo/examples/data/tool_calls_sample.jsonl"
       --set save_steps=0 --set batch_size=2)
 
+rank1_of() {  # the launcher's child with RANK=1
+  local pid
+  for pid in $(pgrep -P "$1"); do
+    tr '\0' '\n' < "/proc/$pid/environ" | grep -qx RANK=1 && echo "$pid"
+  done
+  return 0
+}
+
 compare() {  # compare.py one two
   "$py" - "$1" "$2" <<'PY'
 import json, sys
@@ -78,10 +86,7 @@ run=(train "$repo/examples/lora.yaml" "${base[@]}" --set max_steps=400 --set sav
 launcher=$!
 for _ in $(seq 600); do [ -d "$work/killed/checkpoint-10" ] && break; sleep 0.1; done
 [ -d "$work/killed/checkpoint-10" ] || { cat "$work/killed.log"; echo "no checkpoint-10"; exit 1; }
-rank1=""
-for pid in $(pgrep -P "$launcher"); do
-  tr '\0' '\n' < "/proc/$pid/environ" | grep -qx RANK=1 && rank1=$pid
-done
+rank1=$(rank1_of "$launcher")
 [ -n "$rank1" ] || { echo "rank 1 not found"; exit 1; }
 kill -9 "$rank1"
 start=$SECONDS
@@ -100,10 +105,7 @@ port=$((port + 1))
   --set "output_dir=$work/hung" --dist-timeout 8 --nproc-per-node 2 --master-port "$port" > "$work/hung.log" 2>&1 &
 launcher=$!
 for _ in $(seq 600); do grep -q "^step " "$work/hung.log" 2>/dev/null && break; sleep 0.1; done
-rank1=""
-for pid in $(pgrep -P "$launcher"); do
-  tr '\0' '\n' < "/proc/$pid/environ" | grep -qx RANK=1 && rank1=$pid
-done
+rank1=$(rank1_of "$launcher")
 [ -n "$rank1" ] || { cat "$work/hung.log"; echo "rank 1 not found"; exit 1; }
 kill -STOP "$rank1"
 start=$SECONDS
@@ -113,5 +115,24 @@ wait "$launcher" || status=$?
 grep -Eq "rank 1 (did not get there|has not answered)" "$work/hung.log" || { cat "$work/hung.log"; exit 1; }
 echo "  stopped in $((SECONDS - start)) s: $(grep -o 'no answer[^.]*' "$work/hung.log" | head -1)"
 [ -z "$(pgrep -P "$launcher" || true)" ]  # the stopped rank was killed too
+
+echo "--- the rendezvous port held by another program: a clear error, no libtorch stack, nothing written"
+port=$((port + 1))
+"$py" -c "import socket, time, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1);
+s.bind(('127.0.0.1', $port)); s.listen(); print('ready', flush=True); time.sleep(120)" > "$work/holder.out" &
+holder=$!
+for _ in $(seq 100); do grep -q ready "$work/holder.out" 2>/dev/null && break; sleep 0.1; done
+status=0
+"$cli" train "$repo/examples/lora.yaml" "${base[@]}" --set max_steps=3 --set "output_dir=$work/port-taken" \
+  --nproc-per-node 2 --master-port "$port" --dist-timeout 5 > "$work/port.log" 2>&1 || status=$?
+kill "$holder"
+[ "$status" -ne 0 ] || { cat "$work/port.log"; echo "started on a port another program holds"; exit 1; }
+grep -q "^error: rank 0: joining the group at the TCPStore failed: rank 0 could not serve the rendezvous: --master-port" \
+  "$work/port.log" || { cat "$work/port.log"; exit 1; }
+[ ! -e "$work/port-taken" ] || { echo "a run that never started left its output folder"; exit 1; }
+echo "  $(grep -m1 '^error: ' "$work/port.log")"
+
+# No libtorch stack frame or c10d log line reached the user in any of the runs above.
+! grep -l "frame #\|c10::\|ProcessGroupGloo.cpp\|TCPStore.cpp" "$work"/*.log || { echo "libtorch text leaked"; exit 1; }
 
 echo "data parallel: all passed"
