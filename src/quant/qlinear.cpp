@@ -157,6 +157,15 @@ at::Tensor quantized_linear(const std::shared_ptr<const QuantizedWeight>& w, con
   return y;
 }
 
+at::Tensor quantized_product(const QuantizedWeight& w, const at::Tensor& x2) {
+  check_input(w, x2);
+  return forward_2d(w, x2);
+}
+
+at::Tensor quantized_input_grad(const QuantizedWeight& w, const at::Tensor& g2) {
+  return backward_2d(w, g2.contiguous());
+}
+
 at::Tensor quantized_linear_reference(const QuantizedWeight& w, const at::Tensor& x, const at::Tensor& bias) {
   check_input(w, x);
   auto y = at::linear(x.to(w.compute_dtype), w.dequantize_rows_aten(0, w.out, w.compute_dtype)).to(x.scalar_type());

@@ -162,8 +162,8 @@ TEST(CudaGeneration, GreedyTokensEqualTheCpus) {
   testing::TempDir dir;
   for (const char* family : {"llama", "mixtral", "falcon"}) {
     const auto m = tiny_model(dir, family);
-    auto cpu = model::load_decoder(m, {"float32", "cpu", {}});
-    auto gpu = model::load_decoder(m, {"float32", "cuda", {}});
+    auto cpu = model::load_decoder(m, {"float32", "cpu", {}, {}});
+    auto gpu = model::load_decoder(m, {"float32", "cuda", {}, {}});
     EXPECT_EQ(greedy(*gpu, 24), greedy(*cpu, 24)) << family;
   }
 }
