@@ -25,20 +25,8 @@ rank1_of() {  # the launcher's child with RANK=1
   return 0
 }
 
-compare() {  # compare.py one two
-  "$py" - "$1" "$2" <<'PY'
-import json, sys
-from safetensors.torch import load_file
-one, two = sys.argv[1], sys.argv[2]
-a, b = load_file(f"{one}/adapter_model.safetensors"), load_file(f"{two}/adapter_model.safetensors")
-assert a.keys() == b.keys(), (sorted(a), sorted(b))
-worst = max((a[k].double() - b[k].double()).abs().max().item() for k in a)
-assert worst <= 1e-6, f"adapters differ by {worst}"
-la = [json.loads(l)["loss"] for l in open(f"{one}/metrics.jsonl") if '"loss"' in l]
-lb = [json.loads(l)["loss"] for l in open(f"{two}/metrics.jsonl") if '"loss"' in l]
-assert len(la) == len(lb) and all(abs(x - y) <= 1e-6 for x, y in zip(la, lb)), (la, lb)
-print(f"  {len(a)} tensors, largest difference {worst:.3g}; losses {['%.6f' % x for x in la]}")
-PY
+compare() {  # compare one two
+  "$py" "$repo/tests/dist/compare_adapters.py" "$1" "$2"
 }
 
 for method in lora dora qlora sparse; do
