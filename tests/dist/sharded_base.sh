@@ -57,6 +57,25 @@ print(f"  linear weights {linear} bytes, rank 0 keeps {kept}; a step gathers {li
       f"in {lines[0]['allgather_calls']} all-gathers")
 PY
 
+echo "--- the planner's per-process weights (estimate --gpus 2, shard_base) drop by what the run measured"
+"$cli" estimate --model "$repo/examples/demo-base" --method lora --memory 24 --fp32 --json > "$work/est1.json"
+"$cli" estimate --model "$repo/examples/demo-base" --method lora --memory 24 --fp32 --gpus 2 --set shard_base=true \
+  --json > "$work/est2.json"
+"$py" - "$repo/examples/demo-base" "$work/lora-2" "$work/est1.json" "$work/est2.json" <<'PY'
+import json, sys
+from safetensors import safe_open
+with safe_open(f"{sys.argv[1]}/model.safetensors", "pt") as f:
+    linear = sum(f.get_slice(k).get_shape()[0] * f.get_slice(k).get_shape()[1] * 4 for k in f.keys()
+                 if k.endswith("_proj.weight"))
+kept = next(json.loads(l) for l in open(f"{sys.argv[2]}/metrics.jsonl") if '"base_bytes_per_rank"' in l)["base_bytes_per_rank"]
+one, two = json.load(open(sys.argv[3])), json.load(open(sys.argv[4]))
+assert two["processes"] == 2 and two["shard_base"] is True, two
+saved = one["breakdown"]["weights"] - two["breakdown"]["weights"]
+assert abs(saved - (linear - kept)) <= 1024, (saved, linear - kept)
+assert two["breakdown"]["allreduce_buckets"] > 0 and two["breakdown"]["gathered_layer"] > 0, two["breakdown"]
+print(f"  planner: {saved} bytes fewer per process; measured: {linear - kept}")
+PY
+
 echo "--- Mixtral with an untied LM head, QLoRA on every linear layer"
 "$cli" create-model --arch mixtral --config '{"num_hidden_layers": 2, "tie_word_embeddings": false}' --seed 3 \
   --out "$work/mixtral" > /dev/null

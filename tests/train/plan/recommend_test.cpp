@@ -90,6 +90,30 @@ TEST(Recommend, RefusesWhatCannotFitAndSaysWhatWould) {
   }
 }
 
+// Several devices: data-parallel when the model fits one, the base sharded across them when it
+// does not; with one device too small, the refusal says how many sharded ones would do.
+TEST(Recommend, ShardsTheBaseOnlyWhenOneDeviceCannotHoldIt) {
+  const auto small = load_model_shape("meta-llama/Llama-2-7b-hf");
+  const auto dp = recommend(small, "x", data(5000, 400), plan_target("A100 80GB", 0, 4));
+  EXPECT_FALSE(dp.config.value("shard_base", false)) << dp.config.dump();
+  const auto big = load_model_shape("meta-llama/Llama-2-70b-hf");
+  const auto hw = plan_target("RTX 4090 24GB", 0, 4);
+  const auto r = recommend(big, "x", data(5000, 400), hw);
+  EXPECT_EQ(r.config.value("shard_base", false), true) << r.config.dump();
+  check_runnable(r, hw);
+  bool said = false;
+  for (const auto& [key, sentence] : r.reasons) said |= key == "shard_base" && sentence.find("--nproc-per-node 4") != std::string::npos;
+  EXPECT_TRUE(said);
+  try {
+    recommend(big, "x", data(5000, 400), plan_target("RTX 4090 24GB", 0, 1));
+    FAIL() << "QLoRA 70B does not fit one 24 GB card";
+  } catch (const core::Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("With the base sharded across 2 devices of this size (shard_base: true, --gpus 2"), std::string::npos)
+        << msg;
+  }
+}
+
 TEST(Hardware, CatalogNamesAreForgivingAndErrorsListTheChoices) {
   EXPECT_EQ(find_gpu("4090").name, "RTX 4090 24GB");
   EXPECT_EQ(find_gpu("a100-80gb").name, "A100 80GB");
