@@ -68,11 +68,9 @@ class NcclGroup : public Group {
       return std::nullopt;
     }
   }
-  at::Tensor all_gather(const at::Tensor& t) override {
+  void all_gather_into(at::Tensor& out, const at::Tensor& t) override {
     auto in = t.contiguous().view(-1);
-    auto out = at::empty({in.numel() * env_.world}, in.options());
     NcclPending(pg_->all_gather_single(out, in)).wait();
-    return out;
   }
   std::unique_ptr<Group> another(const std::string&, bool) override {
     LLMCP_FAIL(kInternal, "another() asked of an NCCL group; ask the first (Gloo) group");

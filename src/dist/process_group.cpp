@@ -122,11 +122,9 @@ class GlooGroup : public Group {
     guarded("a broadcast", env_.rank, [&] { return pg_->broadcast(ts, o)->wait(); });
   }
 
-  at::Tensor all_gather(const at::Tensor& t) override {
+  void all_gather_into(at::Tensor& out, const at::Tensor& t) override {
     auto in = t.contiguous().view(-1);
-    auto out = at::empty({in.numel() * env_.world}, in.options());
     guarded("an all-gather", env_.rank, [&] { return pg_->all_gather_single(out, in)->wait(); });
-    return out;
   }
 
   void barrier() override {

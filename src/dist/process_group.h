@@ -46,8 +46,9 @@ class Group {
   virtual void all_reduce_sum(at::Tensor& t) = 0;
   virtual std::unique_ptr<Pending> all_reduce_sum_async(at::Tensor t) = 0;
   virtual void broadcast(at::Tensor& t, int64_t root) = 0;  // root's `t` into everyone's
-  // Every rank's `t` (same size everywhere), concatenated in rank order: a flat [world * numel].
-  virtual at::Tensor all_gather(const at::Tensor& t) = 0;
+  // Every rank's `t` (same size everywhere), concatenated in rank order into `out`, a contiguous
+  // [world * numel] of t's dtype and device.
+  virtual void all_gather_into(at::Tensor& out, const at::Tensor& t) = 0;
   virtual void barrier() = 0;
   // The rendezvous store (served by rank 0): small notes the ranks leave for each other, such as
   // the step each one reached, to name a rank that hangs. get() is nothing when the key is not

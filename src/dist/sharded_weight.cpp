@@ -23,8 +23,19 @@ at::Tensor bytes_of(const at::Tensor& t) { return t.contiguous().view(-1).view(a
 
 }  // namespace
 
-ShardedWeight::ShardedWeight(Group& group, std::string name, const model::WholeBase& whole, GatherCounters* counters)
-    : group_(group), name_(std::move(name)), id_(fnv1a(name_)), counters_(counters) {
+// `n` bytes on the weight's device: the shared buffer when no one else holds it (its storage has
+// no other user: the last whole weight is gone) and it is large enough, else a new one kept there.
+at::Tensor ShardedWeight::buffer(at::Tensor* shared, int64_t n) const {
+  const auto opts = at::TensorOptions().dtype(at::kByte).device(info_.device);
+  if (!shared) return at::empty({n}, opts);
+  if (!shared->defined() || shared->numel() < n || shared->storage().use_count() > 1 ||
+      shared->device() != info_.device)
+    *shared = at::empty({n}, opts);
+  return shared->narrow(0, 0, n);
+}
+
+ShardedWeight::ShardedWeight(Group& group, std::string name, const model::WholeBase& whole, GatherContext* context)
+    : group_(group), name_(std::move(name)), hash_(fnv1a(name_)), context_(context) {
   std::vector<at::Tensor> tensors;
   if (whole.qweight) {
     const auto& q = *whole.qweight;
@@ -47,7 +58,7 @@ ShardedWeight::ShardedWeight(Group& group, std::string name, const model::WholeB
   }
   const int64_t world = group_.world(), rank = group_.rank();
   chunk_ = aligned((total_ + world - 1) / world);
-  part_ = at::zeros({chunk_ + 8}, at::TensorOptions().dtype(at::kByte).device(info_.device));
+  part_ = at::zeros({chunk_}, at::TensorOptions().dtype(at::kByte).device(info_.device));
   // Copy the pieces' bytes that fall in [rank * chunk, (rank + 1) * chunk).
   const int64_t lo = rank * chunk_, hi = lo + chunk_;
   for (size_t i = 0; i < pieces_.size(); ++i) {
@@ -57,12 +68,12 @@ ShardedWeight::ShardedWeight(Group& group, std::string name, const model::WholeB
     part_.narrow(0, a - lo, b - a).copy_(bytes_of(tensors[i]).narrow(0, a - p.offset, b - a));
   }
   auto id = at::empty({8}, at::kByte);
-  std::memcpy(id.data_ptr<uint8_t>(), &id_, 8);
-  part_.narrow(0, chunk_, 8).copy_(id);
+  std::memcpy(id.data_ptr<uint8_t>(), &hash_, 8);
+  id_ = id.to(info_.device);
 }
 
 int64_t ShardedWeight::local_bytes() const {
-  int64_t n = part_.numel();
+  int64_t n = part_.numel() + id_.numel();
   if (skeleton_) {
     for (const auto* t : {&skeleton_->code, &skeleton_->nested_absmax, &skeleton_->nested_code})
       if (t->defined()) n += t->numel() * static_cast<int64_t>(t->element_size());
@@ -73,21 +84,23 @@ int64_t ShardedWeight::local_bytes() const {
 model::WholeBase ShardedWeight::gather() const {
   const auto t0 = std::chrono::steady_clock::now();
   const int64_t world = group_.world();
-  const auto all = group_.all_gather(part_).view({world, chunk_ + 8});
-  const auto ids = all.narrow(1, chunk_, 8).to(at::kCPU).contiguous();
-  for (int64_t r = 0; r < world; ++r) {
-    uint64_t id = 0;
-    std::memcpy(&id, ids.data_ptr<uint8_t>() + r * 8, 8);
-    LLMCP_CHECK(id == id_, kInternal, "rank ", group_.rank(), " gathered the base weight of '", name_, "' while rank ",
-                r, " gathered another layer: the ranks' passes diverged");
-  }
-  const auto flat = all.narrow(1, 0, chunk_).reshape({-1});
+  // First the layer's id from every rank (8 bytes each), so ranks that diverged stop here.
+  auto ids = at::empty({world * 8}, id_.options());
+  group_.all_gather_into(ids, id_);
+  ids = ids.to(at::kCPU).contiguous();
+  for (int64_t r = 0; r < world; ++r)
+    LLMCP_CHECK(std::memcmp(ids.data_ptr<uint8_t>() + r * 8, &hash_, 8) == 0, kInternal, "rank ", group_.rank(),
+                " gathered the base weight of '", name_, "' while rank ", r,
+                " gathered another layer: the ranks' passes diverged");
+  // Then the parts, straight into one buffer: the whole weight is the only copy.
+  auto flat = buffer(context_ ? &context_->whole : nullptr, world * chunk_);
+  group_.all_gather_into(flat, part_);
   std::vector<at::Tensor> out;
   for (const auto& p : pieces_) out.push_back(flat.narrow(0, p.offset, p.nbytes).view(p.dtype).view(p.shape));
-  if (counters_) {
-    counters_->bytes += (world - 1) * (chunk_ + 8);
-    counters_->calls += 1;
-    counters_->micros +=
+  if (context_) {
+    context_->bytes += (world - 1) * (chunk_ + 8);
+    context_->calls += 1;
+    context_->micros +=
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
   }
   if (!skeleton_) return {out[0], {}};

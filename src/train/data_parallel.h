@@ -74,7 +74,7 @@ class DataParallel {
   std::unique_ptr<dist::Group> grad_group_;  // NCCL when the parameters are on a GPU
   std::unique_ptr<dist::GradSync> sync_;
   std::unique_ptr<dist::Group> shard_group_;  // the base weights' gathers
-  dist::GatherCounters gathers_;
+  dist::GatherContext gathers_;
   int64_t shard_bytes_ = 0;
   // A heartbeat noted every second, so a failure can tell a frozen rank from a busy one.
   std::thread heartbeat_;

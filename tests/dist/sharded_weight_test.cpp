@@ -1,8 +1,9 @@
 // dist::ShardedWeight with two ranks as two threads of one process (a real Gloo group over
 // loopback): each keeps about half the bytes, and a gather gives back, bit for bit, the weight
 // that was split (dense fp32 and bf16 of sizes that do not divide evenly, NF4 with nested absmax,
-// int8); the sharded product and its input gradient equal the unsharded layer's; ranks that ask
-// for different layers fail naming the layer instead of mixing them.
+// int8), through buffers the weights share but never reuse under a weight still held; the
+// sharded product and its input gradient equal the unsharded layer's; ranks that ask for
+// different layers fail naming the layer instead of mixing them.
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
@@ -51,7 +52,7 @@ TEST(ShardedWeight, GathersBackEveryFormatBitForBit) {
   const auto nf4 = quant::QuantizedWeight::quantize(weight(256, 256, at::kFloat), {quant::WeightFormat::kNf4, 64, true});
   const auto int8 = quant::QuantizedWeight::quantize(weight(64, 128, at::kFloat), {quant::WeightFormat::kInt8});
   two_ranks([&](Group& g) {
-    GatherCounters counters;
+    GatherContext counters;
     for (const auto& w : {dense, bf}) {
       ShardedWeight s(g, "w", {w, {}}, &counters);
       EXPECT_LE(s.local_bytes(), w.numel() * static_cast<int64_t>(w.element_size()) / 2 + 16);
@@ -72,6 +73,12 @@ TEST(ShardedWeight, GathersBackEveryFormatBitForBit) {
     }
     EXPECT_EQ(counters.calls.load(), 4);
     EXPECT_GT(counters.bytes.load(), 0);
+    // The shared buffers are reused only once no one holds the last whole weight.
+    ShardedWeight a(g, "a", {dense, {}}, &counters), b(g, "b", {bf, {}}, &counters);
+    const auto held = a.gather();
+    const auto next = b.gather();
+    EXPECT_TRUE(at::equal(held.weight, dense));
+    EXPECT_TRUE(at::equal(next.weight, bf));
   });
 }
 

@@ -64,8 +64,8 @@ Weights weights_of(const ModelShape& m, const train::TrainConfig& c, int64_t bas
       largest = std::max(largest, b);
       (quantized.count(l.module + ".weight") ? w.quantized : w.dense) -= b - (b + processes - 1) / processes;
     }
-    // The gather's buffer and the whole weight copied out of it (sharded_weight.cpp).
-    w.gathered = 2 * largest;
+    // The gather writes the whole weight into one buffer (sharded_weight.cpp).
+    w.gathered = largest;
     w.detail += "; the linear layers' " + core::format_bytes(whole) + " split over " + std::to_string(processes) +
                 " processes (shard_base), each keeping 1/" + std::to_string(processes);
   }
