@@ -124,7 +124,10 @@ MemoryEstimate estimate_training(const ModelShape& m, const train::TrainConfig& 
   // masters (train/trainable_model.cpp).
   const int64_t base_size = (c.bf16 && !full) ? 2 : 4;
   LLMCP_CHECK(o.processes >= 1, kInvalidArgument, "processes must be at least 1");
-  const Weights w = weights_of(m, c, base_size, o.processes);
+  Weights w = weights_of(m, c, base_size, o.processes);
+  // Gloo (CPUs) stages an all-gather's output through a buffer of its own and copies it out: one
+  // more layer; NCCL writes in place.
+  if (!cuda) w.gathered *= 2;
 
   // What is trained, from PEFT's target planning on the model's linear layers.
   std::vector<std::string> linear_names;
