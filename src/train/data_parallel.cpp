@@ -133,7 +133,7 @@ void DataParallel::arm() {
 }
 
 model::ShardFn DataParallel::base_sharder(bool cuda) {
-  if (!group_ || world_ == 1) {
+  if (!group_) {
     core::log_info("shard_base: one process keeps the whole base");
     return {};
   }

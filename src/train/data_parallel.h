@@ -52,7 +52,8 @@ class DataParallel {
   dist::SyncStats finish();   // after it: the gradients are the sums over the ranks
 
   // shard_base: what the loader hands each base weight to, keeping this rank's part (the
-  // gathers run in a group of their own, NCCL for a model on a GPU). Nothing in a world of 1.
+  // gathers run in a group of their own, NCCL for a model on a GPU). Nothing when not launched
+  // distributed; a group of one (WORLD_SIZE=1) shards into one part, which checks the path.
   model::ShardFn base_sharder(bool cuda);
   bool sharding() const { return shard_group_ != nullptr; }
   int64_t shard_bytes() const { return shard_bytes_; }  // the base bytes this rank keeps

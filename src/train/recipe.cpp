@@ -186,10 +186,23 @@ void Recipe::emit(const nlohmann::ordered_json& j) {
 bool Recipe::evaluate() {
   if (eval_rows_.empty()) return false;
   model_->set_training(false);
+  // Data-parallel: each rank scores its share of the rows and the sums are combined. With a
+  // sharded base every rank runs every pass (a layer's gathers are collectives), so all score all.
+  const bool split = dp_->world() > 1 && !dp_->sharding();
+  std::vector<Row> mine;
+  if (split)
+    for (size_t i = static_cast<size_t>(dp_->rank()); i < eval_rows_.size(); i += static_cast<size_t>(dp_->world()))
+      mine.push_back(eval_rows_[i]);
   EvalResult r;
   {
     Autocast ac(c_.bf16, device_.type(), amp_dtype_);
-    r = train::evaluate(model_->decoder(), eval_rows_, c_.batch_size, pad_);
+    r = train::evaluate(model_->decoder(), split ? mine : eval_rows_, c_.batch_size, pad_);
+  }
+  if (split) {
+    const auto sums = dp_->sum({r.loss * static_cast<double>(r.tokens), static_cast<double>(r.tokens)});
+    r.tokens = static_cast<int64_t>(sums[1]);
+    r.loss = r.tokens ? sums[0] / sums[1] : 0;
+    r.perplexity = std::exp(r.loss);
   }
   result_.eval_loss = r.loss;
   emit({{"step", state_.global_step}, {"eval_loss", r.loss}, {"eval_perplexity", r.perplexity}, {"eval_tokens", r.tokens}});

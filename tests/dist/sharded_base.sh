@@ -38,6 +38,14 @@ for method in lora dora qlora sparse; do
   pair "$method" "$repo/examples/$method.yaml" "${demo[@]}" "${extra[@]}" --set max_steps=3
 done
 
+echo "--- a group of one (WORLD_SIZE=1, as scripts/device-check.sh runs NCCL): one part per layer, the same adapter"
+WORLD_SIZE=1 RANK=0 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port "$cli" train "$repo/examples/lora.yaml" "${data[@]}" \
+  "${demo[@]}" --set lora_dropout=0 --set max_steps=3 --set gradient_accumulation_steps=2 --set shard_base=true \
+  --set "output_dir=$work/group-of-one" > "$work/group-of-one.log" 2>&1 || { cat "$work/group-of-one.log"; exit 1; }
+port=$((port + 1))
+grep -q '"allgather_calls"' "$work/group-of-one/metrics.jsonl"
+"$py" "$repo/tests/dist/compare_adapters.py" "$work/lora-1" "$work/group-of-one"
+
 echo "--- two epochs of 5 micro-batches: each epoch's last step has one for rank 0 and none for rank 1"
 pair epochs "$repo/examples/lora.yaml" "${demo[@]}" --set lora_dropout=0 --set epochs=2
 
