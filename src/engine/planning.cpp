@@ -152,12 +152,19 @@ nlohmann::json estimate_memory(const EstimateRequest& req) {
       for (more.processes = std::max<int64_t>(2, hw.count); more.processes <= 64; more.processes *= 2) {
         const auto es = plan::estimate_training(shape, sharded, more);
         if (es.total_bytes > hw.memory_bytes && more.processes < 64) continue;
-        const auto n = std::to_string(more.processes);
-        advice.push_back({{"change", es.total_bytes <= hw.memory_bytes
-                                         ? "all of the above with shard_base over " + n + " devices of this size (--gpus " +
-                                               n + "; train with --nproc-per-node " + n + "): each process's share"
-                                         : "all of the above with shard_base over 64 devices still does not fit: what every process keeps "
-                                           "whole (embeddings, activations, the adapter) is too large"},
+        std::string change = "all of the above with shard_base over 64 devices still does not fit: what every process "
+                             "keeps whole (embeddings, activations, the adapter) is too large";
+        if (es.total_bytes <= hw.memory_bytes) {
+          const auto n = std::to_string(more.processes);
+          change = "all of the above with shard_base over ";
+          change += n;
+          change += " devices of this size (--gpus ";
+          change += n;
+          change += "; train with --nproc-per-node ";
+          change += n;
+          change += "): each process's share";
+        }
+        advice.push_back({{"change", change},
                           {"total_bytes", es.total_bytes},
                           {"total", core::format_bytes(es.total_bytes)},
                           {"fits", es.total_bytes <= hw.memory_bytes}});

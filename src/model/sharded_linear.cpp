@@ -24,7 +24,7 @@ struct Holder : torch::CustomClassHolder {
 // unsharded layer), quantized through bitsandbytes' training product. Nothing of W is saved.
 class ShardedFn : public torch::autograd::Function<ShardedFn> {
  public:
-  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x2, c10::intrusive_ptr<Holder> holder) {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x2, const c10::intrusive_ptr<Holder>& holder) {
     const auto whole = holder->shard->gather();
     ctx->saved_data["s"] = at::IValue::make_capsule(holder);
     ctx->saved_data["dtype"] = static_cast<int64_t>(x2.scalar_type());

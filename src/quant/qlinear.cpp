@@ -116,7 +116,7 @@ struct Holder : torch::CustomClassHolder {
 
 class QLinearFn : public torch::autograd::Function<QLinearFn> {
  public:
-  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x2, c10::intrusive_ptr<Holder> holder) {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x2, const c10::intrusive_ptr<Holder>& holder) {
     const auto& w = *holder->weight;
     ctx->saved_data["w"] = at::IValue::make_capsule(holder);
     return forward_2d(w, x2);

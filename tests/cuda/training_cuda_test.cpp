@@ -31,7 +31,7 @@ std::string tiny_model(const testing::TempDir& dir, const std::string& family = 
   model::SyntheticSpec spec;
   spec.family = family;
   spec.seed = 3;
-  const auto out = (dir / family).string();
+  auto out = (dir / family).string();
   model::create_synthetic_model(spec, out);
   return out;
 }

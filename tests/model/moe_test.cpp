@@ -17,7 +17,7 @@
 namespace llmcp::model {
 namespace {
 
-at::Tensor randn(std::vector<int64_t> shape, uint64_t seed, double scale = 0.3) {
+at::Tensor randn(const std::vector<int64_t>& shape, uint64_t seed, double scale = 0.3) {
   return at::randn(shape, at::make_generator<at::CPUGeneratorImpl>(seed)) * scale;
 }
 

@@ -29,9 +29,9 @@ Json plan_inputs(bool with_dataset) {
   if (!with_dataset) p.push_back({"inference", schema::boolean("estimate generation instead of training")});
   if (with_dataset) {  // the recommender chooses these itself
     p = {p[0], p[2], p[3], p[4], {"dataset", schema::string("JSONL dataset (name or path)")}};
-    return schema::object(std::move(p), {"model", "dataset"});
+    return schema::object(p, {"model", "dataset"});
   }
-  return schema::object(std::move(p), {"model"});
+  return schema::object(p, {"model"});
 }
 
 // The answers' shapes, as issue 10 specifies them (the CLI's --json has the same keys).

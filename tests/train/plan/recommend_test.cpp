@@ -43,7 +43,7 @@ TEST(Recommend, SmallDatasetGetsLoraOrDoraWithHigherDropoutLowRateMoreEpochs) {
   EXPECT_GE(epochs, 5);
   EXPECT_LE(epochs, 10);
   EXPECT_LE(r.config["lora_rank"].get<int64_t>(), 8);  // lora-integration.md: start with rank 4-8
-  EXPECT_EQ(r.config["target_modules"], nlohmann::json({"q_proj", "v_proj"}));
+  EXPECT_EQ(nlohmann::json(r.config["target_modules"]), nlohmann::json({"q_proj", "v_proj"}));
   EXPECT_EQ(r.config["seq_len"].get<int64_t>(), 448);  // the 95th percentile, in steps of 64
 }
 
