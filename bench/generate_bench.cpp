@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   using namespace llmcp;
   core::init_torch_threads();
   at::NoGradGuard no_grad;
-  auto d = model::load_decoder(model, {dtype, device, {}});
+  auto d = model::load_decoder(model, {dtype, device, {}, {}});
   auto ids = at::arange(4, 4 + prompt_tokens, at::kLong).remainder(500).add(4).view({1, -1});
   using clock = std::chrono::steady_clock;
   double best_prefill = 1e30, best_decode = 1e30;

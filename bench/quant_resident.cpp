@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   }
   at::NoGradGuard no_grad;
   (void)at::zeros({1});  // libtorch's lazily mapped pages count in the baseline, not in the model
-  model::LoadOptions opts{"float32", "cpu", {}};
+  model::LoadOptions opts{"float32", "cpu", {}, {}};
   opts.quant.load_in_4bit = true;
   opts.quant.quant_type = type == "fp4" ? quant::QuantType::kFp4 : quant::QuantType::kNf4;
   opts.quant.double_quant = dq;

@@ -7,7 +7,8 @@
 # bf16; the NF4 product, the sparse method and the 4-bit base's residency against our own dense
 # paths; tokenizer encode throughput against @huggingface/tokenizers (npm, `make test-deps`); the
 # MCP server against the SDK's (bench/mcp.sh); the OpenAI-compatible server against llama.cpp's
-# (bench/serve.sh); Hub downloads against huggingface_hub's
+# (bench/serve.sh); data-parallel and sharded training against PyTorch's DDP, and the projection
+# to GPUs (bench/dist.sh); Hub downloads against huggingface_hub's
 # (bench/hub_download.py, on loopback from the Hub emulator).
 set -euo pipefail
 build=${1:-build/release}
@@ -166,6 +167,8 @@ echo
 
 echo
 "$here/serve.sh" "$build"
+echo
+"$here/dist.sh" "$build"
 
 echo
 echo "| Hub download (loopback, emulator) | llm-mcp | huggingface_hub | ratio |"

@@ -116,5 +116,16 @@ else
   log "NCCL at world size 1: FAILED"
 fi
 rm -rf /tmp/llmcp-nccl-1
+# 5. The sharded base's NCCL all-gathers, as a group of one (each layer gathered from one part).
+if WORLD_SIZE=1 RANK=0 LOCAL_RANK=0 MASTER_ADDR=127.0.0.1 MASTER_PORT=29534 build/device/src/cli/llm-mcp train \
+     examples/qlora.yaml --set model=examples/demo-base --set dataset=examples/data/tool_calls_sample.jsonl \
+     --set output_dir=/tmp/llmcp-nccl-2 --set max_steps=3 --set save_steps=0 --set device=cuda --set shard_base=true \
+     > "$out/nccl-shard.log" 2>&1 && grep -q '"allgather_calls"' /tmp/llmcp-nccl-2/metrics.jsonl; then
+  log "NCCL all-gathers (shard_base, QLoRA) at world size 1: trained 3 steps ($(grep -o '"train_loss": [0-9.]*' "$out/nccl-shard.log"))"
+else
+  tail -20 "$out/nccl-shard.log"
+  log "NCCL all-gathers at world size 1: FAILED"
+fi
+rm -rf /tmp/llmcp-nccl-2
 
 log "done in $(( $(date +%s) - t0 )) s"

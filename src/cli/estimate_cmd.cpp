@@ -33,16 +33,17 @@ void print(const nlohmann::json& j) {
     std::cout << s["method"].get<std::string>() << ", batch " << s["batch_size"] << " x seq " << s["seq_len"]
               << (s["gradient_checkpointing"].get<bool>() ? ", gradient checkpointing" : "");
   std::cout << (s["bf16"].get<bool>() ? ", bf16" : ", fp32") << ", " << s["device"].get<std::string>() << "\n\n";
-  for (const char* part : {"weights", "trainable", "gradients", "optimizer", "activations", "loss", "workspace", "kv_cache",
-                           "mask_update", "heap_retained", "runtime", "cuda_context"}) {
+  for (const char* part : {"weights", "gathered_layer", "trainable", "gradients", "optimizer", "allreduce_buckets",
+                           "activations", "loss", "workspace", "kv_cache", "mask_update", "heap_retained", "runtime",
+                           "cuda_context"}) {
     if (!j["breakdown"].contains(part)) continue;
     const auto bytes = j["breakdown"][part].get<int64_t>();
-    std::cout << "  " << std::left << std::setw(14) << part << std::right << std::setw(12) << std::fixed
+    std::cout << "  " << std::left << std::setw(17) << part << std::right << std::setw(9) << std::fixed
               << std::setprecision(2) << static_cast<double>(bytes) / (1 << 30) << " GiB";
     if (j["details"].contains(part)) std::cout << "  " << j["details"][part].get<std::string>();
     std::cout << "\n";
   }
-  std::cout << "  " << std::left << std::setw(14) << "total" << std::right << std::setw(12) << std::fixed
+  std::cout << "  " << std::left << std::setw(17) << "total" << std::right << std::setw(9) << std::fixed
             << std::setprecision(2) << static_cast<double>(j["total_bytes"].get<int64_t>()) / (1 << 30) << " GiB  (peak: "
             << j["peak_at"].get<std::string>() << ")\n\n";
   std::cout << (j["fits"].get<bool>() ? "fits " : "does NOT fit ") << j["hardware"]["name"].get<std::string>() << ": "
@@ -75,8 +76,8 @@ void add_estimate_command(CLI::App& app) {
   cmd->add_option("--set", a->overrides, "Override a config key: --set lora_rank=16 (repeatable)");
   cmd->add_option("--gpu", a->req.hardware.gpu, "Plan for this GPU: RTX 3090/4090 24GB, A6000 48GB, A100 40/80GB, H100 80GB, H200");
   cmd->add_option("--memory", a->req.hardware.memory_gb, "Plan for this much memory (GiB) instead")->check(amount_above_zero("GiB", 1 << 20));
-  cmd->add_option("--gpus", a->req.hardware.gpus, "Number of such devices (data parallel: each holds the whole model)")
-      ->check(at_least(1));
+  cmd->add_option("--gpus", a->req.hardware.gpus, "Number of such devices, one training process each: the estimate is per process (with shard_base each keeps 1/N of the base)")
+      ->check(at_least(1, 64));
   cmd->add_option("--seq-len", a->seq_len, "Tokens per row (default 512)")->check(at_least(2, int64_t{1} << 24));
   cmd->add_option("--batch-size", a->batch_size, "Rows per micro-batch (default 4)")->check(at_least(1));
   cmd->add_option("--lora-rank", a->lora_rank, "LoRA/DoRA rank")->check(at_least(1));

@@ -66,9 +66,9 @@ void print_gpu_matrix(const nlohmann::json& m) {
     std::cout << "\n";
   }
   std::cout << "\nyes: fits as is; ckpt: fits only with gradient checkpointing; no: does not fit even with it (the "
-               "figure is what it needs). Each GPU holds the whole model (data parallel); a model that fits no single "
-               "card needs sharding (FSDP/ZeRO-3), which this program does not do. llm-mcp estimate shows any cell's "
-               "breakdown.\n";
+               "figure is what it needs). Each GPU holds the whole model; a model that fits no single card trains with "
+               "its base sharded across several (shard_base: llm-mcp estimate --gpus N --set shard_base=true). "
+               "llm-mcp estimate shows any cell's breakdown.\n";
 }
 
 }  // namespace

@@ -21,6 +21,8 @@ void add_recommend_command(CLI::App& app) {
   cmd->add_option("--dataset", req->dataset, "JSONL training data")->required();
   cmd->add_option("--gpu", req->hardware.gpu, "Plan for this GPU: RTX 3090/4090 24GB, A6000 48GB, A100 40/80GB, H100 80GB, H200");
   cmd->add_option("--memory", req->hardware.memory_gb, "Plan for this much memory (GiB) instead")->check(amount_above_zero("GiB", 1 << 20));
+  cmd->add_option("--gpus", req->hardware.gpus, "Number of such devices, one training process each (data parallel; the "
+                  "base sharded across them when it does not fit one)")->check(at_least(1, 64));
   auto overwrite = std::make_shared<bool>(false);
   cmd->add_option("--out", *out, "Write the config here (YAML)");
   cmd->add_flag("--overwrite", *overwrite, "Replace --out if it exists");

@@ -76,7 +76,7 @@ GradSync::GradSync(Group& group, std::vector<at::Tensor> params, int64_t bucket_
     if (!fits) {
       if (!im.buckets.empty()) cap = bucket_bytes;
       im.buckets.emplace_back();
-      im.buckets.back().flat = at::empty({0}, p.options().requires_grad(false));
+      im.buckets.back().flat = at::empty({0}, p.options().requires_grad(false));  // sized below, once
       size = 0;
     }
     auto& b = im.buckets.back();
@@ -85,7 +85,10 @@ GradSync::GradSync(Group& group, std::vector<at::Tensor> params, int64_t bucket_
     b.offsets.push_back(size / static_cast<int64_t>(p.element_size()));
     b.params.push_back(k);
     size += static_cast<int64_t>(p.nbytes());
-    b.flat = at::empty({size / static_cast<int64_t>(p.element_size())}, b.flat.options());
+  }
+  for (auto& b : im.buckets) {
+    const auto& last = im.params[b.params.back()];
+    b.flat = at::empty({b.offsets.back() + last.numel()}, b.flat.options());
   }
   for (size_t k = 0; k < n; ++k) {
     auto* self = impl_.get();

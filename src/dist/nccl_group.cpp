@@ -16,7 +16,7 @@ class NcclPending : public Pending {
     try {
       work_->wait();
     } catch (const std::exception&) {
-      LLMCP_FAIL(kIo, "an NCCL all-reduce failed: another rank stopped or hangs (its log says why)");
+      LLMCP_FAIL(kIo, "an NCCL collective failed: another rank stopped or hangs (its log says why)");
     }
   }
 
@@ -26,12 +26,13 @@ class NcclPending : public Pending {
 
 class NcclGroup : public Group {
  public:
-  NcclGroup(const c10::intrusive_ptr<c10d::Store>& store, const Env& env, std::chrono::milliseconds timeout)
+  NcclGroup(const c10::intrusive_ptr<c10d::Store>& store, const std::string& name, const Env& env,
+            std::chrono::milliseconds timeout)
       : env_(env), store_(store) {
     auto opts = c10d::ProcessGroupNCCL::Options::create();
     opts->timeout = timeout;
     try {
-      pg_ = c10::make_intrusive<c10d::ProcessGroupNCCL>(c10::make_intrusive<c10d::PrefixStore>("nccl/", store),
+      pg_ = c10::make_intrusive<c10d::ProcessGroupNCCL>(c10::make_intrusive<c10d::PrefixStore>(name + "/", store),
                                                         static_cast<int>(env.rank), static_cast<int>(env.world), opts);
     } catch (const std::exception&) {
       LLMCP_FAIL(kIo, "rank ", env.rank, ": NCCL could not start (is every rank on its own GPU, and the driver loaded?)");
@@ -67,7 +68,13 @@ class NcclGroup : public Group {
       return std::nullopt;
     }
   }
-  std::unique_ptr<Group> nccl_group() override { return make_nccl_group(store_, env_, std::chrono::minutes(5)); }
+  void all_gather_into(at::Tensor& out, const at::Tensor& t) override {
+    auto in = t.contiguous().view(-1);
+    NcclPending(pg_->all_gather_single(out, in)).wait();
+  }
+  std::unique_ptr<Group> another(const std::string&, bool) override {
+    LLMCP_FAIL(kInternal, "another() asked of an NCCL group; ask the first (Gloo) group");
+  }
 
  private:
   Env env_;
@@ -77,9 +84,9 @@ class NcclGroup : public Group {
 
 }  // namespace
 
-std::unique_ptr<Group> make_nccl_group(const c10::intrusive_ptr<c10d::Store>& store, const Env& env,
-                                       std::chrono::milliseconds timeout) {
-  return std::make_unique<NcclGroup>(store, env, timeout);
+std::unique_ptr<Group> make_nccl_group(const c10::intrusive_ptr<c10d::Store>& store, const std::string& name,
+                                       const Env& env, std::chrono::milliseconds timeout) {
+  return std::make_unique<NcclGroup>(store, name, env, timeout);
 }
 
 }  // namespace llmcp::dist

@@ -6,13 +6,15 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
 
 #include "dist/process_group.h"
 
 namespace llmcp::dist {
 
 // Throws kUnsupported in a build without CUDA (-DLLMCP_CUDA=OFF).
-std::unique_ptr<Group> make_nccl_group(const c10::intrusive_ptr<c10d::Store>& store, const Env& env,
-                                       std::chrono::milliseconds timeout);
+// `name` keeps its rendezvous apart in the store (each NCCL group its own).
+std::unique_ptr<Group> make_nccl_group(const c10::intrusive_ptr<c10d::Store>& store, const std::string& name,
+                                       const Env& env, std::chrono::milliseconds timeout);
 
 }  // namespace llmcp::dist

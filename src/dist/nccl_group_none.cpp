@@ -5,7 +5,8 @@
 
 namespace llmcp::dist {
 
-std::unique_ptr<Group> make_nccl_group(const c10::intrusive_ptr<c10d::Store>&, const Env&, std::chrono::milliseconds) {
+std::unique_ptr<Group> make_nccl_group(const c10::intrusive_ptr<c10d::Store>&, const std::string&, const Env&,
+                                       std::chrono::milliseconds) {
   LLMCP_FAIL(kUnsupported, "data-parallel training on GPUs needs NCCL, which this build lacks (built with "
              "-DLLMCP_CUDA=OFF): build with CUDA (the default), or train on the CPU");
 }

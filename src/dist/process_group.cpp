@@ -1,6 +1,7 @@
 // Group on c10d's TCPStore and ProcessGroupGloo; see process_group.h.
 #include "dist/process_group.h"
 
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
@@ -95,15 +96,13 @@ class GlooGroup : public Group {
     store_ = guarded("joining the group at the TCPStore", env.rank, [&] {
       return c10::make_intrusive<c10d::TCPStore>(env.master_addr, so);
     });
-    auto opts = c10d::ProcessGroupGloo::Options::create();
-    opts->timeout = timeout;
-    const char* ifname = std::getenv("GLOO_SOCKET_IFNAME");  // as torch.distributed reads it
-    opts->devices.push_back(ifname && *ifname ? c10d::ProcessGroupGloo::createDeviceForInterface(ifname)
-                                              : c10d::ProcessGroupGloo::createDefaultDevice());
-    pg_ = guarded("connecting to the other ranks (Gloo)", env.rank, [&] {
-      return c10::make_intrusive<c10d::ProcessGroupGloo>(store_, static_cast<int>(env.rank), static_cast<int>(env.world),
-                                                         opts);
-    });
+    connect(store_);
+  }
+  // another(): the same store, Gloo's rendezvous under its own prefix.
+  GlooGroup(const Env& env, std::chrono::milliseconds timeout, c10::intrusive_ptr<c10d::Store> store,
+            const std::string& name)
+      : env_(env), timeout_(timeout), store_(std::move(store)), second_(true) {
+    connect(c10::make_intrusive<c10d::PrefixStore>(name + "/", store_));
   }
   int64_t rank() const override { return env_.rank; }
   int64_t world() const override { return env_.world; }
@@ -123,6 +122,11 @@ class GlooGroup : public Group {
     guarded("a broadcast", env_.rank, [&] { return pg_->broadcast(ts, o)->wait(); });
   }
 
+  void all_gather_into(at::Tensor& out, const at::Tensor& t) override {
+    auto in = t.contiguous().view(-1);
+    guarded("an all-gather", env_.rank, [&] { return pg_->all_gather_single(out, in)->wait(); });
+  }
+
   void barrier() override {
     guarded("a barrier", env_.rank, [&] { return pg_->barrier()->wait(); });
   }
@@ -133,7 +137,11 @@ class GlooGroup : public Group {
             [&] { store_->set(key, std::vector<uint8_t>(value.begin(), value.end())); });
   }
 
-  std::unique_ptr<Group> nccl_group() override { return make_nccl_group(store_, env_, timeout_); }
+  std::unique_ptr<Group> another(const std::string& name, bool cuda) override {
+    LLMCP_CHECK(!second_, kInternal, "another() asked of a group that another() made");
+    if (cuda) return make_nccl_group(store_, name, env_, timeout_);
+    return std::unique_ptr<Group>(new GlooGroup(env_, timeout_, store_, name));
+  }
 
   std::optional<std::string> read_note(const std::string& key) override {
     std::lock_guard lock(store_mu_);
@@ -152,6 +160,19 @@ class GlooGroup : public Group {
   c10::intrusive_ptr<c10d::Store> store_;
   std::mutex store_mu_;  // notes come from the training thread and the heartbeat
   c10::intrusive_ptr<c10d::ProcessGroupGloo> pg_;
+  bool second_ = false;  // made by another()
+
+  void connect(const c10::intrusive_ptr<c10d::Store>& store) {
+    auto opts = c10d::ProcessGroupGloo::Options::create();
+    opts->timeout = timeout_;
+    const char* ifname = std::getenv("GLOO_SOCKET_IFNAME");  // as torch.distributed reads it
+    opts->devices.push_back(ifname && *ifname ? c10d::ProcessGroupGloo::createDeviceForInterface(ifname)
+                                              : c10d::ProcessGroupGloo::createDefaultDevice());
+    pg_ = guarded("connecting to the other ranks (Gloo)", env_.rank, [&] {
+      return c10::make_intrusive<c10d::ProcessGroupGloo>(store, static_cast<int>(env_.rank),
+                                                         static_cast<int>(env_.world), opts);
+    });
+  }
 };
 
 }  // namespace

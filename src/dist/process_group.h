@@ -46,15 +46,20 @@ class Group {
   virtual void all_reduce_sum(at::Tensor& t) = 0;
   virtual std::unique_ptr<Pending> all_reduce_sum_async(at::Tensor t) = 0;
   virtual void broadcast(at::Tensor& t, int64_t root) = 0;  // root's `t` into everyone's
+  // Every rank's `t` (same size everywhere), concatenated in rank order into `out`, a contiguous
+  // [world * numel] of t's dtype and device.
+  virtual void all_gather_into(at::Tensor& out, const at::Tensor& t) = 0;
   virtual void barrier() = 0;
   // The rendezvous store (served by rank 0): small notes the ranks leave for each other, such as
   // the step each one reached, to name a rank that hangs. get() is nothing when the key is not
   // there or the store cannot be reached.
   virtual void note(const std::string& key, const std::string& value) = 0;
   virtual std::optional<std::string> read_note(const std::string& key) = 0;
-  // A group over the same ranks and store for CUDA tensors (NCCL): the gradients of a run on GPUs.
-  // Throws kUnsupported in a build without CUDA.
-  virtual std::unique_ptr<Group> nccl_group() = 0;
+  // Another group over the same ranks and store, with its own sequence of collectives (so two
+  // streams of them, such as gradient sums and weight gathers, never have to interleave alike on
+  // every rank); `name` keeps its rendezvous apart. For CUDA tensors (`cuda`) it is NCCL, which
+  // throws kUnsupported in a build without CUDA. Asked of the first group only.
+  virtual std::unique_ptr<Group> another(const std::string& name, bool cuda) = 0;
 };
 
 }  // namespace llmcp::dist

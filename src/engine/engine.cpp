@@ -191,7 +191,7 @@ GenerateResponse generate(const GenerateRequest& req, const std::function<bool(c
   fit.max_new_tokens_name = req.max_new_tokens_name;
   fit.truncate_hint = req.truncate_hint;
   infer::fit_context(static_cast<int64_t>(ids.size()), model::load_decoder_config(req.model_dir).max_position, fit);
-  auto decoder = model::load_decoder(req.model_dir, {req.dtype, req.device, {}});
+  auto decoder = model::load_decoder(req.model_dir, {req.dtype, req.device, {}, {}});
   std::unique_ptr<peft::PeftModel> adapter;  // applied in place on the decoder while it lives
   if (!req.adapter_dir.empty()) {
     adapter = std::make_unique<peft::PeftModel>(*decoder);

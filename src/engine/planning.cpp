@@ -62,6 +62,7 @@ nlohmann::json estimate_memory(const EstimateRequest& req) {
   auto c = plan_config(req.model, req.config, hw);
   plan::PlanOptions opts;
   opts.attention = plan::parse_attention(req.attention);
+  opts.processes = hw.count;  // one process per device: the estimate is each one's
 
   plan::MemoryEstimate e;
   if (req.inference) {
@@ -87,6 +88,10 @@ nlohmann::json estimate_memory(const EstimateRequest& req) {
   out["total"] = core::format_bytes(e.total_bytes);
   out["available"] = core::format_bytes(hw.memory_bytes);
   out["device"] = c.device;
+  if (!req.inference) {
+    out["processes"] = hw.count;
+    out["shard_base"] = c.shard_base && hw.count > 1;
+  }
   out["hardware"] = {{"name", hw.name}, {"memory_bytes", hw.memory_bytes}, {"count", hw.count}, {"source", hw.source}};
   out["model"] = {{"name", shape.name}, {"source", shape.source}, {"architecture", shape.config.architecture},
                   {"parameters", shape.parameters}};
@@ -118,6 +123,10 @@ nlohmann::json estimate_memory(const EstimateRequest& req) {
       fixes.push_back({"QLoRA (4-bit NF4 base, double quantization)",
                        {{"method", "qlora"}, {"load_in_4bit", true}, {"bnb_4bit_quant_type", "nf4"},
                         {"bnb_4bit_use_double_quant", true}}});
+    if (hw.count > 1 && !c.shard_base && !c.full())
+      fixes.push_back({"shard_base: each of the " + std::to_string(hw.count) + " processes keeps 1/" +
+                           std::to_string(hw.count) + " of the base",
+                       {{"shard_base", true}}});
     fixes.push_back({"all of the above", nullptr});
     nlohmann::json all = req.config;
     for (const auto& f : fixes) {
@@ -132,12 +141,36 @@ nlohmann::json estimate_memory(const EstimateRequest& req) {
       advice.push_back({{"change", f.change}, {"total_bytes", ef.total_bytes}, {"total", core::format_bytes(ef.total_bytes)},
                         {"fits", ef.total_bytes <= hw.memory_bytes}});
     }
-    const int64_t devices = (e.total_bytes + hw.memory_bytes - 1) / hw.memory_bytes;
-    advice.push_back({{"change", std::to_string(devices) + " devices of this size with the model sharded across them (FSDP/ZeRO-3 "
-                                 "style); this program trains data-parallel only, each device holding the whole model"},
-                      {"total_bytes", e.total_bytes},
-                      {"total", core::format_bytes(e.total_bytes)},
-                      {"fits", false}});
+    // More devices of this size with the base sharded across them (and every change above): the
+    // fewest that hold it.
+    if (!c.full()) {
+      nlohmann::json j = all;
+      j["shard_base"] = true;
+      if (j.value("method", "") == "qlora") j.erase("use_dora");
+      const auto sharded = plan_config(req.model, j, hw);
+      auto more = opts;
+      for (more.processes = std::max<int64_t>(2, hw.count); more.processes <= 64; more.processes *= 2) {
+        const auto es = plan::estimate_training(shape, sharded, more);
+        if (es.total_bytes > hw.memory_bytes && more.processes < 64) continue;
+        std::string change = "all of the above with shard_base over 64 devices still does not fit: what every process "
+                             "keeps whole (embeddings, activations, the adapter) is too large";
+        if (es.total_bytes <= hw.memory_bytes) {
+          const auto n = std::to_string(more.processes);
+          change = "all of the above with shard_base over ";
+          change += n;
+          change += " devices of this size (--gpus ";
+          change += n;
+          change += "; train with --nproc-per-node ";
+          change += n;
+          change += "): each process's share";
+        }
+        advice.push_back({{"change", change},
+                          {"total_bytes", es.total_bytes},
+                          {"total", core::format_bytes(es.total_bytes)},
+                          {"fits", es.total_bytes <= hw.memory_bytes}});
+        break;
+      }
+    }
   }
   out["advice"] = advice;
   if (auto d = hub_download_size(req.model); !d.is_null()) out["download"] = d;  // disk, before any download

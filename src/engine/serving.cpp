@@ -109,7 +109,7 @@ struct Serving::Impl {
     auto m = std::make_shared<LoadedModel>();
     m->path = path;
     m->tok = std::make_unique<tokenizer::Tokenizer>(tokenizer::Tokenizer::from_dir(path));
-    m->decoder = model::load_decoder(path, {opt.dtype, opt.device, {}});
+    m->decoder = model::load_decoder(path, {opt.dtype, opt.device, {}, {}});
     m->peft = std::make_unique<peft::PeftModel>(*m->decoder);
     m->bytes = model_bytes(*m->decoder);
     m->engine = std::make_unique<serve::BatchEngine>(

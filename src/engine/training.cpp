@@ -156,7 +156,7 @@ nlohmann::json merge_adapter(const MergeRequest& req) {
               "merge needs --model, --adapter and --out");
   core::check_not_input(req.out_dir, {req.model_dir, req.adapter_dir}, "--out");
   core::StagedDir out(req.out_dir, req.overwrite ? core::Overwrite::kReplace : core::Overwrite::kRefuse);
-  auto decoder = model::load_decoder(req.model_dir, {"float32", "cpu", {}});
+  auto decoder = model::load_decoder(req.model_dir, {"float32", "cpu", {}, {}});
   const bool quantized = !decoder->quantized_weights().empty();
   if (quantized && req.dense) {  // the base becomes dense first, so the merge does not round
     for (auto* l : decoder->linears())
@@ -185,7 +185,7 @@ nlohmann::json quantize_model(const QuantizeRequest& req) {
   LLMCP_CHECK(!req.model_dir.empty() && !req.out_dir.empty(), kInvalidArgument, "quantize needs --model and --out");
   LLMCP_CHECK(req.type == "nf4" || req.type == "fp4" || req.type == "int8", kInvalidArgument, "quantization type '",
               req.type, "' is unknown; choose nf4, fp4 or int8");
-  model::LoadOptions load{"auto", "cpu", {}};
+  model::LoadOptions load{"auto", "cpu", {}, {}};
   if (req.type == "int8") {
     load.quant.load_in_8bit = true;
   } else {
@@ -229,7 +229,7 @@ nlohmann::json evaluate(const EvalRequest& req) {
   dopt.template_name = req.chat_template;
   auto ctx = data::DataContext::from_model_dir(req.model_dir, dopt);
   auto ds = ctx.load(req.data_path);
-  auto decoder = model::load_decoder(req.model_dir, {"float32", req.device, {}});
+  auto decoder = model::load_decoder(req.model_dir, {"float32", req.device, {}, {}});
   std::unique_ptr<peft::PeftModel> peft;
   if (!req.adapter_dir.empty()) {
     peft = std::make_unique<peft::PeftModel>(*decoder);

@@ -47,7 +47,7 @@ Norm& norm_of(DecoderLayer& l, const LayerModule& m) {
   return m.slot == LayerSlot::kAttnNorm ? l.attn_norm : l.mlp_norm;
 }
 
-Decoder::Decoder(DecoderConfig config, WeightNames names, TensorMap tensors, QuantizedMap quantized)
+Decoder::Decoder(DecoderConfig config, WeightNames names, TensorMap tensors, QuantizedMap quantized, ShardMap sharded)
     : config_(std::move(config)), names_(std::move(names)) {
   config_.validate();
   std::map<std::string, std::vector<int64_t>> shapes;
@@ -55,13 +55,20 @@ Decoder::Decoder(DecoderConfig config, WeightNames names, TensorMap tensors, Qua
   auto get = [&](const std::string& name) { return take(tensors, name, shapes.at(name)); };
   auto opt = [&](const std::string& name) { return shapes.count(name) ? get(name) : at::Tensor(); };
   auto linear = [&](const std::string& mod) {
+    if (auto sh = sharded.find(mod); sh != sharded.end()) {
+      const auto& want = shapes.at(mod + ".weight");
+      const auto& info = sh->second->info();
+      LLMCP_CHECK((want == std::vector<int64_t>{info.out, info.in}), kShapeMismatch, "sharded weight '", mod,
+                  "' has shape [", info.out, ", ", info.in, "] but the config implies ", at::IntArrayRef(want));
+      return Linear{mod, {}, opt(mod + ".bias"), {}, {}, sh->second};
+    }
     auto q = quantized.find(mod);
-    if (q == quantized.end()) return Linear{mod, get(mod + ".weight"), opt(mod + ".bias"), {}, {}};
+    if (q == quantized.end()) return Linear{mod, get(mod + ".weight"), opt(mod + ".bias"), {}, {}, {}};
     const auto& want = shapes.at(mod + ".weight");
     LLMCP_CHECK((want == std::vector<int64_t>{q->second->out, q->second->in}), kShapeMismatch, "quantized weight '",
                 mod, "' has shape [", q->second->out, ", ", q->second->in, "] but the config implies ",
                 at::IntArrayRef(want));
-    return Linear{mod, {}, opt(mod + ".bias"), {}, q->second};
+    return Linear{mod, {}, opt(mod + ".bias"), {}, q->second, {}};
   };
   auto norm = [&](const std::string& mod) {
     return Norm{mod, config_.norm, config_.norm_eps, get(mod + ".weight"), opt(mod + ".bias")};
@@ -79,7 +86,7 @@ Decoder::Decoder(DecoderConfig config, WeightNames names, TensorMap tensors, Qua
     layers_.push_back(std::move(l));
   }
   final_norm_ = norm(names_.final_norm);
-  lm_head_ = config_.tie_word_embeddings ? Linear{names_.lm_head, embed_, {}, {}, {}} : linear(names_.lm_head);
+  lm_head_ = config_.tie_word_embeddings ? Linear{names_.lm_head, embed_, {}, {}, {}, {}} : linear(names_.lm_head);
   rope_ = std::make_unique<Rope>(config_.rope, config_.head_dim, config_.max_position);
 }
 
@@ -213,7 +220,7 @@ at::Tensor Decoder::forward_tokens(const at::Tensor& ids, const at::Tensor& posi
 
 at::Tensor Decoder::logits(const at::Tensor& hidden) const {
   // Tied: the embedding is read at call time, so replacing it (modules_to_save) keeps them tied.
-  if (config_.tie_word_embeddings) return Linear{lm_head_.name, embed_, {}, lm_head_.deltas, {}}.forward(hidden);
+  if (config_.tie_word_embeddings) return Linear{lm_head_.name, embed_, {}, lm_head_.deltas, {}, {}}.forward(hidden);
   return lm_head_.forward(hidden);
 }
 

@@ -42,6 +42,8 @@ struct RouterTrace {
 using TensorMap = std::map<std::string, at::Tensor>;
 // Quantized base weights by module name ("model.layers.0.mlp.down_proj").
 using QuantizedMap = std::map<std::string, std::shared_ptr<const quant::QuantizedWeight>>;
+// Base weights sharded across training processes, by module name (model/base_shard.h).
+using ShardMap = std::map<std::string, std::shared_ptr<const BaseShard>>;
 
 // Which positions get logits: all (training, scoring) or the last (generation).
 enum class LogitsFor { kAll, kLast };
@@ -66,8 +68,10 @@ struct TensorSlot {
 class Decoder {
  public:
   // Takes every tensor named by parameter_specs(); shapes are checked, errors name the tensor.
-  // A linear module found in `quantized` takes that base instead of a dense "<module>.weight".
-  Decoder(DecoderConfig config, WeightNames names, TensorMap tensors, QuantizedMap quantized = {});
+  // A linear module found in `quantized` or `sharded` takes that base instead of a dense
+  // "<module>.weight".
+  Decoder(DecoderConfig config, WeightNames names, TensorMap tensors, QuantizedMap quantized = {},
+          ShardMap sharded = {});
 
   // ids [B,T] int64; mask [B,T] (1 real, 0 padding; undefined = all real); cache optional.
   // Returns logits [B,T,V] (or [B,1,V] for LogitsFor::kLast) in the weights' dtype.

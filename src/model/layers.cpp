@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 
+#include "model/sharded_linear.h"
 #include "quant/qlinear.h"
 
 namespace llmcp::model {
@@ -33,15 +34,21 @@ at::Tensor Linear::forward(const at::Tensor& x) const {
 }
 
 at::Tensor Linear::dense_weight(at::ScalarType dtype) const {
+  if (shard) {
+    const auto w = shard->gather();
+    return w.qweight ? w.qweight->dequantize(dtype) : w.weight.to(dtype);
+  }
   return qweight ? qweight->dequantize(dtype) : weight.to(dtype);
 }
 
 at::Tensor Linear::weight_product(const at::Tensor& x) const {
+  if (shard) return sharded_weight_product(shard, x);
   if (qweight) return quant::quantized_linear(qweight, x.to(qweight->compute_dtype), {});
   return at::linear(x.to(weight.scalar_type()), weight);
 }
 
 at::Tensor Linear::base_forward(const at::Tensor& x) const {
+  if (shard) return sharded_base_forward(shard, x, bias);
   if (qweight) return quant::quantized_linear(qweight, x, bias);
   // One fp32 row on CPU (decoding a single sequence): BLAS's gemv is several times faster than
   // the gemm that at::linear dispatches to for M = 1 (bench/run.sh).

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "model/base_shard.h"
 #include "model/decoder_config.h"
 #include "quant/quantized_weight.h"
 
@@ -26,26 +27,32 @@ class LinearDelta {
   virtual at::Tensor delta(const Linear& base, const at::Tensor& x, const at::Tensor& base_out) const = 0;
 };
 
-// The base weight is either dense (`weight`) or quantized (`qweight`, weight undefined).
+// The base weight is dense (`weight`), quantized (`qweight`, weight undefined), or sharded across
+// training processes (`shard`, both undefined: gathered for each product, model/sharded_linear.h).
 struct Linear {
   std::string name;   // HF module name, e.g. "model.layers.0.self_attn.q_proj"
   at::Tensor weight;  // [out, in]
   at::Tensor bias;    // [out] or undefined
   std::vector<std::shared_ptr<const LinearDelta>> deltas;  // the active adapters, summed
   std::shared_ptr<const quant::QuantizedWeight> qweight;    // set when the base is quantized
+  std::shared_ptr<const BaseShard> shard;                   // set when the base is sharded
 
   at::Tensor forward(const at::Tensor& x) const;       // base + every active delta
   at::Tensor base_forward(const at::Tensor& x) const;  // x W^T + b
   at::Tensor weight_product(const at::Tensor& x) const;  // x W^T (no bias), in dtype()
 
-  bool present() const { return weight.defined() || qweight != nullptr; }
-  bool quantized() const { return qweight != nullptr; }
-  int64_t out_features() const { return qweight ? qweight->out : weight.size(0); }
-  int64_t in_features() const { return qweight ? qweight->in : weight.size(1); }
-  at::Device device() const { return qweight ? qweight->device() : weight.device(); }
+  bool present() const { return weight.defined() || qweight != nullptr || shard != nullptr; }
+  bool quantized() const { return qweight != nullptr; }  // held here quantized (not sharded)
+  bool sharded() const { return shard != nullptr; }
+  int64_t out_features() const { return shard ? shard->info().out : qweight ? qweight->out : weight.size(0); }
+  int64_t in_features() const { return shard ? shard->info().in : qweight ? qweight->in : weight.size(1); }
+  at::Device device() const { return shard ? shard->info().device : qweight ? qweight->device() : weight.device(); }
   // The dtype products come back in: the dense weight's, or a quantized base's compute dtype.
-  at::ScalarType dtype() const { return qweight ? qweight->compute_dtype : weight.scalar_type(); }
-  // W [out, in] dense in `dtype` (a quantized base is dequantized: a temporary copy).
+  at::ScalarType dtype() const {
+    return shard ? shard->info().dtype : qweight ? qweight->compute_dtype : weight.scalar_type();
+  }
+  // W [out, in] dense in `dtype` (a quantized base is dequantized, a sharded one gathered: a
+  // temporary copy).
   at::Tensor dense_weight(at::ScalarType dtype) const;
 };
 

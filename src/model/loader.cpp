@@ -111,15 +111,19 @@ std::unique_ptr<Decoder> load_decoder(const std::filesystem::path& dir, const Lo
   };
   TensorMap tensors;
   QuantizedMap quantized;
-  for (const auto& spec : parameter_specs(cfg, names)) {
+  ShardMap sharded;
+  const auto specs = parameter_specs(cfg, names);
+  for (const auto& spec : specs) {
+    const std::string module = spec.name.substr(0, spec.name.size() - std::string(".weight").size());
+    const bool shard = opts.shard && (spec.quantizable || (spec.name == names.lm_head + ".weight"));
     if (spec.quantizable) {
-      const std::string module = spec.name.substr(0, spec.name.size() - std::string(".weight").size());
       if (auto q = quant::read_bnb_weight(module, lookup, compute)) {
         q->int8_threshold = opts.quant.enabled() ? opts.quant.int8_threshold : saved_quant.int8_threshold;
         LLMCP_CHECK((std::vector<int64_t>{q->out, q->in} == spec.shape), kShapeMismatch, "quantized weight '", module,
                     "' in ", dir.string(), " has shape [", q->out, ", ", q->in, "] but config.json implies ",
                     at::IntArrayRef(spec.shape));
-        quantized[module] = q->to(device);
+        if (shard) sharded[module] = opts.shard(module, {{}, q->to(device)});
+        else quantized[module] = q->to(device);
         continue;
       }
       if (opts.quant.enabled() && !opts.quant.skips(module, names.lm_head)) {
@@ -128,7 +132,9 @@ std::unique_ptr<Decoder> load_decoder(const std::filesystem::path& dir, const Lo
                     " has shape ", at::IntArrayRef(v.shape), " but config.json implies ", at::IntArrayRef(spec.shape));
         auto w = tensor_from_view(v, to_scalar_type(v.dtype), at::kCPU);
         io::drop_mapped_pages(v.data, v.nbytes);
-        quantized[module] = quant::QuantizedWeight::quantize(w, opts.quant.spec())->to(device);
+        auto q = quant::QuantizedWeight::quantize(w, opts.quant.spec())->to(device);
+        if (shard) sharded[module] = opts.shard(module, {{}, std::move(q)});
+        else quantized[module] = std::move(q);
         continue;
       }
     }
@@ -136,13 +142,15 @@ std::unique_ptr<Decoder> load_decoder(const std::filesystem::path& dir, const Lo
     const io::TensorView& v = view_of(spec.name);
     LLMCP_CHECK(v.shape == spec.shape, kShapeMismatch, "weight '", spec.name, "' in ", dir.string(), " has shape ",
                 at::IntArrayRef(v.shape), " but config.json implies ", at::IntArrayRef(spec.shape));
-    tensors[spec.name] = tensor_from_view(v, dtype, device);
+    auto t = tensor_from_view(v, dtype, device);
     io::drop_mapped_pages(v.data, v.nbytes);
+    if (shard) sharded[module] = opts.shard(module, {std::move(t), {}});
+    else tensors[spec.name] = std::move(t);
   }
   // Quantizing made a dense temporary per weight; glibc keeps such freed blocks resident otherwise
   // (+5% on the small preset), and the point of a 4-bit base is the memory.
-  if (!quantized.empty()) core::release_free_memory();
-  return std::make_unique<Decoder>(std::move(cfg), names, std::move(tensors), std::move(quantized));
+  if (!quantized.empty() || !sharded.empty()) core::release_free_memory();
+  return std::make_unique<Decoder>(std::move(cfg), names, std::move(tensors), std::move(quantized), std::move(sharded));
 }
 
 }  // namespace llmcp::model

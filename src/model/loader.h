@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -13,6 +14,8 @@
 
 namespace llmcp::model {
 
+using ShardFn = std::function<std::shared_ptr<const BaseShard>(const std::string& module, const WholeBase& whole)>;
+
 struct LoadOptions {
   std::string dtype = "auto";  // auto (config's torch_dtype; fp16 -> bf16 on CPU) | float32 | bfloat16 | float16
   std::string device = "cpu";  // cpu | cuda | cuda:N | auto
@@ -20,6 +23,9 @@ struct LoadOptions {
   // tensor at a time (the dense model is never held). A folder saved quantized (bitsandbytes'
   // keys) loads quantized whatever this says.
   quant::BnbConfig quant;
+  // Training sharded across processes: each decoder-layer linear weight (and an untied LM head),
+  // as read (and quantized), is handed over and only what this returns is kept.
+  ShardFn shard;
 };
 
 // The decoder layers' linear modules (the ones a bitsandbytes config quantizes; the LM head is not).

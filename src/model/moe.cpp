@@ -27,7 +27,9 @@ MoeOutput moe_forward(const MoeConfig& moe, MlpKind kind, const Linear& router, 
   int64_t start = 0;
   for (int64_t e = 0; e < E; ++e) {
     const int64_t n = count[e];
-    if (n == 0) continue;
+    // An expert no token chose is skipped, unless its base is sharded: then every rank gathers
+    // every expert in the same order (a collective), whatever its own tokens chose.
+    if (n == 0 && !experts[static_cast<size_t>(e)].up.sharded()) continue;
     auto tokens = token_of.narrow(0, start, n);
     auto y = experts[static_cast<size_t>(e)].forward(kind, x.index_select(0, tokens)) * pick_weight.narrow(0, start, n);
     out = out.index_add(0, tokens, y.to(out.scalar_type()));

@@ -149,6 +149,8 @@ namespace {
 // Applies `edit` to a linear layer's base weight: in place when dense; a quantized base is
 // dequantized, edited and quantized again in its own format, which rounds (a warning says so).
 void edit_base(model::Linear& l, const std::function<void(at::Tensor&)>& edit) {
+  LLMCP_CHECK(!l.sharded(), kUnsupported, "'", l.name, "': a base sharded across training processes cannot be ",
+              "merged into; merge the saved adapter into the model afterwards (llm-mcp merge)");
   if (!l.quantized()) return edit(l.weight);
   const auto& q = *l.qweight;
   auto w = q.dequantize(at::kFloat);

@@ -116,7 +116,7 @@ struct Holder : torch::CustomClassHolder {
 
 class QLinearFn : public torch::autograd::Function<QLinearFn> {
  public:
-  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x2, c10::intrusive_ptr<Holder> holder) {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x2, const c10::intrusive_ptr<Holder>& holder) {
     const auto& w = *holder->weight;
     ctx->saved_data["w"] = at::IValue::make_capsule(holder);
     return forward_2d(w, x2);
@@ -155,6 +155,15 @@ at::Tensor quantized_linear(const std::shared_ptr<const QuantizedWeight>& w, con
   auto y = y2.view(shape).to(x.scalar_type());
   if (bias.defined()) y = y + bias.to(y.scalar_type());
   return y;
+}
+
+at::Tensor quantized_product(const QuantizedWeight& w, const at::Tensor& x2) {
+  check_input(w, x2);
+  return forward_2d(w, x2);
+}
+
+at::Tensor quantized_input_grad(const QuantizedWeight& w, const at::Tensor& g2) {
+  return backward_2d(w, g2.contiguous());
 }
 
 at::Tensor quantized_linear_reference(const QuantizedWeight& w, const at::Tensor& x, const at::Tensor& bias) {

@@ -94,6 +94,12 @@ std::vector<size_t> DataParallel::micro_batches(size_t first, int64_t accumulati
   return out;
 }
 
+size_t DataParallel::most_micro_batches(size_t first, int64_t accumulation, size_t plan_size) const {
+  size_t n = 0;
+  for (int64_t j = 0; j < accumulation; ++j) n += first + static_cast<size_t>(j * world_) < plan_size ? 1 : 0;
+  return n;
+}
+
 std::vector<double> DataParallel::sum(std::vector<double> values) {
   if (!group_ || values.empty()) return values;
   auto t = at::tensor(values, at::kDouble);
@@ -118,12 +124,34 @@ void DataParallel::sync_gradients_of(std::vector<at::Tensor> params) {
   if (!group_ || params.empty()) return;
   // Gradients on a GPU go through NCCL (a second group over the same ranks); Gloo keeps the
   // small sums, the barrier and the notes.
-  if (params.front().is_cuda()) grad_group_ = group_->nccl_group();
+  if (params.front().is_cuda()) grad_group_ = group_->another("nccl", /*cuda=*/true);
   sync_ = std::make_unique<dist::GradSync>(grad_group_ ? *grad_group_ : *group_, std::move(params));
 }
 
 void DataParallel::arm() {
   if (sync_) sync_->arm();
+}
+
+model::ShardFn DataParallel::base_sharder(bool cuda) {
+  if (!group_) {
+    core::log_info("shard_base: one process keeps the whole base");
+    return {};
+  }
+  shard_group_ = group_->another("shard", cuda);
+  return [this](const std::string& module, const model::WholeBase& whole) {
+    auto s = std::make_shared<dist::ShardedWeight>(*shard_group_, module, whole, &gathers_);
+    shard_bytes_ += s->local_bytes();
+    return s;
+  };
+}
+
+void DataParallel::compute(const std::function<void()>& f) {
+  if (shard_group_) collective(f);
+  else f();
+}
+
+DataParallel::GatherStats DataParallel::take_gather_stats() {
+  return {gathers_.bytes.exchange(0), gathers_.calls.exchange(0), static_cast<double>(gathers_.micros.exchange(0)) * 1e-6};
 }
 
 dist::SyncStats DataParallel::finish() {

@@ -13,11 +13,14 @@
 #include <mutex>
 #include <thread>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
 #include "dist/grad_sync.h"
 #include "dist/process_group.h"
+#include "dist/sharded_weight.h"
+#include "model/loader.h"
 
 namespace llmcp::train {
 
@@ -34,6 +37,8 @@ class DataParallel {
   // This rank's micro-batches (indices into the epoch plan) of the step that starts at the
   // plan's micro-batch `first`.
   std::vector<size_t> micro_batches(size_t first, int64_t accumulation, size_t plan_size) const;
+  // How many the rank with the most has (rank 0).
+  size_t most_micro_batches(size_t first, int64_t accumulation, size_t plan_size) const;
   std::vector<double> sum(std::vector<double> values);  // elementwise over the ranks
   void barrier();
   // Called at the start of each step. Each rank notes (in the rendezvous store) where it is
@@ -46,6 +51,21 @@ class DataParallel {
   void arm();                 // before the step's last backward
   dist::SyncStats finish();   // after it: the gradients are the sums over the ranks
 
+  // shard_base: what the loader hands each base weight to, keeping this rank's part (the
+  // gathers run in a group of their own, NCCL for a model on a GPU). Nothing when not launched
+  // distributed; a group of one (WORLD_SIZE=1) shards into one part, which checks the path.
+  model::ShardFn base_sharder(bool cuda);
+  bool sharding() const { return shard_group_ != nullptr; }
+  int64_t shard_bytes() const { return shard_bytes_; }  // the base bytes this rank keeps
+  struct GatherStats {
+    int64_t bytes = 0, calls = 0;
+    double seconds = 0;
+  };
+  GatherStats take_gather_stats();  // since the last call
+  // Runs a micro-batch's forward and backward: with a sharded base they are collectives too, so
+  // a failure names the ranks that did not get there, as a collective's does.
+  void compute(const std::function<void()>& f);
+
  private:
   // Runs a collective; a failure is rethrown naming the ranks behind this one's step.
   template <class F>
@@ -54,6 +74,9 @@ class DataParallel {
   std::unique_ptr<dist::Group> group_;
   std::unique_ptr<dist::Group> grad_group_;  // NCCL when the parameters are on a GPU
   std::unique_ptr<dist::GradSync> sync_;
+  std::unique_ptr<dist::Group> shard_group_;  // the base weights' gathers
+  dist::GatherContext gathers_;
+  int64_t shard_bytes_ = 0;
   // A heartbeat noted every second, so a failure can tell a frozen rank from a busy one.
   std::thread heartbeat_;
   std::mutex heartbeat_mu_;

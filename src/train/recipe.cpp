@@ -114,7 +114,8 @@ void Recipe::setup_model() {
     gen.set_current_seed(c_.seed);
   }
   result_.rss_before_model_bytes = rss_bytes();
-  model_ = TrainableModel::create(c_);
+  model_ = TrainableModel::create(
+      c_, c_.shard_base ? dp_->base_sharder(core::parse_device(c_.device).is_cuda()) : model::ShardFn{});
   core::log_info(model_->summary());
   // Mixtral's load-balancing loss: on when output_router_logits (the run's, else config.json's).
   const auto& moe = model_->decoder().config().moe;
@@ -185,10 +186,23 @@ void Recipe::emit(const nlohmann::ordered_json& j) {
 bool Recipe::evaluate() {
   if (eval_rows_.empty()) return false;
   model_->set_training(false);
+  // Data-parallel: each rank scores its share of the rows and the sums are combined. With a
+  // sharded base every rank runs every pass (a layer's gathers are collectives), so all score all.
+  const bool split = dp_->world() > 1 && !dp_->sharding();
+  std::vector<Row> mine;
+  if (split)
+    for (size_t i = static_cast<size_t>(dp_->rank()); i < eval_rows_.size(); i += static_cast<size_t>(dp_->world()))
+      mine.push_back(eval_rows_[i]);
   EvalResult r;
   {
     Autocast ac(c_.bf16, device_.type(), amp_dtype_);
-    r = train::evaluate(model_->decoder(), eval_rows_, c_.batch_size, pad_);
+    r = train::evaluate(model_->decoder(), split ? mine : eval_rows_, c_.batch_size, pad_);
+  }
+  if (split) {
+    const auto sums = dp_->sum({r.loss * static_cast<double>(r.tokens), static_cast<double>(r.tokens)});
+    r.tokens = static_cast<int64_t>(sums[1]);
+    r.loss = r.tokens ? sums[0] / sums[1] : 0;
+    r.perplexity = std::exp(r.loss);
   }
   result_.eval_loss = r.loss;
   emit({{"step", state_.global_step}, {"eval_loss", r.loss}, {"eval_perplexity", r.perplexity}, {"eval_tokens", r.tokens}});
@@ -218,6 +232,7 @@ void Recipe::check_loss(double loss) const {
 
 Recipe::StepResult Recipe::step() {
   dp_->reached(state_.global_step + 1);
+  dp_->take_gather_stats();  // an evaluation's gathers are not the step's
   // This rank's share of the step's gradient_accumulation_steps x world micro-batches.
   const auto mine = dp_->micro_batches(static_cast<size_t>(state_.micro_batch), c_.gradient_accumulation_steps, plan_.size());
   std::vector<Batch> batches;
@@ -237,25 +252,39 @@ Recipe::StepResult Recipe::step() {
   model_->before_step(state_.global_step + 1, total_);
   optimizer_->zero_grad();
   double loss_sum = 0, router_sum = 0;
-  for (size_t k = 0; k < batches.size(); ++k) {
-    LossSum l;
-    {
-      Autocast ac(c_.bf16, device_.type(), amp_dtype_);
-      l = causal_lm_loss(model_->decoder(), batches[k], router_loss_);
-    }
-    // As HF with gradient accumulation: the router loss is averaged over the micro-batches.
-    at::Tensor objective = targets > 0 ? l.sum / targets : at::Tensor();
-    if (l.router.defined()) {
-      auto r = l.router * (router_coef_ / micro_batches);
-      objective = objective.defined() ? objective + r : r;
-      router_sum += l.router.item<double>();
-    }
-    if (k + 1 == batches.size()) dp_->arm();  // the last backward sums the gradients over the ranks
-    if (objective.defined()) (scaler_ ? scaler_->scale(objective) : objective).backward();
-    loss_sum += l.sum.item<double>();
+  // With a sharded base a layer's gathers are collectives, so every rank runs as many passes as
+  // the rank with the most micro-batches: one short of them at an epoch's end repeats a pass with
+  // a zero objective, which adds nothing to the gradients.
+  const size_t passes = dp_->sharding()
+                            ? dp_->most_micro_batches(static_cast<size_t>(state_.micro_batch),
+                                                      c_.gradient_accumulation_steps, plan_.size())
+                            : batches.size();
+  if (passes > batches.size() && batches.empty()) batches.push_back(collate(plan_[static_cast<size_t>(state_.micro_batch)], pad_));
+  const size_t real = mine.size();
+  for (size_t k = 0; k < passes; ++k) {
+    const bool filler = k >= real;
+    dp_->compute([&] {
+      LossSum l;
+      {
+        Autocast ac(c_.bf16, device_.type(), amp_dtype_);
+        l = causal_lm_loss(model_->decoder(), batches[filler ? 0 : k], router_loss_);
+      }
+      // As HF with gradient accumulation: the router loss is averaged over the micro-batches.
+      at::Tensor objective = targets > 0 ? l.sum / targets : at::Tensor();
+      if (l.router.defined()) {
+        auto r = l.router * (router_coef_ / micro_batches);
+        objective = objective.defined() ? objective + r : r;
+        if (!filler) router_sum += l.router.item<double>();
+      }
+      if (filler && objective.defined()) objective = objective * 0.0;
+      if (k + 1 == passes) dp_->arm();  // the last backward sums the gradients over the ranks
+      if (objective.defined()) (scaler_ ? scaler_->scale(objective) : objective).backward();
+      if (!filler) loss_sum += l.sum.item<double>();
+    });
   }
-  if (batches.empty()) dp_->arm();  // a short last step: this rank adds nothing, but takes part
+  if (passes == 0) dp_->arm();  // a short last step: this rank adds nothing, but takes part
   s.sync = dp_->finish();
+  s.gathers = dp_->take_gather_stats();
   const bool stop_asked = options_.stop && options_.stop->load();
   const auto sums = dp_->sum({loss_sum, router_sum, stop_asked ? 1.0 : 0.0});
   s.router_loss = micro_batches > 0 ? sums[1] / micro_batches : 0;
@@ -310,6 +339,12 @@ void Recipe::log_step(const StepResult& s, double seconds) {
     line["allreduce_buckets"] = s.sync.buckets;
     line["buckets_started_in_backward"] = s.sync.launched_in_backward;
     line["allreduce_wait_seconds"] = s.sync.wait_seconds;
+  }
+  if (dp_->sharding()) {  // the base's gathers: what this rank holds, and what the step fetched
+    line["base_bytes_per_rank"] = dp_->shard_bytes();
+    line["allgather_bytes"] = s.gathers.bytes;
+    line["allgather_calls"] = s.gathers.calls;
+    line["allgather_seconds"] = s.gathers.seconds;
   }
   emit(line);
   if (progress_) progress_->update(state_.global_step, s.loss, s.lr, tokens_per_second, eta);

@@ -34,6 +34,7 @@ class Recipe {
     int64_t tokens = 0;
     bool stop = false;  // some rank was asked to stop
     dist::SyncStats sync;  // this rank's gradient all-reduces (data-parallel runs)
+    DataParallel::GatherStats gathers;  // this rank's base gathers (shard_base)
   };
 
   void setup_output();    // checkpoints found vs. resume asked

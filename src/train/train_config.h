@@ -51,6 +51,7 @@ struct TrainConfig {
   int64_t early_stopping_patience = 0;  // evaluations without improvement before stopping; 0 = off
   double early_stopping_threshold = 0;
   bool gradient_checkpointing = false;
+  bool shard_base = false;  // several processes: each keeps 1/N of the frozen base (dist/sharded_weight.h)
   bool bf16 = false;  // bf16 autocast (mixed precision); adapters and optimizer state stay fp32
   std::string device = "auto";
   // Mixture of experts: add router_aux_loss_coef x the load-balancing loss (unset: config.json's).

@@ -70,6 +70,9 @@ void check_train_config(const TrainConfig& c) {
               "non-negative integer, got ", static_cast<int64_t>(c.seed));
   LLMCP_CHECK(valid_device(c.device), kInvalidArgument, "device '", c.device,
               "' is unknown; choose cpu, cuda, cuda:N or auto");
+  LLMCP_CHECK(!c.full() || !c.shard_base, kInvalidArgument,
+              "shard_base splits a frozen base among the processes, but full fine-tuning trains every weight; drop "
+              "shard_base or train an adapter (method lora, dora, qlora or sparse)");
   if (!c.quantization.empty()) {
     const auto q = quant::BnbKeys::from_json(c.quantization);  // what the loader will read, checked now
     LLMCP_CHECK(!c.full() || !(q.load_in_4bit || q.load_in_8bit), kInvalidArgument,

@@ -92,6 +92,10 @@ const std::vector<ConfigKey> kKeys = {
     {.name = "gradient_checkpointing", .type = "bool",
      .help = "recompute each decoder layer in backward to save activation memory (false)",
      LLMCP_FIELD(gradient_checkpointing)},
+    {.name = "shard_base", .type = "bool",
+     .help = "with several processes, each keeps 1/N of the frozen base weights and gathers a layer for each product "
+             "(FSDP / ZeRO-3 style), for a base too big for one device; adapters only (false)",
+     LLMCP_FIELD(shard_base)},
     {.name = "bf16", .type = "bool", .help = "bf16 mixed precision (autocast); adapters and optimizer state stay fp32 (false)",
      LLMCP_FIELD(bf16)},
     {.name = "device", .type = "string",

@@ -16,12 +16,12 @@
 
 namespace llmcp::train {
 
-std::unique_ptr<TrainableModel> TrainableModel::create(const TrainConfig& c) {
+std::unique_ptr<TrainableModel> TrainableModel::create(const TrainConfig& c, model::ShardFn shard) {
   auto m = std::unique_ptr<TrainableModel>(new TrainableModel());
   m->config_ = c;
   // Adapters train on a frozen base, which may stay in bf16; full fine-tuning keeps fp32 masters.
   const std::string dtype = (c.bf16 && !c.full()) ? "bfloat16" : "float32";
-  model::LoadOptions load{dtype, c.device, {}};
+  model::LoadOptions load{dtype, c.device, {}, std::move(shard)};
   if (c.method == "qlora" || !c.quantization.empty()) {  // a quantized base under any adapter
     LLMCP_CHECK(!c.full(), kInvalidArgument,
                 "full fine-tuning trains every weight, so it cannot keep a quantized base; drop load_in_4bit/"

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/decoder.h"
+#include "model/loader.h"
 #include "quant/bnb_format.h"
 #include "peft/method_runtime.h"
 #include "peft/peft_model.h"
@@ -20,7 +21,9 @@ namespace llmcp::train {
 
 class TrainableModel {
  public:
-  static std::unique_ptr<TrainableModel> create(const TrainConfig& c);
+  // `shard` (shard_base with several processes, DataParallel::base_sharder): the loader hands it
+  // each base weight and keeps only its part.
+  static std::unique_ptr<TrainableModel> create(const TrainConfig& c, model::ShardFn shard = {});
 
   model::Decoder& decoder() { return *decoder_; }
   std::vector<TrainableParam> parameters();

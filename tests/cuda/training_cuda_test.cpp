@@ -31,7 +31,7 @@ std::string tiny_model(const testing::TempDir& dir, const std::string& family = 
   model::SyntheticSpec spec;
   spec.family = family;
   spec.seed = 3;
-  const auto out = (dir / family).string();
+  auto out = (dir / family).string();
   model::create_synthetic_model(spec, out);
   return out;
 }
@@ -162,8 +162,8 @@ TEST(CudaGeneration, GreedyTokensEqualTheCpus) {
   testing::TempDir dir;
   for (const char* family : {"llama", "mixtral", "falcon"}) {
     const auto m = tiny_model(dir, family);
-    auto cpu = model::load_decoder(m, {"float32", "cpu", {}});
-    auto gpu = model::load_decoder(m, {"float32", "cuda", {}});
+    auto cpu = model::load_decoder(m, {"float32", "cpu", {}, {}});
+    auto gpu = model::load_decoder(m, {"float32", "cuda", {}, {}});
     EXPECT_EQ(greedy(*gpu, 24), greedy(*cpu, 24)) << family;
   }
 }

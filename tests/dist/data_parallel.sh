@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Data-parallel training (train --nproc-per-node 2, Gloo on loopback) against one process with the
-# same global batch: for LoRA, DoRA, QLoRA and sparse (with RigL mask updates) on the demo model (and LoRA launched by
-# torchrun --no-python), two ranks of batch 2 write
-# the adapter one process writes with batch 2 and gradient_accumulation_steps 2, within 1e-6, and
-# the same losses. Then a rank killed mid-run: the group stops with an error naming it, rank 0's
+# same global batch: for LoRA, DoRA, QLoRA and sparse (with RigL mask updates) on the demo model
+# (and LoRA launched by torchrun --no-python), two ranks of batch 2 write the adapter one process
+# writes with batch 2 and gradient_accumulation_steps 2, within 1e-6, and the same losses; the
+# held-out rows, split across the ranks, give the same eval_loss. Then a rank killed mid-run: the group stops with an error naming it, rank 0's
 # checkpoints stay, and --resume completes (on one process: the data position carries over); a rank
 # that hangs makes the others stop within --dist-timeout with an error naming it.
 # Usage: data_parallel.sh path/to/llm-mcp
@@ -25,20 +25,8 @@ rank1_of() {  # the launcher's child with RANK=1
   return 0
 }
 
-compare() {  # compare.py one two
-  "$py" - "$1" "$2" <<'PY'
-import json, sys
-from safetensors.torch import load_file
-one, two = sys.argv[1], sys.argv[2]
-a, b = load_file(f"{one}/adapter_model.safetensors"), load_file(f"{two}/adapter_model.safetensors")
-assert a.keys() == b.keys(), (sorted(a), sorted(b))
-worst = max((a[k].double() - b[k].double()).abs().max().item() for k in a)
-assert worst <= 1e-6, f"adapters differ by {worst}"
-la = [json.loads(l)["loss"] for l in open(f"{one}/metrics.jsonl") if '"loss"' in l]
-lb = [json.loads(l)["loss"] for l in open(f"{two}/metrics.jsonl") if '"loss"' in l]
-assert len(la) == len(lb) and all(abs(x - y) <= 1e-6 for x, y in zip(la, lb)), (la, lb)
-print(f"  {len(a)} tensors, largest difference {worst:.3g}; losses {['%.6f' % x for x in la]}")
-PY
+compare() {  # compare one two
+  "$py" "$repo/tests/dist/compare_adapters.py" "$1" "$2"
 }
 
 for method in lora dora qlora sparse; do
@@ -78,6 +66,24 @@ echo "--- launched by torchrun (PyTorch's launcher, from the pinned torch wheel)
 grep -q "rank 1 of 2 joined" "$work/torchrun.log"
 compare "$work/lora-1" "$work/torchrun"
 port=$((port + 1))
+
+echo "--- evaluation split across the ranks: the eval_loss of one process"
+for n in 1 2; do
+  launch=()
+  [ "$n" = 2 ] && launch=(--nproc-per-node 2 --master-port "$port")
+  "$cli" train "$repo/examples/lora.yaml" "${base[@]}" --set lora_dropout=0 --set max_steps=2 --set eval_fraction=0.3 \
+    --set gradient_accumulation_steps=$((3 - n)) --set "output_dir=$work/eval-$n" "${launch[@]}" > "$work/eval-$n.log" 2>&1 ||
+    { cat "$work/eval-$n.log"; exit 1; }
+done
+port=$((port + 1))
+"$py" - "$work/eval-1" "$work/eval-2" <<'PY'
+import json, sys
+ev = [[json.loads(l) for l in open(f"{d}/metrics.jsonl") if '"eval_loss"' in l] for d in sys.argv[1:]]
+assert ev[0] and len(ev[0]) == len(ev[1]), ev
+for a, b in zip(*ev):
+    assert a["eval_tokens"] == b["eval_tokens"] and abs(a["eval_loss"] - b["eval_loss"]) <= 1e-6, (a, b)
+print(f"  eval_loss {ev[0][-1]['eval_loss']:.6f} over {ev[0][-1]['eval_tokens']} tokens, on 1 process and on 2 ranks")
+PY
 
 echo "--- a rank killed mid-run stops the group, naming it; --resume completes"
 run=(train "$repo/examples/lora.yaml" "${base[@]}" --set max_steps=400 --set save_steps=5

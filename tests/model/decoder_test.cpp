@@ -35,7 +35,7 @@ at::Tensor sample_ids(int64_t B, int64_t T, int64_t seed) {
 }
 
 TEST_F(DecoderTest, IncrementalDecodingMatchesFullForward) {
-  auto d = load_decoder(*dir_ / "m", {"float32", "cpu", {}});
+  auto d = load_decoder(*dir_ / "m", {"float32", "cpu", {}, {}});
   const int64_t T = 16;
   auto ids = sample_ids(2, T, 1);
   auto full = d->forward(ids);
@@ -50,7 +50,7 @@ TEST_F(DecoderTest, IncrementalDecodingMatchesFullForward) {
 }
 
 TEST_F(DecoderTest, LeftPaddedBatchMatchesRowsAlone) {
-  auto d = load_decoder(*dir_ / "m", {"float32", "cpu", {}});
+  auto d = load_decoder(*dir_ / "m", {"float32", "cpu", {}, {}});
   auto a = sample_ids(1, 12, 2), b = sample_ids(1, 8, 3);
   auto padded_b = at::cat({at::full({1, 4}, 3, at::kLong), b}, 1);
   auto ids = at::cat({a, padded_b});
@@ -73,8 +73,8 @@ TEST_F(DecoderTest, LeftPaddedBatchMatchesRowsAlone) {
 }
 
 TEST_F(DecoderTest, Bf16TracksFp32) {
-  auto f32 = load_decoder(*dir_ / "m", {"float32", "cpu", {}});
-  auto bf16 = load_decoder(*dir_ / "m", {"bfloat16", "cpu", {}});
+  auto f32 = load_decoder(*dir_ / "m", {"float32", "cpu", {}, {}});
+  auto bf16 = load_decoder(*dir_ / "m", {"bfloat16", "cpu", {}, {}});
   EXPECT_EQ(bf16->dtype(), at::kBFloat16);
   auto ids = sample_ids(1, 10, 4);
   auto a = f32->forward(ids), b = bf16->forward(ids).to(at::kFloat);

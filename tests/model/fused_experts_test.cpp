@@ -52,8 +52,8 @@ TEST(FusedExpertsTest, FusedFolderLoadsAsThePerExpertOne) {
   fuse(dir / "fused", 2, 4);
   auto ids = at::arange(1, 13, at::kLong).view({2, 6});
   at::NoGradGuard no_grad;
-  auto want = load_decoder(dir / "per_expert", {"float32", "cpu", {}})->forward(ids);
-  auto got = load_decoder(dir / "fused", {"float32", "cpu", {}})->forward(ids);
+  auto want = load_decoder(dir / "per_expert", {"float32", "cpu", {}, {}})->forward(ids);
+  auto got = load_decoder(dir / "fused", {"float32", "cpu", {}, {}})->forward(ids);
   EXPECT_TRUE(at::equal(got, want));
 }
 
@@ -65,7 +65,7 @@ TEST(FusedExpertsTest, AFusedTensorOfTheWrongShapeIsNamed) {
   create_synthetic_model(spec, dir / "m");
   fuse(dir / "m", 1, 4, /*break_shape=*/true);
   try {
-    load_decoder(dir / "m", {"float32", "cpu", {}});
+    load_decoder(dir / "m", {"float32", "cpu", {}, {}});
     FAIL() << "loaded a fused tensor of the wrong shape";
   } catch (const core::Error& e) {
     EXPECT_EQ(e.code(), core::ErrorCode::kShapeMismatch);

@@ -20,8 +20,8 @@ TEST(GeluTest, GradientIsRightForATransposedIncomingGradient) {
   auto g = at::randn({24, 37}, gen).t();  // non-contiguous
   ASSERT_FALSE(g.is_contiguous());
   Mlp mlp;  // down(gelu(up x)) with identity projections: the GELU alone
-  mlp.up = Linear{"up", at::eye(24), {}, {}, {}};
-  mlp.down = Linear{"down", at::eye(24), {}, {}, {}};
+  mlp.up = Linear{"up", at::eye(24), {}, {}, {}, {}};
+  mlp.down = Linear{"down", at::eye(24), {}, {}, {}, {}};
   auto y = mlp.forward(MlpKind::kGelu, x);
   EXPECT_TRUE(at::allclose(y, at::gelu(x.detach())));
   y.backward(g);

@@ -67,7 +67,7 @@ TEST(HfFixtures, EveryFamilyIsThere) {
 }
 
 TEST_P(HfFixtureTest, LogitsMatchTransformers) {
-  auto decoder = load_decoder(dir_, {"float32", "cpu", {}});
+  auto decoder = load_decoder(dir_, {"float32", "cpu", {}, {}});
   auto want = get("logits");
   at::NoGradGuard no_grad;
   auto ours = decoder->forward(ids_, mask_);
@@ -78,7 +78,7 @@ TEST_P(HfFixtureTest, LogitsMatchTransformers) {
 
 TEST_P(HfFixtureTest, Bf16ComputeStaysNearTransformers) {
   if (!has("logits_bf16")) GTEST_SKIP() << "an fp32 model";
-  auto decoder = load_decoder(dir_, {"bfloat16", "cpu", {}});
+  auto decoder = load_decoder(dir_, {"bfloat16", "cpu", {}, {}});
   at::NoGradGuard no_grad;
   auto ours = decoder->forward(ids_, mask_);
   // bf16 keeps 8 bits of mantissa: at logits of magnitude ~2, one ulp is 2^-6. Different op
@@ -87,7 +87,7 @@ TEST_P(HfFixtureTest, Bf16ComputeStaysNearTransformers) {
 }
 
 TEST_P(HfFixtureTest, LossRoutingAndGradientsMatchTransformers) {
-  auto d = load_decoder(dir_, {"float32", "cpu", {}});
+  auto d = load_decoder(dir_, {"float32", "cpu", {}, {}});
   std::map<std::string, at::Tensor*> slots;
   for (auto& s : d->tensors()) slots[s.name] = s.tensor;
   std::vector<std::string> grads;

@@ -17,7 +17,7 @@
 namespace llmcp::model {
 namespace {
 
-at::Tensor randn(std::vector<int64_t> shape, uint64_t seed, double scale = 0.3) {
+at::Tensor randn(const std::vector<int64_t>& shape, uint64_t seed, double scale = 0.3) {
   return at::randn(shape, at::make_generator<at::CPUGeneratorImpl>(seed)) * scale;
 }
 
@@ -41,11 +41,11 @@ Block make_block(int64_t E, int64_t k, int64_t C, int64_t I) {
   Block b;
   b.cfg.num_experts = E;
   b.cfg.top_k = k;
-  b.router = Linear{"router", randn({E, C}, 1), {}, {}, {}};
+  b.router = Linear{"router", randn({E, C}, 1), {}, {}, {}, {}};
   for (int64_t e = 0; e < E; ++e) {
     auto s = static_cast<uint64_t>(10 + 3 * e);
-    Mlp m{Linear{"g", randn({I, C}, s), {}, {}, {}}, Linear{"u", randn({I, C}, s + 1), {}, {}, {}},
-          Linear{"d", randn({C, I}, s + 2), {}, {}, {}}};
+    Mlp m{Linear{"g", randn({I, C}, s), {}, {}, {}, {}}, Linear{"u", randn({I, C}, s + 1), {}, {}, {}, {}},
+          Linear{"d", randn({C, I}, s + 2), {}, {}, {}, {}}};
     b.counters.push_back(std::make_shared<RowCounter>());
     m.up.deltas.push_back(b.counters.back());
     b.experts.push_back(m);
@@ -142,7 +142,7 @@ std::unique_ptr<Decoder> tiny(const testing::TempDir& dir, const char* family, c
   spec.overrides = nlohmann::json::parse(overrides);
   spec.overrides["num_hidden_layers"] = 2;
   create_synthetic_model(spec, dir / "m");
-  return load_decoder(dir / "m", {"float32", "cpu", {}});
+  return load_decoder(dir / "m", {"float32", "cpu", {}, {}});
 }
 
 TEST_P(FamilyDecoderTest, IncrementalDecodingMatchesFullForward) {

@@ -40,9 +40,9 @@ TEST_F(QuantizedLoadTest, LogitsEqualTheDequantizedDenseModel) {
   };
   auto ids = at::randint(4, 500, {2, 12}, at::kLong);
   for (const auto& c : cases) {
-    LoadOptions opts{"float32", "cpu", quant::BnbConfig::from_json(c.config)};
+    LoadOptions opts{"float32", "cpu", quant::BnbConfig::from_json(c.config), {}};
     auto q = load_decoder(*dir_ / "m", opts);
-    auto dense = load_decoder(*dir_ / "m", {"float32", "cpu", {}});
+    auto dense = load_decoder(*dir_ / "m", {"float32", "cpu", {}, {}});
     const auto qs = q->quantized_weights();
     EXPECT_EQ(qs.size(), quantizable_modules(q->config(), q->names()).size()) << c.name;
     for (auto* l : q->linears()) EXPECT_EQ(l->quantized(), l->name != "lm_head") << c.name << " " << l->name;
@@ -65,7 +65,7 @@ TEST_F(QuantizedLoadTest, LogitsEqualTheDequantizedDenseModel) {
     }
     // and near the original model: 4-bit rounding of random Gaussian weights moves this tiny
     // model's logits by ~20-30% (relative L2); a wrong scale or code would move them by ~100%.
-    auto orig = load_decoder(*dir_ / "m", {"float32", "cpu", {}})->forward(ids);
+    auto orig = load_decoder(*dir_ / "m", {"float32", "cpu", {}, {}})->forward(ids);
     EXPECT_LT((a - orig).norm().item<float>(), 0.4f * orig.norm().item<float>()) << c.name;
   }
 }

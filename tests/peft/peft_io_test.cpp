@@ -70,7 +70,7 @@ TEST_F(PeftIoTest, RoundTripReproducesOutputs) {
   auto ids = testing::random_ids(1, 9, 1);
   at::NoGradGuard g;
   auto expected = decoder_->forward(ids);
-  auto d2 = model::load_decoder(dir_ / "m", {"float32", "cpu", {}});
+  auto d2 = model::load_decoder(dir_ / "m", {"float32", "cpu", {}, {}});
   PeftModel loaded(*d2);
   load_adapter(loaded, dir_ / "a", "x");
   EXPECT_EQ((d2->forward(ids) - expected).abs().max().item<double>(), 0);
@@ -80,7 +80,7 @@ TEST_F(PeftIoTest, RoundTripReproducesOutputs) {
 TEST_F(PeftIoTest, ModulesToSaveAndBiasKeys) {
   llmcp::testing::TempDir d;
   testing::make_tiny_model(d / "m", R"({"attention_bias": true})");
-  auto dec = model::load_decoder(d / "m", {"float32", "cpu", {}});
+  auto dec = model::load_decoder(d / "m", {"float32", "cpu", {}, {}});
   PeftModel peft(*dec);
   auto c = qv_config();
   c.modules_to_save = {"lm_head"};
@@ -104,7 +104,7 @@ TEST_F(PeftIoTest, ModulesToSaveAndBiasKeys) {
   EXPECT_EQ((dec->forward(ids) - before).abs().max().item<double>(), 0);
   peft.enable();
   save_adapter(peft, "default", d / "a");
-  auto dec2 = model::load_decoder(d / "m", {"float32", "cpu", {}});
+  auto dec2 = model::load_decoder(d / "m", {"float32", "cpu", {}, {}});
   PeftModel loaded(*dec2);
   load_adapter(loaded, d / "a", "default");
   EXPECT_LT((dec2->forward(ids) - dec->forward(ids)).abs().max().item<double>(), 1e-6);
@@ -163,7 +163,7 @@ TEST_F(PeftIoTest, LoadErrorsSayWhatDoesNotMatch) {
   // An adapter made on a wider model does not fit this base.
   llmcp::testing::TempDir other;
   testing::make_tiny_model(other / "m", R"({"hidden_size": 192, "num_attention_heads": 6, "num_key_value_heads": 3})");
-  auto wide = model::load_decoder(other / "m", {"float32", "cpu", {}});
+  auto wide = model::load_decoder(other / "m", {"float32", "cpu", {}, {}});
   PeftModel wide_peft(*wide);
   auto c = qv_config();
   c.base_model_name_or_path = "someone/wide-model";

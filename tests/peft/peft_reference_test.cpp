@@ -29,7 +29,7 @@ class PeftReferenceTest : public ::testing::TestWithParam<Case> {};
 TEST_P(PeftReferenceTest, MatchesReference) {
   llmcp::testing::TempDir dir;
   testing::make_tiny_model(dir / "m", R"({"attention_bias": true})");
-  auto decoder = model::load_decoder(dir / "m", {"float32", "cpu", {}});
+  auto decoder = model::load_decoder(dir / "m", {"float32", "cpu", {}, {}});
   PeftModel peft(*decoder);
   auto cfg = lora_config_from_json(nlohmann::json::parse(GetParam().config), "test");
   cfg.init = LoraInit::kNone;  // B != 0 so every gradient is non-trivial
@@ -63,7 +63,7 @@ TEST_P(PeftReferenceTest, MatchesReference) {
   auto get = [&](const std::string& n) { return model::tensor_from_view(ref->at(n), at::kDouble, at::kCPU); };
 
   // Load what was saved (a second path through the file format) and compare against the reference.
-  auto decoder2 = model::load_decoder(dir / "m", {"float32", "cpu", {}});
+  auto decoder2 = model::load_decoder(dir / "m", {"float32", "cpu", {}, {}});
   PeftModel loaded(*decoder2);
   load_adapter(loaded, dir / "adapter", "default");
   // Both sides in fp64 (rotary tables are fp32 on both, as in HF), so what remains is rounding of

@@ -44,7 +44,7 @@ class TinyModelTest : public ::testing::Test {
  protected:
   void SetUp() override {
     make_tiny_model(dir_ / "m");
-    decoder_ = model::load_decoder(dir_ / "m", {"float32", "cpu", {}});
+    decoder_ = model::load_decoder(dir_ / "m", {"float32", "cpu", {}, {}});
   }
   llmcp::testing::TempDir dir_;
   std::unique_ptr<model::Decoder> decoder_;

@@ -129,7 +129,7 @@ TEST_P(PagedStepTest, BatchedEqualsAlone) {
 // matrix shapes, so logits differ from batch 1 by more than fp32's; the stated tolerance is 2% of
 // the logits' range (measured at most 0.47% for the four families), with the same greedy tokens.
 TEST_P(PagedStepTest, Bf16BatchedIsWithinTheStatedToleranceOfAlone) {
-  auto d = model::load_decoder(dir_ / "m", {"bfloat16", "cpu", {}});
+  auto d = model::load_decoder(dir_ / "m", {"bfloat16", "cpu", {}, {}});
   ASSERT_EQ(d->dtype(), at::kBFloat16);
   const auto p = prompts(d->config().vocab_size);
   const auto b = batched(*d, p, 6, 64, 4, {.max_batch_tokens = 16, .max_running = 8});

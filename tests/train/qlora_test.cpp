@@ -27,7 +27,7 @@ class QloraTest : public ::testing::Test {
     testing::make_model(dir_ / "m");
     testing::write_instruction_data(dir_ / "d.jsonl", 8);
     // The dequantized base as a dense folder: what the 4-bit base computes with.
-    model::LoadOptions opts{"float32", "cpu", quant::BnbConfig::from_json(kQuant)};
+    model::LoadOptions opts{"float32", "cpu", quant::BnbConfig::from_json(kQuant), {}};
     auto q = model::load_decoder(dir_ / "m", opts);
     save_model_folder(*q, dir_ / "m", dir_ / "dq", at::kFloat, /*keep_quantized=*/false);
   }
@@ -90,7 +90,7 @@ TEST_F(QloraTest, TrainsAndMergesQuantizedOrDense) {
   mq.model_dir = qr.out_dir;
   auto jq = engine::merge_adapter(mq);
   EXPECT_TRUE(jq["quantized"].get<bool>());
-  auto merged_q = model::load_decoder(dir_ / "merged-q", {"float32", "cpu", {}});
+  auto merged_q = model::load_decoder(dir_ / "merged-q", {"float32", "cpu", {}, {}});
   EXPECT_FALSE(merged_q->quantized_weights().empty());
 
   // Dense merge: logits equal the adapter on the 4-bit base.
@@ -98,9 +98,9 @@ TEST_F(QloraTest, TrainsAndMergesQuantizedOrDense) {
   md.out_dir = (dir_ / "merged-d").string();
   md.dense = true;
   engine::merge_adapter(md);
-  auto merged_d = model::load_decoder(dir_ / "merged-d", {"float32", "cpu", {}});
+  auto merged_d = model::load_decoder(dir_ / "merged-d", {"float32", "cpu", {}, {}});
   EXPECT_TRUE(merged_d->quantized_weights().empty());
-  auto base = model::load_decoder(dir_ / "q4", {"float32", "cpu", {}});
+  auto base = model::load_decoder(dir_ / "q4", {"float32", "cpu", {}, {}});
   peft::PeftModel peft(*base);
   peft::load_adapter(peft, dir_ / "a", "default");
   auto ids = at::randint(4, 500, {2, 10}, at::kLong);

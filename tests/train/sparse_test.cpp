@@ -39,7 +39,7 @@ class SparseTest : public ::testing::Test {
   }
   // Trainable entries per targeted (all-linear) module: round(0.1 * out * in).
   std::vector<int64_t> entries() {
-    auto d = model::load_decoder(dir_ / "m", {"float32", "cpu", {}});
+    auto d = model::load_decoder(dir_ / "m", {"float32", "cpu", {}, {}});
     std::vector<int64_t> k;
     for (auto* l : d->linears())
       if (l->name != d->names().lm_head) k.push_back(std::llround(0.1 * static_cast<double>(l->out_features() * l->in_features())));
@@ -163,7 +163,7 @@ TEST_F(SparseTest, StructuredOnA4BitBaseWithTopkAttentionAndCheckpointing) {
   EXPECT_LT(losses.back(), losses.front());
   EXPECT_EQ(updates, 2);  // after steps 4 and 8
   // The saved adapter loads onto the 4-bit base and holds whole rows.
-  model::LoadOptions opts{"float32", "cpu", {}};
+  model::LoadOptions opts{"float32", "cpu", {}, {}};
   opts.quant.load_in_4bit = true;
   auto d = model::load_decoder(dir_ / "m", opts);
   peft::PeftModel peft(*d);

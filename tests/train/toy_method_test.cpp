@@ -84,7 +84,7 @@ TEST_F(ToyMethodTest, TrainsSavesLoadsAndMerges) {
   EXPECT_EQ(adapter_config["gate_init"], 0.0);
   EXPECT_EQ(adapter_config["target_modules"], "all-linear");
   const auto tensors = testing::read_all(dir_ / "g" / "adapter_model.safetensors");
-  auto base = model::load_decoder(dir_ / "m", {"float32", "cpu", {}});
+  auto base = model::load_decoder(dir_ / "m", {"float32", "cpu", {}, {}});
   int64_t gates = 0, modules = 0;
   for (auto* l : base->linears()) {
     if (l->name == base->names().lm_head) continue;
@@ -108,7 +108,7 @@ TEST_F(ToyMethodTest, TrainsSavesLoadsAndMerges) {
   m.adapter_dir = (dir_ / "g").string();
   m.out_dir = (dir_ / "merged").string();
   engine::merge_adapter(m);
-  auto merged = model::load_decoder(dir_ / "merged", {"float32", "cpu", {}});
+  auto merged = model::load_decoder(dir_ / "merged", {"float32", "cpu", {}, {}});
   EXPECT_TRUE(at::allclose(merged->forward(ids), adapted, 1e-5, 1e-5));
 
   // The planner counts what the method trains.

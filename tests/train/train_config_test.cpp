@@ -272,7 +272,7 @@ TEST(TrainConfigValidation, EveryKeyRefusesAnOutOfRangeValue) {
   }
   // A key added to the table with a range must join the list above (or the list of keys without one).
   const std::set<std::string> no_range = {"model", "dataset", "eval_dataset", "output_dir", "packing", "train_on_all",
-                                          "chat_template", "gradient_checkpointing", "bf16", "use_rslora", "use_dora",
+                                          "chat_template", "gradient_checkpointing", "shard_base", "bf16", "use_rslora", "use_dora",
                                           "output_router_logits", "load_in_4bit", "load_in_8bit",
                                           "bnb_4bit_use_double_quant", "use_rigl", "use_topk_attention"};
   for (const auto& k : train_config_keys())
@@ -290,6 +290,10 @@ TEST(TrainConfigValidation, CrossKeyRules) {
   j["method"] = "full";
   j["load_in_4bit"] = true;
   EXPECT_NE(error_of(j).find("cannot keep a quantized base"), std::string::npos);
+  j = base();
+  j["method"] = "full";
+  j["shard_base"] = true;
+  EXPECT_NE(error_of(j).find("shard_base splits a frozen base among the processes"), std::string::npos) << error_of(j);
   j = base();
   j["epochs"] = 2;
   j["num_train_epochs"] = 3;

@@ -82,7 +82,7 @@ INSTANTIATE_TEST_SUITE_P(Precision, CheckpointingTest, ::testing::Values(false, 
                          [](const ::testing::TestParamInfo<bool>& i) { return i.param ? "bf16" : "fp32"; });
 
 TEST_F(TrainerTest, PackedRowsGiveTheSameLossAsSeparateRows) {
-  auto decoder = model::load_decoder(dir_ / "m", {"float32", "cpu", {}});
+  auto decoder = model::load_decoder(dir_ / "m", {"float32", "cpu", {}, {}});
   Row a{{1, 20, 21, 22, 23}, {0, 0, 1, 1, 1}, {}}, b{{1, 30, 31, 32}, {0, 1, 1, 1}, {}};
   at::NoGradGuard g;
   auto la = causal_lm_loss(*decoder, collate({a}, 3)), lb = causal_lm_loss(*decoder, collate({b}, 3));
@@ -123,8 +123,8 @@ TEST_F(TrainerTest, FullFineTuningWritesAModelFolder) {
   c["max_steps"] = 2;
   c["learning_rate"] = 1e-3;
   run_training(train_config_from_json(c));
-  auto d = model::load_decoder(dir_ / "full", {"float32", "cpu", {}});
-  auto base = model::load_decoder(dir_ / "m", {"float32", "cpu", {}});
+  auto d = model::load_decoder(dir_ / "full", {"float32", "cpu", {}, {}});
+  auto base = model::load_decoder(dir_ / "m", {"float32", "cpu", {}, {}});
   auto ids = at::randint(4, 500, {1, 8}, at::kLong);
   at::NoGradGuard g;
   EXPECT_GT((d->forward(ids) - base->forward(ids)).abs().max().item<double>(), 1e-4);

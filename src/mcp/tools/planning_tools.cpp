@@ -18,6 +18,8 @@ Json plan_inputs(bool with_dataset) {
       {"method", schema::enumeration(engine::training_methods(), "fine-tuning method")},
       {"gpu", schema::string("plan for this GPU (e.g. 'RTX 4090 24GB', 'A100 80GB', 'H100 80GB')")},
       {"memory_gb", schema::number("plan for this much memory instead", 0.0)},
+      {"gpus", schema::integer("devices of that size, one training process each (the estimate is per process; "
+                               "with shard_base each keeps 1/N of the base)", 1, 64)},
       {"seq_len", schema::integer("sequence length", 1)},
       {"batch_size", schema::integer("micro-batch size", 1)},
       {"gradient_checkpointing", schema::boolean("recompute activations in backward")},
@@ -26,10 +28,10 @@ Json plan_inputs(bool with_dataset) {
       {"config", schema::open_object({}, {})}};
   if (!with_dataset) p.push_back({"inference", schema::boolean("estimate generation instead of training")});
   if (with_dataset) {  // the recommender chooses these itself
-    p = {p[0], p[2], p[3], {"dataset", schema::string("JSONL dataset (name or path)")}};
-    return schema::object(std::move(p), {"model", "dataset"});
+    p = {p[0], p[2], p[3], p[4], {"dataset", schema::string("JSONL dataset (name or path)")}};
+    return schema::object(p, {"model", "dataset"});
   }
-  return schema::object(std::move(p), {"model"});
+  return schema::object(p, {"model"});
 }
 
 // The answers' shapes, as issue 10 specifies them (the CLI's --json has the same keys).
@@ -72,6 +74,7 @@ engine::PlanHardware hardware_of(const Json& args) {
   engine::PlanHardware h;
   h.gpu = args.value("gpu", std::string());
   h.memory_gb = args.value("memory_gb", 0.0);
+  h.gpus = args.value("gpus", int64_t{1});
   return h;
 }
 

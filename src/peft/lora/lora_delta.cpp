@@ -24,7 +24,7 @@ at::Tensor LoraDelta::delta(const model::Linear& base, const at::Tensor& x, cons
   auto lora = at::linear(at::linear(xa, A_), B_);  // [..., out]
   if (!is_dora()) return lora * scaling_;
 
-  auto n = weight_norm(base.quantized() ? base.dense_weight(at::kFloat) : base.weight);
+  auto n = weight_norm(base.weight.defined() ? base.weight : base.dense_weight(at::kFloat));  // gathers a sharded base
   auto scale = magnitude_ / n;  // [out], gradient only through m
   at::Tensor w0x;
   if (drop) {

@@ -28,13 +28,16 @@ constexpr int64_t kCudaContext = 512 * kMiB;
 
 struct Weights {
   int64_t dense = 0, quantized = 0, quantized_params = 0;
+  int64_t gathered = 0;  // shard_base: the largest linear base, whole while its product runs
   std::string detail;
 };
 
 int64_t element_size(const std::string& dtype) { return dtype == "float32" || dtype == "fp32" ? 4 : 2; }
 
-// The base as TrainableModel loads it: fp32, bf16 under a bf16 run of an adapter, or 4/8-bit.
-Weights weights_of(const ModelShape& m, const train::TrainConfig& c, int64_t base_size) {
+// The base as TrainableModel loads it: fp32, bf16 under a bf16 run of an adapter, or 4/8-bit;
+// with shard_base over several processes, each keeps 1/processes of every linear base (the loader
+// shards the decoder layers' linears and an untied LM head; dist/sharded_weight.h).
+Weights weights_of(const ModelShape& m, const train::TrainConfig& c, int64_t base_size, int64_t processes) {
   Weights w;
   const auto q = train::base_quantization(c);
   const bool quantize = !c.full() && (q.load_in_4bit || q.load_in_8bit);
@@ -51,11 +54,27 @@ Weights weights_of(const ModelShape& m, const train::TrainConfig& c, int64_t bas
       }
   for (const auto& [name, n] : m.tensors)
     if (!quantized.count(name)) w.dense += n * base_size;
-  w.detail = quantize ? core::with_commas(w.quantized_params) + " parameters in " + (bits == 4 ? "4" : "8") + "-bit" +
+  const bool shard = c.shard_base && processes > 1 && !c.full();
+  if (shard) {
+    int64_t whole = 0, largest = 0;
+    for (const auto& l : m.linears) {
+      const int64_t b = quantized.count(l.module + ".weight") ? quantized_weight_bytes(l.out, l.in, bits, dq, blocksize)
+                                                              : l.out * l.in * base_size;
+      whole += b;
+      largest = std::max(largest, b);
+      (quantized.count(l.module + ".weight") ? w.quantized : w.dense) -= b - (b + processes - 1) / processes;
+    }
+    // The gather writes the whole weight into one buffer (sharded_weight.cpp).
+    w.gathered = largest;
+    w.detail += "; the linear layers' " + core::format_bytes(whole) + " split over " + std::to_string(processes) +
+                " processes (shard_base), each keeping 1/" + std::to_string(processes);
+  }
+  w.detail = (quantize ? core::with_commas(w.quantized_params) + " parameters in " + (bits == 4 ? "4" : "8") + "-bit" +
                             (bits == 4 && dq ? " with double quantization" : "") + ", the rest (" +
                             core::with_commas(m.parameters - w.quantized_params) + ") in " +
                             (base_size == 4 ? "fp32" : "bf16")
-                      : core::with_commas(m.parameters) + " parameters in " + (base_size == 4 ? "fp32" : "bf16");
+                      : core::with_commas(m.parameters) + " parameters in " + (base_size == 4 ? "fp32" : "bf16")) +
+             w.detail;
   return w;
 }
 
@@ -104,7 +123,11 @@ MemoryEstimate estimate_training(const ModelShape& m, const train::TrainConfig& 
   // Adapters train on a frozen base that stays bf16 under a bf16 run; full fine-tuning keeps fp32
   // masters (train/trainable_model.cpp).
   const int64_t base_size = (c.bf16 && !full) ? 2 : 4;
-  const Weights w = weights_of(m, c, base_size);
+  LLMCP_CHECK(o.processes >= 1, kInvalidArgument, "processes must be at least 1");
+  Weights w = weights_of(m, c, base_size, o.processes);
+  // Gloo (CPUs) stages an all-gather's output through a buffer of its own and copies it out: one
+  // more layer; NCCL writes in place.
+  if (!cuda) w.gathered *= 2;
 
   // What is trained, from PEFT's target planning on the model's linear layers.
   std::vector<std::string> linear_names;
@@ -163,7 +186,10 @@ MemoryEstimate estimate_training(const ModelShape& m, const train::TrainConfig& 
                             : c.bf16                  ? 0.35
                                                       : 0.8;
   const int64_t retained = cuda ? 0 : static_cast<int64_t>(static_cast<double>(a.heap_kept) * heap_share);
-  const int64_t fixed = weights + trainable_bytes + buffers + adam + retained;
+  // Several processes: DDP's buckets hold a flat copy of every gradient for the all-reduce
+  // (dist/grad_sync.cpp).
+  const int64_t buckets = o.processes > 1 ? grads_all : 0;
+  const int64_t fixed = weights + trainable_bytes + buffers + adam + retained + buckets + w.gathered;
   // Gradients by the time layer l's backward runs (full: the LM head's first, then layer by layer).
   const int64_t head_grads = full ? a.head_parameters * 4 : 0;
   auto grads_before_layer = [&](int64_t l) {
@@ -206,12 +232,14 @@ MemoryEstimate estimate_training(const ModelShape& m, const train::TrainConfig& 
     e.parts.push_back({std::move(name), bytes, std::move(detail)});
   };
   add("weights", weights, w.detail);
+  if (w.gathered) add("gathered_layer", w.gathered, "the largest linear base, gathered whole while its product runs");
   if (!full)
     add("trainable", trainable_bytes + buffers,
         core::with_commas(trainable) + " fp32 parameters (" + percent(trainable, m.parameters) + ")" +
             (buffers ? ", plus " + core::format_bytes(buffers) + " of " + c.lora.method + " buffers (not trained)" : ""));
   add("gradients", peak->grads, "fp32, of the trainable tensors");
   add("optimizer", adam, "AdamW's two fp32 moments per trainable parameter");
+  if (buckets) add("allreduce_buckets", buckets, "the gradients' flat copy the all-reduce sends (data parallel)");
   add("activations", peak->activations, a.detail);
   add("loss", peak->loss, "logits and cross-entropy buffers over " + std::to_string(m.config.vocab_size) + " tokens");
   if (retained) add("heap_retained", retained_at(*peak), "freed heap blocks glibc keeps resident after the forward pass");

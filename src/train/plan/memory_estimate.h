@@ -47,6 +47,10 @@ struct PlanOptions {
   // Target tokens per row as a fraction of seq_len (1: every position predicts, as with packing
   // or train_on_all; the loss buffers scale with it).
   double target_fraction = 1.0;
+  // Training processes (one per device). Above 1, the estimate is each process's: the whole
+  // model, or with shard_base 1/processes of every linear base plus the layer being gathered; and
+  // the gradient all-reduce's buckets.
+  int64_t processes = 1;
 };
 
 // The training step's peak for `c` (method, batch_size, seq_len, gradient_checkpointing, bf16,

@@ -32,23 +32,26 @@ struct Candidate {
   bool checkpointing = false;
 };
 
-// The run's memory with these keys, as the trainer would parse them.
-MemoryEstimate estimate_keys(const ModelShape& m, const nlohmann::ordered_json& keys) {
+// The run's memory with these keys, as the trainer would parse them; per process when several.
+MemoryEstimate estimate_keys(const ModelShape& m, const nlohmann::ordered_json& keys, int64_t processes) {
   nlohmann::json j = keys;
   j["dataset"] = "(planning)";
   j["output_dir"] = "(planning)";
-  return estimate_training(m, train::train_config_from_json(j));
+  PlanOptions o;
+  o.processes = processes;
+  return estimate_training(m, train::train_config_from_json(j), o);
 }
 
 // The largest micro-batch (a power of two up to `effective`) that fits without checkpointing, or
 // with it when that allows a larger one; none when even batch 1 with checkpointing does not fit.
-std::optional<Candidate> best_fit(const ModelShape& m, nlohmann::ordered_json keys, int64_t effective, int64_t budget) {
+std::optional<Candidate> best_fit(const ModelShape& m, nlohmann::ordered_json keys, int64_t effective, int64_t budget,
+                                  int64_t processes) {
   std::optional<Candidate> best;
   for (bool ckpt : {false, true}) {
     for (int64_t mb = std::min<int64_t>(effective, 16); mb >= 1; mb /= 2) {
       keys["batch_size"] = mb;
       keys["gradient_checkpointing"] = ckpt;
-      auto e = estimate_keys(m, keys);
+      auto e = estimate_keys(m, keys, processes);
       if (e.total_bytes > budget) continue;
       if (!best || mb > best->micro_batch) best = Candidate{keys, e, mb, ckpt};
       break;
@@ -134,10 +137,12 @@ struct Choice {
 // The preset's methods in order: the first that fits without checkpointing, else the first that
 // fits at all; when that needs checkpointing, the resource-constrained advice (Best Practices 3):
 // sparse fine-tuning, or QLoRA, with checkpointing, bf16 and batch 1.
-Choice choose(const ModelShape& m, const nlohmann::ordered_json& base, const Preset& p, bool gpu, int64_t budget) {
+Choice choose(const ModelShape& m, const nlohmann::ordered_json& base, const Preset& p, bool gpu, int64_t budget,
+              int64_t processes) {
   Choice c;
+  const int64_t per_process = std::max<int64_t>(1, p.effective / processes);  // rows per update, each process's share
   for (const auto& method : p.methods) {
-    auto fit = best_fit(m, method_keys(base, p, method, gpu), p.effective, budget);
+    auto fit = best_fit(m, method_keys(base, p, method, gpu), per_process, budget, processes);
     if (fit && (!fit->checkpointing || !c.pick)) {
       c.pick = fit;
       c.method = method;
@@ -151,8 +156,8 @@ Choice choose(const ModelShape& m, const nlohmann::ordered_json& base, const Pre
     k["bf16"] = true;
     k["gradient_checkpointing"] = true;
     k["batch_size"] = 1;
-    if (estimate_keys(m, k).total_bytes > budget) continue;
-    if (auto fit = best_fit(m, k, p.effective, budget)) {
+    if (estimate_keys(m, k, processes).total_bytes > budget) continue;
+    if (auto fit = best_fit(m, k, per_process, budget, processes)) {
       c.pick = fit;
       c.method = method;
       break;
@@ -169,23 +174,35 @@ Choice choose(const ModelShape& m, const nlohmann::ordered_json& base, const Pre
   k["gradient_checkpointing"] = true;
   k["batch_size"] = 1;
   k["seq_len"] = std::min<int64_t>(seq, 512);
-  const auto smallest = estimate_keys(m, k);
+  const auto smallest = estimate_keys(m, k, 1);
   std::string gpus;
   for (const auto& g : gpu_catalog())
     if (static_cast<double>(smallest.total_bytes) <= static_cast<double>(g.memory_bytes) * kHeadroom)
       gpus += (gpus.empty() ? "" : ", ") + g.name;
+  // The fewest devices of this size that hold it with the base sharded across them.
+  std::string sharded = " Sharding the base does not bring it within 64 devices of this size.";
+  auto ks = k;
+  ks["shard_base"] = true;
+  const int64_t budget = static_cast<int64_t>(static_cast<double>(hw.memory_bytes) * kHeadroom);
+  for (int64_t n = std::max<int64_t>(2, hw.count * 2); n <= 64; n *= 2)
+    if (const auto e = estimate_keys(m, ks, n); e.total_bytes <= budget) {
+      sharded = " With the base sharded across " + std::to_string(n) + " devices of this size (shard_base: true, " +
+                "--gpus " + std::to_string(n) + "; train with --nproc-per-node " + std::to_string(n) + ") each needs " +
+                core::format_bytes(e.total_bytes) + ".";
+      break;
+    }
   LLMCP_FAIL(kInvalidArgument, "no plan fits ", core::format_bytes(hw.memory_bytes), " (", hw.name, "): the smallest, QLoRA ",
              "with gradient checkpointing, bf16, batch 1 and seq_len ", k["seq_len"].get<int64_t>(), ", needs ",
              core::format_bytes(smallest.total_bytes), ". ",
-             gpus.empty() ? "No single GPU of the catalog holds it; it needs the model sharded across devices "
-                            "(FSDP/ZeRO-3), which this program does not do."
-                          : "It fits: " + gpus + ".");
+             gpus.empty() ? "No single GPU of the catalog holds it." : "It fits: " + gpus + ".", sharded);
 }
 
 // Accumulation up to the preset's rows per update, warmup and schedule, evaluation and saving.
-void schedule(Recommendation& r, const Candidate& pick, const Preset& p, const DatasetStats& d) {
+// Each of `processes` computes its own micro-batches: a step takes micro-batch x accumulation x
+// processes rows.
+void schedule(Recommendation& r, const Candidate& pick, const Preset& p, const DatasetStats& d, int64_t processes) {
   const int64_t mb = pick.micro_batch;
-  const int64_t accumulation = std::max<int64_t>(1, p.effective / mb);
+  const int64_t accumulation = std::max<int64_t>(1, p.effective / (mb * processes));
   r.config["gradient_accumulation_steps"] = accumulation;
   r.config["warmup_ratio"] = 0.03;
   r.config["lr_scheduler"] = "cosine";
@@ -195,7 +212,7 @@ void schedule(Recommendation& r, const Candidate& pick, const Preset& p, const D
   }
   const int64_t train_examples =
       static_cast<int64_t>(static_cast<double>(d.examples) * (1.0 - r.config.value("eval_fraction", 0.0)));
-  const int64_t steps_per_epoch = std::max<int64_t>(1, train_examples / (mb * accumulation));
+  const int64_t steps_per_epoch = std::max<int64_t>(1, train_examples / (mb * accumulation * processes));
   const int64_t every = std::max<int64_t>(10, steps_per_epoch * p.epochs / 20);
   if (r.config.contains("eval_fraction")) r.config["eval_steps"] = every;
   r.config["save_steps"] = every;
@@ -256,12 +273,20 @@ void explain(Recommendation& r, const Choice& c, const Preset& p, const DatasetS
                                                           (r.config.contains("eval_fraction") ? ", with early stopping on the held-out part." : ".")
                                                     : (r.scenario == Scenario::kLarge ? ": fewer epochs with larger batches for large data."
                                                                                       : ": a few passes.")));
+  const std::string procs = hw.count > 1 ? " x " + std::to_string(hw.count) + " processes" : "";
   why("batch_size", "micro-batch " + std::to_string(mb) + " x " + std::to_string(accumulation) +
-                        " accumulation steps = " + std::to_string(mb * accumulation) +
+                        " accumulation steps" + procs + " = " + std::to_string(mb * accumulation * hw.count) +
                         " rows per update: the largest micro-batch that fits, accumulation for the rest.");
   why("gradient_checkpointing", c.pick->checkpointing ? "gradient checkpointing on: without it the activations do not fit."
                                                     : "gradient checkpointing off: the activations fit, and it would cost a "
                                                       "third more compute.");
+  if (r.config.value("shard_base", false))
+    why("shard_base", "shard_base: the model does not fit one device, so each of the " + std::to_string(hw.count) +
+                          " processes keeps 1/" + std::to_string(hw.count) + " of the base and gathers a layer for each "
+                          "product; launch with --nproc-per-node " + std::to_string(hw.count) + ".");
+  else if (hw.count > 1)
+    why("", "Data-parallel over " + std::to_string(hw.count) + " devices (launch with --nproc-per-node " +
+                std::to_string(hw.count) + "): each holds the whole model; the estimate is each one's.");
   why("bf16", r.config.value("bf16", false) ? "bf16 mixed precision: half the activation memory, the GPU's fast path."
                                             : "fp32 on the CPU: this machine's bf16 matmuls are not faster, and memory allows it.");
 }
@@ -288,12 +313,18 @@ Recommendation recommend(const ModelShape& m, const std::string& model_ref, cons
   if (gpu) base["device"] = "cuda";
 
   const Preset preset = preset_for(r.scenario, d, m);
-  const Choice choice = choose(m, base, preset, gpu, budget);
+  // Several devices: data-parallel with the whole model on each when it fits, else the base
+  // sharded across them (more communication: a layer's gathers each pass).
+  Choice choice = choose(m, base, preset, gpu, budget, hw.count);
+  if (!choice.pick && hw.count > 1) {
+    base["shard_base"] = true;
+    choice = choose(m, base, preset, gpu, budget, hw.count);
+  }
   if (!choice.pick) fail_no_fit(m, base, preset, gpu, seq, hw);
   r.constrained = choice.constrained;
   r.config = choice.pick->config;
   r.estimate = choice.pick->estimate;
-  schedule(r, *choice.pick, preset, d);
+  schedule(r, *choice.pick, preset, d, hw.count);
   explain(r, choice, preset, d, seq, hw);
   return r;
 }

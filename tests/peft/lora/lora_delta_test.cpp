@@ -30,7 +30,7 @@ class LoraMathTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     testing::make_tiny_model(dir_ / "m", R"({"attention_bias": true})");
-    decoder_ = model::load_decoder(dir_ / "m", {"float32", "cpu", {}});
+    decoder_ = model::load_decoder(dir_ / "m", {"float32", "cpu", {}, {}});
   }
   llmcp::testing::TempDir dir_;
   std::unique_ptr<model::Decoder> decoder_;
@@ -118,7 +118,7 @@ INSTANTIATE_TEST_SUITE_P(LoraAndDora, LoraMathTest, ::testing::Values(false, tru
 TEST(LoraInitTest, DefaultIsKaimingUniformAndGaussianHasStdOneOverR) {
   llmcp::testing::TempDir dir;
   testing::make_tiny_model(dir / "m");
-  auto d = model::load_decoder(dir / "m", {"float32", "cpu", {}});
+  auto d = model::load_decoder(dir / "m", {"float32", "cpu", {}, {}});
   PeftModel peft(*d);
   auto c = config(false, LoraInit::kDefault);
   c.r = 16;

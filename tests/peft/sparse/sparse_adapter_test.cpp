@@ -74,7 +74,7 @@ TEST_F(SparseAdapterTest, WritesIndicesValuesAndSeedKeys) {
 
 TEST_F(SparseAdapterTest, RoundTripAndMergeReproduceOutputs) {
   for (auto type : {SparsityType::kUnstructured, SparsityType::kStructured}) {
-    auto base = model::load_decoder(dir_ / "m", {"float32", "cpu", {}});
+    auto base = model::load_decoder(dir_ / "m", {"float32", "cpu", {}, {}});
     PeftModel peft(*base);
     peft.add_adapter("default", sparse_config(type), 2);
     randomize(peft, 3);
@@ -90,7 +90,7 @@ TEST_F(SparseAdapterTest, RoundTripAndMergeReproduceOutputs) {
     }
     EXPECT_FALSE(at::allclose(plain, decoder_->forward(ids), 1e-4, 1e-4));  // the adapter does something
 
-    auto d2 = model::load_decoder(dir_ / "m", {"float32", "cpu", {}});
+    auto d2 = model::load_decoder(dir_ / "m", {"float32", "cpu", {}, {}});
     PeftModel loaded(*d2);
     auto cfg = load_adapter(loaded, dir_ / "a", "default");
     ASSERT_EQ(cfg.method, "sparse");
@@ -105,7 +105,7 @@ TEST_F(SparseAdapterTest, RoundTripAndMergeReproduceOutputs) {
 }
 
 TEST_F(SparseAdapterTest, MergesIntoA4BitBase) {
-  model::LoadOptions opts{"float32", "cpu", {}};
+  model::LoadOptions opts{"float32", "cpu", {}, {}};
   opts.quant.load_in_4bit = true;
   opts.quant.quant_type = quant::QuantType::kNf4;
   auto q = model::load_decoder(dir_ / "m", opts);
@@ -145,7 +145,7 @@ TEST_F(SparseAdapterTest, LoadErrorsNameTheTensor) {
   std::filesystem::create_directories(dir_ / "b");
   model::save_tensors(dir_ / "b" / "adapter_model.safetensors", kept, {{"format", "pt"}});
   core::write_file_atomic(dir_ / "b" / "adapter_config.json", core::read_file(dir_ / "a" / "adapter_config.json"));
-  auto d2 = model::load_decoder(dir_ / "m", {"float32", "cpu", {}});
+  auto d2 = model::load_decoder(dir_ / "m", {"float32", "cpu", {}, {}});
   PeftModel other(*d2);
   try {
     load_adapter(other, dir_ / "b", "x");

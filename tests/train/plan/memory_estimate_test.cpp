@@ -152,6 +152,48 @@ TEST(MemoryEstimate, BreakdownAddsUpToTheTotal) {
       }
 }
 
+// Several processes: each holds the whole model, plus DDP's flat gradient buckets; with shard_base
+// each keeps 1/N of every linear base (the shapes' own out x in, counted here) and the largest one
+// whole while its product runs.
+TEST(MemoryEstimate, ShardedBaseKeepsOneNthOfTheLinearWeightsPerProcess) {
+  auto m = plan::load_model_shape("meta-llama/Llama-2-7b-hf");
+  int64_t linear = 0, largest = 0;
+  for (const auto& l : m.linears) {
+    linear += l.out * l.in * 2;  // bf16
+    largest = std::max(largest, l.out * l.in * 2);
+  }
+  auto part = [](const plan::MemoryEstimate& e, const std::string& name) {
+    for (const auto& p : e.parts)
+      if (p.name == name) return p.bytes;
+    return int64_t{-1};
+  };
+  const nlohmann::json keys = {{"method", "lora"}, {"bf16", true}, {"device", "cuda"}, {"seq_len", 256}};
+  const auto one = plan::estimate_training(m, config(keys));
+  plan::PlanOptions four;
+  four.processes = 4;
+  const auto replicated = plan::estimate_training(m, config(keys), four);
+  EXPECT_EQ(part(replicated, "weights"), part(one, "weights"));
+  EXPECT_EQ(part(replicated, "allreduce_buckets"), one.trainable_parameters * 4);
+  EXPECT_EQ(part(one, "allreduce_buckets"), -1);
+  auto sharded_keys = keys;
+  sharded_keys["shard_base"] = true;
+  const auto sharded = plan::estimate_training(m, config(sharded_keys), four);
+  EXPECT_NEAR(static_cast<double>(part(one, "weights") - part(sharded, "weights")), linear * 3.0 / 4.0, 1024.0);
+  EXPECT_EQ(part(sharded, "gathered_layer"), largest);  // NCCL writes in place; Gloo (CPUs) stages a copy
+  auto cpu_keys = sharded_keys;
+  cpu_keys["device"] = "cpu";
+  EXPECT_EQ(part(plan::estimate_training(m, config(cpu_keys), four), "gathered_layer"), 2 * largest);
+  EXPECT_LT(sharded.total_bytes, replicated.total_bytes);
+  // One process: shard_base changes nothing.
+  EXPECT_EQ(plan::estimate_training(m, config(sharded_keys)).total_bytes, one.total_bytes);
+  // QLoRA: the 4-bit bytes are split too.
+  auto q = sharded_keys;
+  q["method"] = "qlora";
+  const auto q1 = plan::estimate_training(m, config(q));
+  const auto q4 = plan::estimate_training(m, config(q), four);
+  EXPECT_LT(part(q4, "weights"), part(q1, "weights") / 3);
+}
+
 int64_t live_heap() {
   const auto m = mallinfo2();
   return static_cast<int64_t>(m.uordblks + m.hblkhd);

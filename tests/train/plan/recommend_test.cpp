@@ -43,7 +43,7 @@ TEST(Recommend, SmallDatasetGetsLoraOrDoraWithHigherDropoutLowRateMoreEpochs) {
   EXPECT_GE(epochs, 5);
   EXPECT_LE(epochs, 10);
   EXPECT_LE(r.config["lora_rank"].get<int64_t>(), 8);  // lora-integration.md: start with rank 4-8
-  EXPECT_EQ(r.config["target_modules"], nlohmann::json({"q_proj", "v_proj"}));
+  EXPECT_EQ(nlohmann::json(r.config["target_modules"]), nlohmann::json({"q_proj", "v_proj"}));
   EXPECT_EQ(r.config["seq_len"].get<int64_t>(), 448);  // the 95th percentile, in steps of 64
 }
 
@@ -87,6 +87,30 @@ TEST(Recommend, RefusesWhatCannotFitAndSaysWhatWould) {
     const std::string msg = e.what();
     EXPECT_NE(msg.find("no plan fits"), std::string::npos) << msg;
     EXPECT_NE(msg.find("A6000 48GB"), std::string::npos) << msg;  // QLoRA 70B fits a 48 GB card
+  }
+}
+
+// Several devices: data-parallel when the model fits one, the base sharded across them when it
+// does not; with one device too small, the refusal says how many sharded ones would do.
+TEST(Recommend, ShardsTheBaseOnlyWhenOneDeviceCannotHoldIt) {
+  const auto small = load_model_shape("meta-llama/Llama-2-7b-hf");
+  const auto dp = recommend(small, "x", data(5000, 400), plan_target("A100 80GB", 0, 4));
+  EXPECT_FALSE(dp.config.value("shard_base", false)) << dp.config.dump();
+  const auto big = load_model_shape("meta-llama/Llama-2-70b-hf");
+  const auto hw = plan_target("RTX 4090 24GB", 0, 4);
+  const auto r = recommend(big, "x", data(5000, 400), hw);
+  EXPECT_EQ(r.config.value("shard_base", false), true) << r.config.dump();
+  check_runnable(r, hw);
+  bool said = false;
+  for (const auto& [key, sentence] : r.reasons) said |= key == "shard_base" && sentence.find("--nproc-per-node 4") != std::string::npos;
+  EXPECT_TRUE(said);
+  try {
+    recommend(big, "x", data(5000, 400), plan_target("RTX 4090 24GB", 0, 1));
+    FAIL() << "QLoRA 70B does not fit one 24 GB card";
+  } catch (const core::Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("With the base sharded across 2 devices of this size (shard_base: true, --gpus 2"), std::string::npos)
+        << msg;
   }
 }
 
