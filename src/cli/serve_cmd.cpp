@@ -18,6 +18,7 @@
 #include "mcp/app.h"
 #include "mcp/http_transport.h"
 #include "mcp/stdio_transport.h"
+#include "web/dashboard.h"
 
 namespace llmcp::cli {
 namespace {
@@ -81,8 +82,10 @@ void serve(const ServeArgs& a) {
   oa.list_models = [&app] { return app.models(); };
   auto openai = make_openai_api(app.serving(), oa, [&app](const std::string& p) { return app.adapter_path(p); });
   h.threads = std::max(h.threads, api::connection_threads(engine::ServingOptions{}.max_running));
-  h.mount = [&openai](httplib::Server& http, const mcp::AccessPolicy& policy) {
+  web::Dashboard dashboard(app.server());
+  h.mount = [&openai, &dashboard](httplib::Server& http, const mcp::AccessPolicy& policy) {
     openai->mount(http, openai_admit(policy));
+    dashboard.mount(http, policy);
   };
   mcp::HttpTransport transport(app.server(), h);
   transport.run();
