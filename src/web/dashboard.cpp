@@ -110,9 +110,18 @@ void Dashboard::mount(httplib::Server& http, const mcp::AccessPolicy& policy) {
     const auto page = asset(request_has_token(req, policy.token) ? "index.html" : "login.html");
     res.set_content(std::string(page->bytes), page->content_type);
   });
-  http.Post("/ui/login", [admit, policy](const httplib::Request& req, httplib::Response& res) {
+  // POST bodies are read with the server's limit (the transport's catch-all for POST takes a
+  // content reader, so these must too).
+  const size_t limit = 1 << 20;
+  http.Post("/ui/login", [admit, policy, limit](const httplib::Request& req, httplib::Response& res,
+                                                const httplib::ContentReader& reader) {
+    std::string body;
+    if (!mcp::read_body(req, reader, limit, body, res)) return;
     if (!admit(req, res)) return;
-    const auto token = req.get_param_value("token");
+    httplib::Params form;
+    httplib::detail::parse_query_text(body, form);
+    const auto it = form.find("token");
+    const std::string token = it == form.end() ? "" : it->second;
     if (!policy.token.empty() && !mcp::bearer_token_matches("Bearer " + token, policy.token)) {
       res.status = 401;
       const auto page = asset("login.html");
@@ -122,10 +131,13 @@ void Dashboard::mount(httplib::Server& http, const mcp::AccessPolicy& policy) {
     res.set_header("Set-Cookie", std::string(kTokenCookie) + "=" + token + "; HttpOnly; SameSite=Strict; Path=/");
     res.set_redirect("/", 303);
   });
-  http.Post("/ui/call", [admit, policy, impl](const httplib::Request& req, httplib::Response& res) {
+  http.Post("/ui/call", [admit, policy, impl](const httplib::Request& req, httplib::Response& res,
+                                              const httplib::ContentReader& reader) {
+    std::string text;
+    if (!mcp::read_body(req, reader, 4 << 20, text, res)) return;
     if (!admit(req, res)) return;
     if (!request_has_token(req, policy.token)) return send_json(res, 401, {{"error", "log in first: the token is wrong or missing"}});
-    const auto body = Json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+    const auto body = Json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (!body.is_object() || !body.contains("tool") || !body["tool"].is_string())
       return send_json(res, 400, {{"error", "send {\"tool\": NAME, \"arguments\": {...}}"}});
     send_json(res, 200, impl->call(body["tool"].get<std::string>(), body.value("arguments", Json::object())));
