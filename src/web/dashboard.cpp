@@ -4,9 +4,9 @@
 #include <atomic>
 #include <mutex>
 
-#include "core/error.h"
 #include "mcp/jsonrpc.h"
 #include "web/assets.h"
+#include "web/job_events.h"
 
 namespace llmcp::web {
 namespace {
@@ -32,12 +32,45 @@ void send_json(httplib::Response& res, int status, const Json& body) {
   res.set_content(body.dump(), "application/json");
 }
 
+// What the pages may load: their own scripts and styles only (uPlot sets inline styles).
+constexpr const char* kPolicy =
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'";
+
+// A page; `error` (plain text) replaces its <!--error--> marker as an alert.
+void send_page(httplib::Response& res, const char* name, const std::string& error = "") {
+  std::string page(asset(name)->bytes);
+  if (const auto at = page.find("<!--error-->"); at != std::string::npos && !error.empty())
+    page.replace(at, 12, "<p class=\"error\" role=\"alert\">" + error + "</p>");
+  res.set_header("Cache-Control", "no-store");
+  res.set_header("Content-Security-Policy", kPolicy);
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_content(page, asset(name)->content_type);
+}
+
+// Characters a cookie value may hold as it is (RFC 6265's cookie-octet); a token with others is
+// percent-encoded into the cookie and decoded back.
+std::string cookie_encode(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (c > 0x20 && c < 0x7f && c != '"' && c != ',' && c != ';' && c != '\\' && c != '%') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 bool request_has_token(const httplib::Request& req, const std::string& token) {
   if (token.empty()) return true;
   if (mcp::bearer_token_matches(req.get_header_value("Authorization"), token)) return true;
-  return mcp::bearer_token_matches("Bearer " + cookie_value(req, kTokenCookie), token);
+  const auto cookie = httplib::detail::decode_url(cookie_value(req, kTokenCookie), false);
+  return !cookie.empty() && mcp::bearer_token_matches("Bearer " + cookie, token);
 }
 
 struct Dashboard::Impl {
@@ -46,7 +79,9 @@ struct Dashboard::Impl {
   std::shared_ptr<mcp::Session> session;  // the dashboard's own MCP session, initialized once
   std::atomic<int64_t> next_id{1};
 
-  explicit Impl(mcp::Server& s) : server(s) {}
+  size_t max_body_bytes;
+
+  Impl(mcp::Server& s, size_t limit) : server(s), max_body_bytes(limit) {}
 
   std::shared_ptr<mcp::Session> ensure_session() {
     std::lock_guard lock(mu);
@@ -67,25 +102,27 @@ struct Dashboard::Impl {
     session = s;
     return s;
   }
-
-  // tools/call in process: the JSON-RPC response's result, or its error.
-  Json call(const std::string& tool, const Json& arguments) {
-    mcp::Message m;
-    m.kind = mcp::Message::Kind::kRequest;
-    m.id = next_id++;
-    m.method = "tools/call";
-    m.params = {{"name", tool}, {"arguments", arguments}};
-    auto response = server.handle(ensure_session(), m, [](const Json&) { return true; });
-    return response.value_or(Json::object());
-  }
 };
 
-Dashboard::Dashboard(mcp::Server& server) : impl_(std::make_unique<Impl>(server)) {}
+Dashboard::Dashboard(mcp::Server& server, size_t max_body_bytes)
+    : impl_(std::make_unique<Impl>(server, max_body_bytes)) {}
 Dashboard::~Dashboard() = default;
 
+Json Dashboard::rpc(const std::string& method, const Json& params) {
+  const Json id = impl_->next_id++;
+  if (method != "tools/list" && method != "tools/call" && method != "resources/read")
+    return mcp::make_error(id, mcp::kMethodNotFound, "the dashboard sends tools/list, tools/call or resources/read");
+  mcp::Message m;
+  m.kind = mcp::Message::Kind::kRequest;
+  m.id = id;
+  m.method = method;
+  m.params = params.is_object() ? params : Json::object();
+  auto response = impl_->server.handle(impl_->ensure_session(), m, [](const Json&) { return true; });
+  return response.value_or(mcp::make_error(id, mcp::kInternalError, "the request was cancelled"));
+}
+
 void Dashboard::mount(httplib::Server& http, const mcp::AccessPolicy& policy) {
-  auto* impl = impl_.get();
-  // Host and Origin as /mcp checks them; the token from the header or the login cookie.
+  // Host and Origin as /mcp checks them (the token is checked per route: the login page needs none).
   auto admit = [policy](const httplib::Request& req, httplib::Response& res) {
     auto open = policy;
     open.token.clear();
@@ -96,6 +133,12 @@ void Dashboard::mount(httplib::Server& http, const mcp::AccessPolicy& policy) {
     }
     return true;
   };
+  auto authorized = [admit, policy](const httplib::Request& req, httplib::Response& res) {
+    if (!admit(req, res)) return false;
+    if (request_has_token(req, policy.token)) return true;
+    send_json(res, 401, {{"error", "log in first: the token is wrong or missing"}});
+    return false;
+  };
   http.Get("/assets/(.*)", [admit](const httplib::Request& req, httplib::Response& res) {
     if (!admit(req, res)) return;
     const auto a = asset(req.matches[1].str());
@@ -103,44 +146,57 @@ void Dashboard::mount(httplib::Server& http, const mcp::AccessPolicy& policy) {
       res.status = 404;
       return;
     }
+    res.set_header("X-Content-Type-Options", "nosniff");
     res.set_content(std::string(a->bytes), a->content_type);
   });
   http.Get("/", [admit, policy](const httplib::Request& req, httplib::Response& res) {
     if (!admit(req, res)) return;
-    const auto page = asset(request_has_token(req, policy.token) ? "index.html" : "login.html");
-    res.set_content(std::string(page->bytes), page->content_type);
+    send_page(res, request_has_token(req, policy.token) ? "index.html" : "login.html");
   });
-  // POST bodies are read with the server's limit (the transport's catch-all for POST takes a
-  // content reader, so these must too).
-  const size_t limit = 1 << 20;
-  http.Post("/ui/login", [admit, policy, limit](const httplib::Request& req, httplib::Response& res,
+  // POST bodies are read through the transport's limit, and with a content reader: the
+  // transport's catch-all for POST takes one, and httplib tries those routes first.
+  const size_t small = 64 << 10;
+  http.Post("/ui/login", [admit, policy, small](const httplib::Request& req, httplib::Response& res,
                                                 const httplib::ContentReader& reader) {
     std::string body;
-    if (!mcp::read_body(req, reader, limit, body, res)) return;
+    if (!mcp::read_body(req, reader, small, body, res)) return;
     if (!admit(req, res)) return;
     httplib::Params form;
     httplib::detail::parse_query_text(body, form);
     const auto it = form.find("token");
     const std::string token = it == form.end() ? "" : it->second;
     if (!policy.token.empty() && !mcp::bearer_token_matches("Bearer " + token, policy.token)) {
+      send_page(res, "login.html", "That token is not the server's: check --token or LLMCP_TOKEN.");
       res.status = 401;
-      const auto page = asset("login.html");
-      res.set_content(std::string(page->bytes), page->content_type);
       return;
     }
-    res.set_header("Set-Cookie", std::string(kTokenCookie) + "=" + token + "; HttpOnly; SameSite=Strict; Path=/");
+    res.set_header("Set-Cookie",
+                   std::string(kTokenCookie) + "=" + cookie_encode(token) + "; HttpOnly; SameSite=Strict; Path=/");
     res.set_redirect("/", 303);
   });
-  http.Post("/ui/call", [admit, policy, impl](const httplib::Request& req, httplib::Response& res,
-                                              const httplib::ContentReader& reader) {
-    std::string text;
-    if (!mcp::read_body(req, reader, 4 << 20, text, res)) return;
+  http.Post("/ui/logout", [admit, small](const httplib::Request& req, httplib::Response& res,
+                                         const httplib::ContentReader& reader) {
+    std::string body;
+    if (!mcp::read_body(req, reader, small, body, res)) return;
     if (!admit(req, res)) return;
-    if (!request_has_token(req, policy.token)) return send_json(res, 401, {{"error", "log in first: the token is wrong or missing"}});
+    res.set_header("Set-Cookie", std::string(kTokenCookie) + "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    res.set_redirect("/", 303);
+  });
+  const size_t limit = impl_->max_body_bytes;
+  http.Post("/ui/rpc", [this, authorized, limit](const httplib::Request& req, httplib::Response& res,
+                                                 const httplib::ContentReader& reader) {
+    std::string text;
+    if (!mcp::read_body(req, reader, limit, text, res)) return;
+    if (!authorized(req, res)) return;
     const auto body = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (!body.is_object() || !body.contains("tool") || !body["tool"].is_string())
-      return send_json(res, 400, {{"error", "send {\"tool\": NAME, \"arguments\": {...}}"}});
-    send_json(res, 200, impl->call(body["tool"].get<std::string>(), body.value("arguments", Json::object())));
+    if (!body.is_object() || !body.contains("method") || !body["method"].is_string())
+      return send_json(res, 400, {{"error", "send {\"method\": \"tools/call\", \"params\": {...}}"}});
+    send_json(res, 200, rpc(body["method"].get<std::string>(), body.value("params", Json::object())));
+  });
+  http.Get("/ui/jobs/([A-Za-z0-9._-]{1,64})/events", [this, authorized, &http](const httplib::Request& req,
+                                                                               httplib::Response& res) {
+    if (!authorized(req, res)) return;
+    stream_job_events(*this, http, req.matches[1].str(), req.get_header_value("Last-Event-ID"), res);
   });
 }
 
