@@ -47,19 +47,28 @@ void send_page(httplib::Response& res, const char* name, const std::string& erro
   res.set_content(page, asset(name)->content_type);
 }
 
-// Characters a cookie value may hold as it is (RFC 6265's cookie-octet); a token with others is
-// percent-encoded into the cookie and decoded back.
-std::string cookie_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
+// The token in the cookie, as hex: any token fits RFC 6265's cookie-octets that way, and
+// httplib's percent-decoding of header values cannot change it.
+std::string to_hex(const std::string& s) {
+  static const char* hex = "0123456789abcdef";
   std::string out;
   for (unsigned char c : s) {
-    if (c > 0x20 && c < 0x7f && c != '"' && c != ',' && c != ';' && c != '\\' && c != '%') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+std::string from_hex(const std::string& s) {
+  auto digit = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+  };
+  std::string out;
+  if (s.size() % 2) return {};
+  for (size_t i = 0; i < s.size(); i += 2) {
+    const int hi = digit(s[i]), lo = digit(s[i + 1]);
+    if (hi < 0 || lo < 0) return {};
+    out += static_cast<char>(hi * 16 + lo);
   }
   return out;
 }
@@ -69,7 +78,7 @@ std::string cookie_encode(const std::string& s) {
 bool request_has_token(const httplib::Request& req, const std::string& token) {
   if (token.empty()) return true;
   if (mcp::bearer_token_matches(req.get_header_value("Authorization"), token)) return true;
-  const auto cookie = httplib::detail::decode_url(cookie_value(req, kTokenCookie), false);
+  const auto cookie = from_hex(cookie_value(req, kTokenCookie));
   return !cookie.empty() && mcp::bearer_token_matches("Bearer " + cookie, token);
 }
 
@@ -171,7 +180,7 @@ void Dashboard::mount(httplib::Server& http, const mcp::AccessPolicy& policy) {
       return;
     }
     res.set_header("Set-Cookie",
-                   std::string(kTokenCookie) + "=" + cookie_encode(token) + "; HttpOnly; SameSite=Strict; Path=/");
+                   std::string(kTokenCookie) + "=" + to_hex(token) + "; HttpOnly; SameSite=Strict; Path=/");
     res.set_redirect("/", 303);
   });
   http.Post("/ui/logout", [admit, small](const httplib::Request& req, httplib::Response& res,

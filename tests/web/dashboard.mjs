@@ -175,7 +175,7 @@ try {
   }
   await page.goto(`${url}/#jobs`);
   const reached = [];
-  for (let i = 0; i < 8; i++) {
+  for (let i = 0; i < 12; i++) {
     await page.keyboard.press('Tab');
     reached.push(await page.evaluate(() => document.activeElement.textContent.trim()));
   }
