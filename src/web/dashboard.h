@@ -36,7 +36,7 @@ class Dashboard {
 };
 
 // The cookie the login form sets, and how a request proves it knows the token: the bearer header
-// (as /mcp takes it) or that cookie. With no token configured, every request does.
+// (as /mcp takes it) or that cookie (the token in hex). With no token configured, every request does.
 inline constexpr const char* kTokenCookie = "llmcp_token";
 bool request_has_token(const httplib::Request& req, const std::string& token);
 
