@@ -25,18 +25,7 @@ mkdir -p "$dir"
 abs=$(cd "$dir" && pwd)
 
 # Debian's Chromium: the browser the dashboard's test drives headless (tests/web/dashboard.sh).
-if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed"; then
-  if [ "$(id -u)" -eq 0 ]; then SUDO=
-  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=sudo
-  else
-    echo "install-test-deps: chromium is missing; run: sudo apt-get update && sudo apt-get install -y chromium" >&2
-    exit 1
-  fi
-  echo "install-test-deps: installing Debian's chromium" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq >/dev/null
-  $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
-fi
+"$(dirname "$0")/apt-install.sh" install-test-deps chromium
 
 missing=()
 for spec in "${packages[@]}"; do
@@ -47,17 +36,7 @@ for spec in "${packages[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-if ! command -v npm >/dev/null; then
-  if [ "$(id -u)" -eq 0 ]; then SUDO=
-  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=sudo
-  else
-    echo "install-test-deps: npm is missing; run: sudo apt-get update && sudo apt-get install -y nodejs npm" >&2
-    exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq >/dev/null
-  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
-fi
+command -v npm >/dev/null || "$(dirname "$0")/apt-install.sh" install-test-deps nodejs npm
 echo "install-test-deps: installing ${missing[*]} into $dir" >&2
 [ -f "$dir/package.json" ] || echo '{"private": true}' > "$dir/package.json"
 npm install --prefix "$dir" --no-audit --no-fund --silent "${missing[@]}" >/dev/null

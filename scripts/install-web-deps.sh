@@ -17,17 +17,7 @@ if [ ! -f "$dir/.complete" ]; then
   exec 9>"$cache/.web-$key.lock"
   flock 9
   if [ ! -f "$dir/.complete" ]; then
-    if ! command -v npm >/dev/null; then
-      if [ "$(id -u)" -eq 0 ]; then SUDO=
-      elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=sudo
-      else
-        echo "install-web-deps: npm is missing; run: sudo apt-get update && sudo apt-get install -y nodejs npm" >&2
-        exit 1
-      fi
-      export DEBIAN_FRONTEND=noninteractive
-      $SUDO apt-get update -qq >/dev/null
-      $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
-    fi
+    command -v npm >/dev/null || "$(dirname "$0")/apt-install.sh" install-web-deps nodejs npm
     echo "install-web-deps: installing ${packages[*]} into $dir" >&2
     rm -rf "$dir"
     mkdir -p "$dir"

@@ -6,7 +6,9 @@
 
 (() => {
   const { el } = Dash;
-  const losses = {};  // job id -> {step, values} of the sparkline, read again when the step moves
+  // job id -> {step, time, values}: a sparkline is read again when its step moved, at most every 10 s
+  // (a long run's metrics.jsonl is megabytes).
+  const losses = {};
   let timer = null;
 
   function parseMetrics(text) {
@@ -15,10 +17,10 @@
 
   async function sparkFor(job) {
     const seen = losses[job.job_id];
-    if (seen && seen.step === job.step) return seen.values;
+    if (seen && (seen.step === job.step || (Date.now() - seen.time < 10000 && job.status === "running"))) return seen.values;
     const values = parseMetrics(await Dash.read(`llmcp://jobs/${job.job_id}/metrics`))
       .filter((m) => typeof m.loss === "number").map((m) => m.loss);
-    losses[job.job_id] = { step: job.step, values };
+    losses[job.job_id] = { step: job.step, time: Date.now(), values };
     return values;
   }
 

@@ -40,7 +40,8 @@
     const rows = await Promise.all(models.map(async (m) => el("tr", {},
       el("td", {}, el("strong", { text: m.name }), el("div", { class: "muted", text: m.path })),
       el("td", { text: m.source }),
-      el("td", { text: m.error ? m.error : `${m.architecture || ""} ${m.dtype || ""}` }),
+      el("td", { text: m.error ? m.error : [m.architecture, m.dtype, m.quantization && (m.quantization.type || m.quantization.method)]
+        .filter(Boolean).join(" ") }),
       el("td", { text: Dash.count(m.parameters) }),
       el("td", { text: loadedDirs.has(m.path) || loadedDirs.has(m.name) ? "yes" : "no" }),
       el("td", {}, m.error ? "" : await memoryByMethod(m.name)))));

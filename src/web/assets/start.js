@@ -111,14 +111,19 @@
 
   function status(text) { document.getElementById("start-status").textContent = text; }
 
+  // Each check shows only its latest answer (an older one that comes back late is dropped).
+  const latest = { validate: 0, plan: 0 };
+
   async function validate() {
     const box = document.getElementById("start-dataset-report");
+    const mine = ++latest.validate;
     box.replaceChildren(el("p", { text: "Checking…" }));
     try {
       const c = fullConfig();
       const args = { dataset: c.dataset, model: c.model };
       if (c.seq_len) args.seq_len = c.seq_len;
       const r = await Dash.call("validate_dataset", args);
+      if (mine !== latest.validate) return;
       const example = el("pre", { class: "example", tabindex: "0", "aria-label": "first example; the trained part is highlighted" });
       // ⟦ ⟧ mark what the loss trains on.
       for (const [i, part] of (r.example?.marked || "").split(/[⟦⟧]/).entries())
@@ -129,11 +134,12 @@
         ...(r.errors || []).slice(0, 10).map((e) => el("p", { class: "error", text: `line ${e.line}: ${e.reason}` })),
         el("p", { text: "First example (trained part highlighted):" }), example);
     } catch (e) {
-      box.replaceChildren(el("p", { class: "error", text: e.message }));
+      if (mine === latest.validate) box.replaceChildren(el("p", { class: "error", text: e.message }));
     }
   }
 
   async function plan() {
+    const mine = ++latest.plan;
     const est = document.getElementById("start-estimate");
     const rec = document.getElementById("start-recommend");
     est.replaceChildren(el("p", { text: "Estimating…" }));
@@ -142,6 +148,7 @@
     try {
       const { model, dataset, ...config } = c;
       const r = await Dash.call("estimate_memory", { model, config });
+      if (mine !== latest.plan) return;
       est.replaceChildren(
         el("p", { class: r.fits ? "ok" : "error",
           text: `${Dash.bytes(r.total_bytes)} of ${Dash.bytes(r.available_bytes)}: ${r.fits ? "fits" : "does not fit"}` }),
@@ -149,10 +156,11 @@
           .map(([k, v]) => el("li", { text: `${k.replace(/_/g, " ")}: ${Dash.bytes(v)}` }))),
         ...(r.advice || []).map((a) => el("p", { text: typeof a === "string" ? a : JSON.stringify(a) })));
     } catch (e) {
-      est.replaceChildren(el("p", { class: "error", text: e.message }));
+      if (mine === latest.plan) est.replaceChildren(el("p", { class: "error", text: e.message }));
     }
     try {
       const r = await Dash.call("recommend_config", { model: c.model, dataset: c.dataset });
+      if (mine !== latest.plan) return;
       const apply = el("button", { type: "button", text: "Use this suggestion", onclick: () => {
         document.getElementById("start-method").value = r.config.method || "lora";
         renderKeys();
@@ -162,7 +170,7 @@
       rec.replaceChildren(el("ul", {}, ...(r.reasons || []).map((s) => el("li", { text: s }))),
         el("pre", { text: r.yaml, tabindex: "0" }), apply);
     } catch (e) {
-      rec.replaceChildren(el("p", { class: "error", text: e.message }));
+      if (mine === latest.plan) rec.replaceChildren(el("p", { class: "error", text: e.message }));
     }
   }
 
@@ -186,7 +194,18 @@
     }
   }
 
-  document.getElementById("start-method").addEventListener("change", renderKeys);
+  // The checks run by themselves when the model or the dataset changes (and once on arrival).
+  let pending = null;
+  function recheck() {
+    clearTimeout(pending);
+    pending = setTimeout(() => { validate(); plan(); }, 400);
+  }
+  document.getElementById("start-model").addEventListener("change", recheck);
+  document.getElementById("start-dataset").addEventListener("change", recheck);
+  document.getElementById("start-method").addEventListener("change", () => {
+    renderKeys();
+    recheck();
+  });
   document.getElementById("start-validate").addEventListener("click", validate);
   document.getElementById("start-plan").addEventListener("click", plan);
   document.getElementById("start-form").addEventListener("submit", submit);
@@ -201,7 +220,10 @@
       const { models: list = [] } = await Dash.call("list_models");
       models.replaceChildren(...list.map((m) => el("option", { value: m.name, text: `${m.name} (${m.source})` })));
       if (chosen) models.value = chosen;
-      if (!document.querySelector("#start-keys [data-key]")) renderKeys();
+      if (!document.querySelector("#start-keys [data-key]")) {
+        renderKeys();
+        recheck();
+      }
     },
   });
 })();
