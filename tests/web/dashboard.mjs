@@ -129,6 +129,9 @@ try {
   await page.getByRole('button', { name: 'load dash-run' }).click();
   await page.getByText(/Loaded dash-run on/).waitFor();
   await page.getByRole('button', { name: 'unload dash-run' }).waitFor();
+  const adapterRow = page.locator('#adapters-table tbody tr', { hasText: 'dash-run' });
+  await adapterRow.getByText('adapter_config.json').click();
+  await adapterRow.locator('pre', { hasText: '"peft_type": "LORA"' }).waitFor();
   await shot('models');
 
   step('playground: the adapter streams an answer with a parsed tool call');

@@ -22,6 +22,21 @@
     return el("ul", { class: "compact" }, ...parts);
   }
 
+  // The adapter's whole adapter_config.json (its MCP resource), read when opened.
+  function adapterConfig(name) {
+    const pre = el("pre", { tabindex: "0" });
+    const d = el("details", {}, el("summary", { text: "adapter_config.json" }), pre);
+    d.addEventListener("toggle", async () => {
+      if (!d.open || pre.textContent) return;
+      try {
+        pre.textContent = JSON.stringify(JSON.parse(await Dash.read(`llmcp://adapters/${encodeURIComponent(name)}/config`)), null, 2);
+      } catch (e) {
+        pre.textContent = e.message;
+      }
+    });
+    return d;
+  }
+
   async function act(tool, args, done) {
     status(`${tool}…`);
     try {
@@ -61,7 +76,7 @@
       return el("tr", {},
         el("td", {}, el("strong", { text: a.name }), el("div", { class: "muted", text: a.path })),
         el("td", { text: a.base_model || "" }),
-        el("td", { text: config }),
+        el("td", {}, config, adapterConfig(a.name)),
         el("td", { text: a.loaded ? `yes${a.loaded_as && a.loaded_as !== a.name ? ` (as ${a.loaded_as})` : ""}` : "no" }),
         el("td", { class: "actions" }, ...actions));
     }));
