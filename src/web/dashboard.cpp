@@ -32,6 +32,9 @@ void send_json(httplib::Response& res, int status, const Json& body) {
   res.set_content(body.dump(), "application/json");
 }
 
+// The login and logout forms' bodies are a token at most.
+constexpr size_t kFormBodyBytes = 64 << 10;
+
 // What the pages may load: their own scripts and styles only (uPlot sets inline styles).
 constexpr const char* kPolicy =
     "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'";
@@ -164,11 +167,10 @@ void Dashboard::mount(httplib::Server& http, const mcp::AccessPolicy& policy) {
   });
   // POST bodies are read through the transport's limit, and with a content reader: the
   // transport's catch-all for POST takes one, and httplib tries those routes first.
-  const size_t small = 64 << 10;
-  http.Post("/ui/login", [admit, policy, small](const httplib::Request& req, httplib::Response& res,
+  http.Post("/ui/login", [admit, policy](const httplib::Request& req, httplib::Response& res,
                                                 const httplib::ContentReader& reader) {
     std::string body;
-    if (!mcp::read_body(req, reader, small, body, res)) return;
+    if (!mcp::read_body(req, reader, kFormBodyBytes, body, res)) return;
     if (!admit(req, res)) return;
     httplib::Params form;
     httplib::detail::parse_query_text(body, form);
@@ -183,10 +185,10 @@ void Dashboard::mount(httplib::Server& http, const mcp::AccessPolicy& policy) {
                    std::string(kTokenCookie) + "=" + to_hex(token) + "; HttpOnly; SameSite=Strict; Path=/");
     res.set_redirect("/", 303);
   });
-  http.Post("/ui/logout", [admit, small](const httplib::Request& req, httplib::Response& res,
+  http.Post("/ui/logout", [admit](const httplib::Request& req, httplib::Response& res,
                                          const httplib::ContentReader& reader) {
     std::string body;
-    if (!mcp::read_body(req, reader, small, body, res)) return;
+    if (!mcp::read_body(req, reader, kFormBodyBytes, body, res)) return;
     if (!admit(req, res)) return;
     res.set_header("Set-Cookie", std::string(kTokenCookie) + "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     res.set_redirect("/", 303);
