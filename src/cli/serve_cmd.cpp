@@ -18,6 +18,7 @@
 #include "mcp/app.h"
 #include "mcp/http_transport.h"
 #include "mcp/stdio_transport.h"
+#include "web/dashboard.h"
 
 namespace llmcp::cli {
 namespace {
@@ -81,8 +82,18 @@ void serve(const ServeArgs& a) {
   oa.list_models = [&app] { return app.models(); };
   auto openai = make_openai_api(app.serving(), oa, [&app](const std::string& p) { return app.adapter_path(p); });
   h.threads = std::max(h.threads, api::connection_threads(engine::ServingOptions{}.max_running));
-  h.mount = [&openai](httplib::Server& http, const mcp::AccessPolicy& policy) {
-    openai->mount(http, openai_admit(policy));
+  web::Dashboard dashboard(app.server(), h.max_body_bytes);
+  h.mount = [&openai, &dashboard](httplib::Server& http, const mcp::AccessPolicy& policy) {
+    // /v1 and /metrics take the dashboard's login cookie as well as the bearer header, so that
+    // its playground and serving panel reach them; Host and Origin are checked either way.
+    const auto bearer = openai_admit(policy);
+    auto open = policy;
+    open.token.clear();
+    const auto with_cookie = openai_admit(open);
+    openai->mount(http, [bearer, with_cookie, token = policy.token](const httplib::Request& req, httplib::Response& res) {
+      return web::request_has_token(req, token) ? with_cookie(req, res) : bearer(req, res);
+    });
+    dashboard.mount(http, policy);
   };
   mcp::HttpTransport transport(app.server(), h);
   transport.run();

@@ -17,6 +17,7 @@ Json model_entry(const fs::path& dir, const std::string& name, const std::string
   try {
     auto info = engine::model_info(dir.string());
     for (const char* k : {"architecture", "parameters", "dtype", "context_length"}) j[k] = info[k];
+    if (info.contains("quantization")) j["quantization"] = info["quantization"];  // a quantized checkpoint's
   } catch (const core::Error& e) {
     j["error"] = e.what();
   }

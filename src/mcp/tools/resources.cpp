@@ -1,6 +1,8 @@
 // The workspace as resources: the support matrix, each job (record, metrics.jsonl, training log)
 // and each adapter's adapter_config.json. Jobs' resources are announced as updated when the job
 // changes, for clients that subscribed.
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 
@@ -54,6 +56,27 @@ Json text_contents(const std::string& uri, const std::string& mime, const std::s
   return Json::array({{{"uri", uri}, {"mimeType", mime}, {"text", text}}});
 }
 
+// The record a job's resource shows: what get_job reports, with the resolved config and the
+// checkpoint folders (newest last), which the dashboard's job page shows.
+Json job_record_json(const JobRecord& job, const JobProgress& progress) {
+  Json j = job_json(job, progress);
+  j["config"] = job.config;
+  std::vector<std::pair<int64_t, std::string>> found;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(job.output_dir, ec)) {
+    const auto name = e.path().filename().string();
+    const auto digits = name.rfind("checkpoint-", 0) == 0 ? name.substr(11) : "";
+    if (digits.empty() || digits.size() > 15 || !std::all_of(digits.begin(), digits.end(), ::isdigit) ||
+        !fs::exists(e.path() / "trainer_state.json"))
+      continue;  // (checkpoint-N.tmp is one being written)
+    found.emplace_back(std::stoll(digits), name);
+  }
+  std::sort(found.begin(), found.end());
+  j["checkpoints"] = Json::array();
+  for (const auto& [step, name] : found) j["checkpoints"].push_back({{"step", step}, {"folder", name}});
+  return j;
+}
+
 // One template per job file: `suffix` "" (the record), "/metrics" or "/log".
 ResourceTemplate job_template(ToolContext& ctx, const std::string& suffix, const std::string& mime,
                               const std::string& description) {
@@ -75,7 +98,7 @@ ResourceTemplate job_template(ToolContext& ctx, const std::string& suffix, const
     } catch (const core::Error&) {
       return std::nullopt;
     }
-    if (suffix.empty()) return text_contents(uri, mime, job_json(job, ctx.jobs.progress(job.id)).dump(2));
+    if (suffix.empty()) return text_contents(uri, mime, job_record_json(job, ctx.jobs.progress(job.id)).dump(2));
     if (suffix == "/metrics") return text_contents(uri, mime, tail_of(fs::path(job.output_dir) / "metrics.jsonl", 8 << 20));
     return text_contents(uri, mime, tail_of(fs::path(job.job_dir) / "train.log", 64 << 10));
   };
