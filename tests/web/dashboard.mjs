@@ -41,7 +41,7 @@ try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.setDefaultTimeout(60000);
+  page.setDefaultTimeout(180000);  // (ctest runs it beside other suites on two cores)
   const nav = (name) => page.getByRole('navigation').getByRole('link', { name, exact: true });
   const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
