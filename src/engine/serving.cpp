@@ -303,8 +303,10 @@ std::vector<std::string> tool_names(const nlohmann::ordered_json& tools) {
   std::vector<std::string> names;
   for (const auto& t : tools.is_array() ? tools : nlohmann::ordered_json::array()) {
     const auto* f = t.is_object() && t.contains("function") ? &t["function"] : &t;
-    LLMCP_CHECK(f->is_object() && f->contains("name") && (*f)["name"].is_string(), kInvalidArgument,
-                "each tool must be {\"type\": \"function\", \"function\": {\"name\": ...}}, got ", t.dump());
+    LLMCP_CHECK(f->is_object() && f->contains("name") && (*f)["name"].is_string() &&
+                    (!t.is_object() || !t.contains("type") || t["type"] == "function"),
+                kInvalidArgument, "each tool must be {\"type\": \"function\", \"function\": {\"name\": ...}}, got ",
+                t.dump());
     names.push_back((*f)["name"]);
   }
   return names;
@@ -317,6 +319,7 @@ ChatResponse Serving::chat(const ChatRequest& req, const std::atomic<bool>* stop
   LLMCP_CHECK(req.messages.is_array() && !req.messages.empty(), kInvalidArgument,
               "messages must be a non-empty list of {\"role\", \"content\"}");
   LLMCP_CHECK(req.tools.is_null() || req.tools.is_array(), kInvalidArgument, "tools must be a list");
+  const auto names = tool_names(req.tools);  // every tool's shape, whatever tool_choice is
   auto p = impl_->prepare(req.generation.model_dir, req.adapter, stop);
   if (p.stopped) return ChatResponse{"", "", nlohmann::ordered_json::array(), "", cancelled_before_start()};
   auto& m = p.model;
@@ -335,7 +338,7 @@ ChatResponse Serving::chat(const ChatRequest& req, const std::atomic<bool>* stop
   if (req.tool_choice == "required" || req.tool_choice == "function") {
     LLMCP_CHECK(style, kUnsupported, "tool_choice \"", req.tool_choice,
                 "\" needs a chat template with tool-call syntax, and this model's has none");
-    forced = force_tool_call(*style, tool_names(req.tools),
+    forced = force_tool_call(*style, names,
                              req.tool_choice == "function" ? std::optional(req.tool_name) : std::nullopt);
     g.prompt += forced->opening;  // the answer starts inside the call
   } else {

@@ -3,6 +3,7 @@
 #include "peft/lora_config.h"
 
 #include <cmath>
+#include <regex>
 #include <set>
 
 #include "core/error.h"
@@ -37,6 +38,16 @@ std::vector<std::string> string_list(const Json& v, const std::string& key, cons
   return out;
 }
 
+// The patterns PEFT reads as regular expressions must compile, so a bad one is refused where the
+// config is read (start_training, train's config check), not when the model is already loaded.
+void check_regex(const std::string& pattern, const std::string& key) {
+  try {
+    std::regex(pattern, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    LLMCP_FAIL(kInvalidArgument, key, " '", pattern, "' is not a valid regular expression (", e.what(), ")");
+  }
+}
+
 }  // namespace
 
 double LoraConfig::scaling(int64_t rank, double alpha) const {
@@ -49,10 +60,16 @@ void LoraConfig::validate() const {
   LLMCP_CHECK(lora_alpha > 0, kInvalidArgument, "lora_alpha must be positive, got ", lora_alpha);
   LLMCP_CHECK(lora_dropout >= 0 && lora_dropout < 1, kInvalidArgument, "lora_dropout must be in [0, 1), got ",
               lora_dropout);
-  for (const auto& [k, v] : rank_pattern)
+  for (const auto& [k, v] : rank_pattern) {
     LLMCP_CHECK(v > 0, kInvalidArgument, "rank_pattern['", k, "'] must be positive, got ", v);
-  for (const auto& [k, v] : alpha_pattern)
+    check_regex(k, "a rank_pattern key");
+  }
+  for (const auto& [k, v] : alpha_pattern) {
     LLMCP_CHECK(v > 0, kInvalidArgument, "alpha_pattern['", k, "'] must be positive, got ", v);
+    check_regex(k, "an alpha_pattern key");
+  }
+  if (target_modules && target_modules->kind == TargetModules::Kind::kRegex) check_regex(target_modules->regex, "target_modules");
+  for (const auto& p : layers_pattern) check_regex(p, "layers_pattern");
   if (target_modules && target_modules->kind == TargetModules::Kind::kNames)
     LLMCP_CHECK(!target_modules->names.empty(), kInvalidArgument,
                 "target_modules is empty; name modules (e.g. [\"q_proj\", \"v_proj\"]) or use \"all-linear\"");

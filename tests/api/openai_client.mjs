@@ -111,6 +111,9 @@ try {
                                                              max_tokens: 256, stream: true, seed: 3, temperature: 0.7 }))
     for (const ch of c.choices) streamedCall = ch.delta.tool_calls?.[0] ?? streamedCall;
   assert.ok(streamedCall && streamedCall.index === 0 && streamedCall.function.name, JSON.stringify(streamedCall));
+  for (const bad of [[7], [{ type: 'function' }], [{ type: 'retrieval', function: { name: 'x' } }]])
+    await assert.rejects(client.chat.completions.create({ model: 'demo', messages, tools: bad, max_tokens: 4 }),
+                         (e) => e instanceof OpenAI.BadRequestError && /each tool must be/.test(e.message), JSON.stringify(bad));
   await assert.rejects(client.chat.completions.create({ model: 'demo', messages, tool_choice: 'required' }),
                        (e) => e instanceof OpenAI.BadRequestError && /needs 'tools'/.test(e.message));
   await assert.rejects(client.chat.completions.create({ model: 'demo', messages, tools,

@@ -106,6 +106,15 @@ TEST_F(ToolHandlers, TrainingAndAdapters) {
   const std::string id = started["job_id"];
   refused("start_training", {{"config", {{"model", "demo-base"}, {"dataset", "tool_calls_sample.jsonl"}, {"lora_rnk", 8}}}},
           "lora_rank");
+  // Files the run would read are checked by the call, with the key to fix, and no job is made.
+  const size_t jobs_before = ok("list_jobs", Json::object())["jobs"].size();
+  refused("start_training", {{"config", {{"model", "demo-base"}, {"dataset", "nope.jsonl"}}}}, "dataset '");
+  refused("start_training", {{"config", {{"model", "demo-base"}, {"dataset", "tool_calls_sample.jsonl"}, {"eval_dataset", "nope.jsonl"}}}},
+          "eval_dataset '");
+  refused("start_training", {{"config", {{"model", "demo-base"}, {"dataset", "."}}}}, "is not a file");
+  refused("start_training", {{"config", {{"model", "demo-base"}, {"dataset", "tool_calls_sample.jsonl"}, {"chat_template", "t/none.jinja"}}}},
+          "chat_template '");
+  EXPECT_EQ(ok("list_jobs", Json::object())["jobs"].size(), jobs_before);
   // Cancel once a checkpoint exists, then resume to the end.
   for (int i = 0; i < 120; ++i) {
     const Json j = ok("get_job", {{"job_id", id}, {"wait_seconds", 1}});

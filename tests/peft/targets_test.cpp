@@ -132,3 +132,38 @@ TEST(TargetsTest, OverlappingPatternsTakeTheFirstKeyInFileOrder) {
 
 }  // namespace
 }  // namespace llmcp::peft
+
+namespace llmcp::peft {
+namespace {
+
+// A pattern that is not a regular expression is refused when the config is checked (validate:
+// start_training and train's config check), naming the key, not later when targets are planned.
+TEST(TargetsTest, PatternsThatAreNotRegularExpressionsAreRefusedByValidate) {
+  const std::vector<std::pair<LoraConfig, std::string>> bad = [] {
+    std::vector<std::pair<LoraConfig, std::string>> out;
+    out.emplace_back(with_targets({TargetModules::Kind::kRegex, {}, "[oops"}), "target_modules");
+    LoraConfig r;
+    r.rank_pattern = {{"q_proj(", 4}};
+    out.emplace_back(r, "rank_pattern");
+    LoraConfig a;
+    a.alpha_pattern = {{"*v", 4.0}};
+    out.emplace_back(a, "alpha_pattern");
+    LoraConfig l;
+    l.layers_pattern = {"layers)"};
+    out.emplace_back(l, "layers_pattern");
+    return out;
+  }();
+  for (const auto& [c, key] : bad) {
+    try {
+      c.validate();
+      ADD_FAILURE() << key << " accepted";
+    } catch (const core::Error& e) {
+      EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("not a valid regular expression"), std::string::npos) << e.what();
+    }
+  }
+  with_targets({TargetModules::Kind::kRegex, {}, R"(.*\.(q|v)_proj)"}).validate();
+}
+
+}  // namespace
+}  // namespace llmcp::peft

@@ -2,7 +2,7 @@
 // headless against `llm-mcp serve --http --token`. A wrong token is refused (the login page, /ui/rpc
 // and /v1 alike); after logging in, a short LoRA run is started from the form (the dataset checked,
 // the planner asked first), its loss curve gains points while it runs, it is cancelled (a
-// checkpoint listed), resumed and completes; its adapter is loaded on the models page, and the
+// checkpoint listed), resumed and completes; its adapter is loaded and merged on the models page, and the
 // playground streams an answer from it through /v1/chat/completions with a parsed tool call; the
 // serving panel then shows the model. Every control has a label; screenshots of each page at
 // 1280x800 (and the jobs page at phone width) go to the folder given.
@@ -41,7 +41,7 @@ try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.setDefaultTimeout(60000);
+  page.setDefaultTimeout(180000);  // (ctest runs it beside other suites on two cores)
   const nav = (name) => page.getByRole('navigation').getByRole('link', { name, exact: true });
   const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
@@ -132,6 +132,9 @@ try {
   const adapterRow = page.locator('#adapters-table tbody tr', { hasText: 'dash-run' });
   await adapterRow.getByText('adapter_config.json').click();
   await adapterRow.locator('pre', { hasText: '"peft_type": "LORA"' }).waitFor();
+  await page.getByRole('button', { name: 'merge dash-run' }).click();
+  await page.getByText(/Merged into dash-run-merged/).waitFor();
+  await page.locator('#models-table tbody tr', { hasText: 'dash-run-merged' }).getByText('workspace').waitFor();
   await shot('models');
 
   step('playground: the adapter streams an answer with a parsed tool call');

@@ -67,12 +67,21 @@ Submission prepare_config(ToolContext& ctx, const Json& args) {
   LLMCP_CHECK(config.contains("dataset") && config["dataset"].is_string(), kInvalidArgument,
               "the config needs \"dataset\" (a JSONL file; validate_dataset checks it first)");
   config["model"] = ctx.model_path(config["model"]);
-  config["dataset"] = ctx.dataset_path(config["dataset"]);
+  // The files a run reads must be there now, not only when its child starts: the call fails
+  // with the name to fix instead of returning a job that fails at once.
+  auto existing_file = [](const std::string& path, const char* key, const char* hint) {
+    std::error_code ec;
+    LLMCP_CHECK(fs::is_regular_file(path, ec), kNotFound, key, " '", path, "' is not a file", hint);
+    return path;
+  };
+  const char* data_hint = " (a JSONL file in the workspace's datasets/, a built-in one such as tool_calls_train.jsonl, or a path)";
+  config["dataset"] = existing_file(ctx.dataset_path(config["dataset"]), "dataset", data_hint);
   if (config.contains("eval_dataset") && config["eval_dataset"].is_string() && !config["eval_dataset"].get<std::string>().empty())
-    config["eval_dataset"] = ctx.dataset_path(config["eval_dataset"]);
+    config["eval_dataset"] = existing_file(ctx.dataset_path(config["eval_dataset"]), "eval_dataset", data_hint);
   if (config.contains("chat_template") && config["chat_template"].is_string() &&
       config["chat_template"].get<std::string>().find('/') != std::string::npos)
-    config["chat_template"] = ctx.workspace.resolve(config["chat_template"], core::Access::kRead).string();
+    config["chat_template"] = existing_file(ctx.workspace.resolve(config["chat_template"], core::Access::kRead).string(),
+                                            "chat_template", " (a .jinja file, or a template name without '/')");
   Submission s;
   if (args.contains("name")) {
     s.name = args["name"].get<std::string>();

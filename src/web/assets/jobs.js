@@ -126,8 +126,10 @@
       ...((job.checkpoints || []).length ? [] : [el("li", { text: "none yet" })]));
   }
 
+  // A new stream sends every line again (the browser's own reconnects resume after the last id).
   function follow() {
     if (source) source.close();
+    points = [];
     source = new EventSource(`/ui/jobs/${encodeURIComponent(jobId)}/events`);
     source.addEventListener("metric", (e) => { points.push(JSON.parse(e.data)); draw(); });
     source.addEventListener("reset", () => { points = []; draw(); });
@@ -156,7 +158,6 @@
     section: "view-job",
     async enter(id) {
       jobId = id;
-      points = [];
       charts = [];
       document.getElementById("job-charts").replaceChildren();
       document.getElementById("job-log").textContent = "";

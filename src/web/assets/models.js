@@ -68,7 +68,7 @@
             onclick: () => act("unload_adapter", { name: a.loaded_as || a.name }, (r) => `Unloaded ${r.name}.`) })]
         : [el("button", { type: "button", text: "Load", "aria-label": `load ${a.name}`,
             onclick: () => act("load_adapter", { adapter: a.name }, (r) => `Loaded ${r.name} on ${r.base_model}.`) })];
-      const out = el("input", { id, value: `${a.name}-merged`, pattern: "[A-Za-z0-9._-]+" });
+      const out = el("input", { id, value: `${a.name}-merged`, pattern: "[A-Za-z0-9._\\-]+" });
       actions.push(el("span", { class: "merge" }, el("label", { for: id, text: "merged name" }), out,
         el("button", { type: "button", text: "Merge", "aria-label": `merge ${a.name}`,
           onclick: () => act("merge_adapter", { adapter: a.name, output: out.value.trim() }, (r) => `Merged into ${r.name} (${r.path}).`) })));
