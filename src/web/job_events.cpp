@@ -2,6 +2,7 @@
 #include "web/job_events.h"
 
 #include <chrono>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -36,10 +37,24 @@ std::string event(const std::string& name, const std::string& data, const std::s
 
 struct StreamState {
   std::string job_id;
-  size_t sent = 0;  // metric lines the client has
+  size_t sent = 0;        // metric lines of the text the client has
+  std::string last_line;  // the last of them ("" after a reconnect: only its number is known)
   std::string record, log;
   bool first = true;
 };
+
+// Where the lines the client lacks start in `lines`, or nullopt when they cannot be found: the file
+// was cut back (a run resumed from an earlier checkpoint). The last line sent is looked for, so a
+// file cut and grown again within one tick is caught, and so is the resource's window sliding (it
+// holds a long file's last 8 MiB).
+std::optional<size_t> resume_at(const std::vector<std::string>& lines, const StreamState& s) {
+  if (s.sent == 0) return 0;
+  if (s.last_line.empty()) return s.sent <= lines.size() ? std::optional<size_t>(s.sent) : std::nullopt;
+  if (s.sent <= lines.size() && lines[s.sent - 1] == s.last_line) return s.sent;
+  for (size_t k = lines.size(); k-- > 0;)
+    if (lines[k] == s.last_line) return k + 1;
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -66,12 +81,12 @@ void stream_job_events(Dashboard& dashboard, const httplib::Server& http, const 
       const auto record = read_text(dashboard, base);
       if (!record) break;  // the job is gone
       const auto lines = complete_lines(read_text(dashboard, base + "/metrics").value_or(""));
-      if (lines.size() < state->sent) {
-        state->sent = 0;
-        if (!send(event("reset", "{}"))) return false;
-      }
-      for (; state->sent < lines.size(); ++state->sent)
+      const auto from = resume_at(lines, *state);
+      if (!from && !send(event("reset", "{}"))) return false;
+      for (state->sent = from.value_or(0); state->sent < lines.size(); ++state->sent) {
         if (!send(event("metric", lines[state->sent], std::to_string(state->sent + 1)))) return false;
+        state->last_line = lines[state->sent];
+      }
       const auto job = Json::parse(*record, nullptr, false);
       if (*record != state->record && !send(event("job", job.dump()))) return false;
       state->record = *record;

@@ -4,8 +4,9 @@
 // header or the cookie (hex-encoded, so any token fits), /ui/rpc running MCP requests (only
 // tools/list, tools/call and resources/read; a tool's error comes back as MCP's), foreign Origins
 // refused, body limits, and a job's event stream: metric lines with their numbers as ids, resumed
-// after Last-Event-ID, `reset` when the file shrank, `job` and `log`, `end` once finished, 404
-// for an unknown job. The browser side is dashboard.mjs.
+// after Last-Event-ID, `reset` when the file was cut back (also when it grew again before the
+// stream looked), only the new lines when the resource's window slides over a long file, `job` and
+// `log`, `end` once finished, 404 for an unknown job. The browser side is dashboard.mjs.
 #include "web/dashboard.h"
 
 #include <gtest/gtest.h>
@@ -29,6 +30,7 @@ struct FakeJob {
   std::string status = "running";
   std::string metrics;
   std::string log = "step 1\n";
+  int metric_reads = 0;  // how often the stream has read metrics.jsonl
 };
 
 class DashboardTest : public ::testing::Test {
@@ -55,6 +57,7 @@ class DashboardTest : public ::testing::Test {
                               mcp::CallContext&) -> std::optional<Json> {
         if (vars.at("id") != "job-1") return std::nullopt;
         std::lock_guard lock(job_.mu);
+        if (suffix == "/metrics") ++job_.metric_reads;
         const std::string text = suffix.empty() ? Json{{"job_id", "job-1"}, {"status", job_.status}}.dump()
                                  : suffix == "/log" ? job_.log
                                                     : job_.metrics;
@@ -91,6 +94,8 @@ class DashboardTest : public ::testing::Test {
     EXPECT_EQ(res->status, want_status) << res->body;
     return Json::parse(res->body, nullptr, false);
   }
+
+ public:
   // The events of one connection, as (name, data, id) triples.
   std::vector<std::tuple<std::string, std::string, std::string>> events(const httplib::Headers& h) {
     auto c = client();
@@ -116,6 +121,8 @@ class DashboardTest : public ::testing::Test {
     return out;
   }
 
+
+ protected:
   mcp::Server server_;
   FakeJob job_;
   std::unique_ptr<Dashboard> dashboard_;
@@ -262,6 +269,49 @@ TEST_F(DashboardTest, ARunningJobsStreamCarriesLinesAsTheyArrive) {
   for (const auto& e : got) jobs += std::get<0>(e) == "job";
   EXPECT_GE(jobs, 2) << "the record again when its status changed";
   EXPECT_EQ(std::get<0>(got.back()), "end");
+}
+
+// One connection while the file changes under it: each of `texts` in turn, the next once the
+// stream has read the one before, then the job completes. The metric lines it got ("line#id"),
+// and "reset" where it said so.
+std::vector<std::string> lines_seen(DashboardTest& t, FakeJob& job, const std::vector<std::string>& texts) {
+  int reads = 0;
+  {
+    std::lock_guard lock(job.mu);
+    job.metrics = texts.front();
+    reads = job.metric_reads;
+  }
+  std::thread writer([&] {
+    for (size_t i = 1; i <= texts.size();) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::lock_guard lock(job.mu);
+      if (job.metric_reads == reads) continue;
+      reads = job.metric_reads;
+      if (i < texts.size()) job.metrics = texts[i];
+      else job.status = "completed";
+      ++i;
+    }
+  });
+  std::vector<std::string> out;
+  for (const auto& [name, data, id] : t.events({})) {
+    if (name == "reset") out.emplace_back("reset");
+    if (name == "metric") out.push_back(std::string(data).append("#").append(id));
+  }
+  writer.join();
+  return out;
+}
+
+TEST_F(DashboardTest, AFileCutBackAndGrownAgainWithinATickIsSentAgain) {
+  start("");
+  EXPECT_EQ(lines_seen(*this, job_, {"{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n", "{\"b\":1}\n{\"b\":2}\n{\"b\":3}\n{\"b\":4}\n"}),
+            (std::vector<std::string>{"{\"a\":1}#1", "{\"a\":2}#2", "{\"a\":3}#3", "reset", "{\"b\":1}#1", "{\"b\":2}#2",
+                                      "{\"b\":3}#3", "{\"b\":4}#4"}));
+}
+
+TEST_F(DashboardTest, AWindowThatSlidesOverALongFileSendsOnlyTheNewLines) {
+  start("");
+  EXPECT_EQ(lines_seen(*this, job_, {"{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n", "{\"a\":2}\n{\"a\":3}\n{\"a\":4}\n{\"a\":5}\n"}),
+            (std::vector<std::string>{"{\"a\":1}#1", "{\"a\":2}#2", "{\"a\":3}#3", "{\"a\":4}#3", "{\"a\":5}#4"}));
 }
 
 }  // namespace
