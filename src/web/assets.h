@@ -1,5 +1,5 @@
 // The dashboard's static files, compiled into the binary (cmake/embed_assets.cmake): the page,
-// its script and style from src/web/assets/, and the chart library vendored from npm at build time.
+// its scripts and style from src/web/assets/, and the chart library vendored from npm at configure time.
 #pragma once
 
 #include <optional>
@@ -12,7 +12,7 @@ struct Asset {
   const char* content_type;
 };
 
-// "index.html", "app.js", "uPlot.iife.min.js", ...; nothing for an unknown path.
+// "index.html", "app.js", "vendor/uPlot.js", ...; nothing for an unknown path.
 std::optional<Asset> asset(std::string_view path);
 
 }  // namespace llmcp::web
