@@ -150,6 +150,14 @@ try {
   const name = await call.getAttribute('data-tool');
   assert.ok(['get_weather', 'search_restaurants'].includes(name), name);
   assert.equal(typeof JSON.parse(await call.locator('pre').innerText()), 'object');
+  // An answer that cannot fit the context is an error that says what to lower; the message stays to edit.
+  await page.getByLabel('Max new tokens', { exact: true }).fill('4000');
+  await page.getByLabel('Message', { exact: true }).fill('Too long an answer');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.getByRole('alert').filter({ hasText: /lower 'max_tokens' to at most \d+/ }).waitFor();
+  assert.equal(await page.getByLabel('Message', { exact: true }).inputValue(), 'Too long an answer');
+  assert.equal(await page.locator('#chat-log .msg.user', { hasText: 'Too long an answer' }).count(), 0);
+  await page.getByLabel('Max new tokens', { exact: true }).fill('96');
   // Streamed: the answer's text grows over several chunks (counted as the page receives them).
   await page.getByLabel('Tool choice', { exact: true }).selectOption('none');
   await page.evaluate(() => {

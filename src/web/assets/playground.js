@@ -68,7 +68,7 @@
     }
     Dash.showError(null);
     messages.push({ role: "user", content: text });
-    bubble("user", text);
+    const asked = bubble("user", text);
     $("chat-input").value = "";
     const b = bubble("assistant", "");
     const out = b.querySelector(".text");
@@ -113,9 +113,11 @@
       showCalls(b, calls);
       messages.push(calls.length ? { role: "assistant", content: content || null, tool_calls: calls } : { role: "assistant", content });
       status(calls.length ? `${calls.length} tool call(s) parsed.` : "Done.");
-    } catch (e) {
+    } catch (e) {  // the exchange is taken back, the message left to edit and send again
       messages.pop();
+      asked.remove();
       b.remove();
+      $("chat-input").value = text;
       status("");
       Dash.showError(e);
     } finally {
