@@ -41,13 +41,14 @@ constexpr const char* kPolicy =
 
 // A page; `error` (plain text) replaces its <!--error--> marker as an alert.
 void send_page(httplib::Response& res, const char* name, const std::string& error = "") {
-  std::string page(asset(name)->bytes);
+  const auto a = asset(name);
+  std::string page(a->bytes);
   if (const auto at = page.find("<!--error-->"); at != std::string::npos && !error.empty())
     page.replace(at, 12, "<p class=\"error\" role=\"alert\">" + error + "</p>");
   res.set_header("Cache-Control", "no-store");
   res.set_header("Content-Security-Policy", kPolicy);
   res.set_header("X-Content-Type-Options", "nosniff");
-  res.set_content(page, asset(name)->content_type);
+  res.set_content(page, a->content_type);
 }
 
 // The token in the cookie, as hex: any token fits RFC 6265's cookie-octets that way, and

@@ -31,8 +31,7 @@ std::vector<std::string> complete_lines(const std::string& text) {
 }
 
 std::string event(const std::string& name, const std::string& data, const std::string& id = "") {
-  std::string e = (id.empty() ? "" : "id: " + id + "\n") + "event: " + name + "\ndata: " + data + "\n\n";
-  return e;
+  return (id.empty() ? "" : "id: " + id + "\n") + "event: " + name + "\ndata: " + data + "\n\n";
 }
 
 struct StreamState {

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -71,20 +72,8 @@ std::optional<nlohmann::json> read_json(const fs::path& p) {
 }
 
 std::string newest_checkpoint(const std::string& output_dir) {
-  std::error_code ec;
-  int64_t best = -1;
-  std::string path;
-  for (const auto& e : fs::directory_iterator(output_dir, ec)) {
-    const std::string n = e.path().filename().string();
-    if (n.rfind("checkpoint-", 0) != 0 || n.ends_with(".tmp")) continue;
-    char* end = nullptr;
-    const long long step = std::strtoll(n.c_str() + 11, &end, 10);
-    if (*end == '\0' && step > best) {
-      best = step;
-      path = e.path().string();
-    }
-  }
-  return path;
+  const auto all = list_checkpoints(output_dir);
+  return all.empty() ? std::string() : all.back().second.string();
 }
 
 // The last `max_bytes` of a log, from a line start.
@@ -394,6 +383,19 @@ JobRecord Supervisor::wait(const std::string& id, const std::atomic<bool>* stop,
       cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return generation_ != seen || (stop && stop->load()); });
     seen = generation_;
   }
+}
+
+std::vector<std::pair<int64_t, fs::path>> list_checkpoints(const std::string& output_dir) {
+  std::vector<std::pair<int64_t, fs::path>> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(output_dir, ec)) {
+    const std::string n = e.path().filename().string();
+    const std::string digits = n.rfind("checkpoint-", 0) == 0 ? n.substr(11) : "";
+    if (digits.empty() || digits.size() > 15 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    out.emplace_back(std::stoll(digits), e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace llmcp::mcp

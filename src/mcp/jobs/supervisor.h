@@ -21,6 +21,10 @@
 
 namespace llmcp::mcp {
 
+// A run's checkpoint folders in its output_dir (checkpoint-<step>; not checkpoint-<step>.tmp, one
+// being written), oldest first.
+std::vector<std::pair<int64_t, std::filesystem::path>> list_checkpoints(const std::string& output_dir);
+
 struct JobProgress {
   nlohmann::json last = nullptr;  // the newest step record of metrics.jsonl
   std::vector<std::pair<int64_t, double>> loss;       // (step, training loss)

@@ -1,8 +1,6 @@
 // The workspace as resources: the support matrix, each job (record, metrics.jsonl, training log)
 // and each adapter's adapter_config.json. Jobs' resources are announced as updated when the job
 // changes, for clients that subscribed.
-#include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <fstream>
 
@@ -61,19 +59,9 @@ Json text_contents(const std::string& uri, const std::string& mime, const std::s
 Json job_record_json(const JobRecord& job, const JobProgress& progress) {
   Json j = job_json(job, progress);
   j["config"] = job.config;
-  std::vector<std::pair<int64_t, std::string>> found;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(job.output_dir, ec)) {
-    const auto name = e.path().filename().string();
-    const auto digits = name.rfind("checkpoint-", 0) == 0 ? name.substr(11) : "";
-    if (digits.empty() || digits.size() > 15 || !std::all_of(digits.begin(), digits.end(), ::isdigit) ||
-        !fs::exists(e.path() / "trainer_state.json"))
-      continue;  // (checkpoint-N.tmp is one being written)
-    found.emplace_back(std::stoll(digits), name);
-  }
-  std::sort(found.begin(), found.end());
   j["checkpoints"] = Json::array();
-  for (const auto& [step, name] : found) j["checkpoints"].push_back({{"step", step}, {"folder", name}});
+  for (const auto& [step, dir] : list_checkpoints(job.output_dir))
+    j["checkpoints"].push_back({{"step", step}, {"folder", dir.filename().string()}});
   return j;
 }
 
